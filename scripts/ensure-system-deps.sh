@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# System packages the test suite needs: Debian's Chromium (browser tests drive it through
+# Playwright; no browser is downloaded) and a PostgreSQL server (the suite runs on it too).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing system packages: ${need[*]}" >&2
+  scripts/apt-install.sh "${need[@]}"
+fi

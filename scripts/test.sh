@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, on SQLite and then on a real PostgreSQL started here.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k import).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${VENV:-.venv}/bin"
+scripts/ensure-system-deps.sh
+
+export SAFERLEEDS_ENV=test
+unset DATABASE_URL
+rc=0
+run() {  # a fresh data directory per run, so runs never see each other's files
+  local label="$1"; shift
+  echo "=== saferleeds test suite on $label ==="
+  SAFERLEEDS_DATA_DIR="$(mktemp -d /tmp/saferleeds-test.XXXXXX)" "$BIN/pytest" "$@" || rc=$?
+}
+run SQLite "$@"
+eval "$(scripts/pg.sh start)"
+trap 'scripts/pg.sh stop "$SL_PG_DIR"' EXIT
+DATABASE_URL="$DATABASE_URL" run "PostgreSQL ($DATABASE_URL)" "$@"
+echo "=== SQLite and PostgreSQL runs finished: exit $rc ==="
+exit "$rc"

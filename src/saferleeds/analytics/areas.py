@@ -1,0 +1,76 @@
+"""Resolve an area code (district, MSOA, LSOA, or priority neighbourhood) to a row filter."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from saferleeds.analytics.store import Store
+
+_LSOA = re.compile(r"^[EW]01\d{6}$")
+_MSOA = re.compile(r"^[EW]02\d{6}$")
+
+
+class UnknownArea(ValueError):
+    """Raised for an area code the store's geography does not hold."""
+
+
+@dataclass(frozen=True)
+class AreaFilter:
+    """A SQL predicate on ``lsoa_code`` and its parameters, with the area's label."""
+
+    sql: str
+    params: list[Any]
+    code: str | None
+    name: str
+
+
+def area_filter(store: Store, area: str | None, column: str = "lsoa_code") -> AreaFilter:
+    """Return the predicate selecting records in ``area``.
+
+    Args:
+        store: The analytics store, with geography loaded.
+        area: ``None`` (every record in the store), the district code, an MSOA or LSOA
+            code, or the name of a priority neighbourhood.
+        column: The LSOA-code column to filter.
+
+    Raises:
+        UnknownArea: If the store's geography does not know the code.
+    """
+    if area is None:
+        return AreaFilter("TRUE", [], None, "all records")
+    district = store.execute(
+        "SELECT DISTINCT district_code, district_name FROM area_lsoa"
+    ).fetchall()
+    for code, name in district:
+        if area == code:
+            return AreaFilter(
+                f"{column} IN (SELECT lsoa_code FROM area_lsoa)", [], code, name
+            )
+    if _MSOA.match(area):
+        name = store.scalar(
+            "SELECT any_value(msoa_name) FROM area_lsoa WHERE msoa_code = ?", [area]
+        )
+        if name:
+            return AreaFilter(
+                f"{column} IN (SELECT lsoa_code FROM area_lsoa WHERE msoa_code = ?)",
+                [area],
+                area,
+                str(name),
+            )
+    if _LSOA.match(area):
+        name = store.scalar("SELECT lsoa_name FROM area_lsoa WHERE lsoa_code = ?", [area])
+        if name:
+            return AreaFilter(f"{column} = ?", [area], area, str(name))
+    if store.scalar("SELECT count(*) FROM area_neighbourhood WHERE name = ?", [area]):
+        return AreaFilter(
+            f"{column} IN (SELECT lsoa_code FROM area_neighbourhood WHERE name = ?)",
+            [area],
+            area,
+            area,
+        )
+    raise UnknownArea(
+        f"unknown area {area!r}: give the district code, an MSOA or LSOA code in the "
+        "partnership, or a priority neighbourhood's name"
+    )

@@ -1,0 +1,3 @@
+from saferleeds.cli import main
+
+main()

@@ -1,0 +1,301 @@
+"""Commands of the `saferleeds` CLI. Each is thin: the work is in analytics, importers
+and the apps' actions, which pages call too."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from saferleeds import config
+
+app = typer.Typer(
+    name="saferleeds",
+    help="saferleeds: the Community Safety Partnership workspace.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+import_app = typer.Typer(help="Import partner and open data.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data: load it, or generate synthetic partner data.",
+                       no_args_is_help=True)
+quarantine_app = typer.Typer(help="Rows held back by imports.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(demo_app, name="demo")
+app.add_typer(quarantine_app, name="quarantine")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+SHIPPED_POLICE = Path(__file__).resolve().parent.parent / "data" / "police"
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
+    import django
+
+    django.setup()
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+def _run_police_import(
+    paths: list[Path], forces: list[str] | None, *, quiet: bool = False
+) -> Any:
+    from saferleeds.analytics.geography import load_geography
+    from saferleeds.analytics.store import open_store
+    from saferleeds.importers.police import import_police
+    from saferleeds.partnership import current
+
+    with open_store(config.analytics_path()) as store, _progress() as progress:
+        if not store.scalar("SELECT count(*) FROM area_lsoa"):
+            load_geography(store, current())
+        task = progress.add_task("Importing police.uk files", total=None)
+
+        def on_file(res: Any) -> None:
+            progress.advance(task)
+            if quiet:
+                return
+            if res.unusable:
+                err.print(f"[red]error[/]: {res.path}: {res.unusable}")
+            else:
+                err.print(
+                    f"{'[yellow]![/]' if res.quarantined else '[green]✓[/]'} {res.path}: "
+                    f"{res.rows_read:,} rows read, {res.added:,} added, "
+                    f"{res.updated:,} updated, {res.quarantined:,} quarantined"
+                    + (f" ({res.note})" if res.note else "")
+                )
+
+        return import_police(store, paths, forces=forces, on_file=on_file)
+
+
+@import_app.command("police")
+def import_police_cmd(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Street-level CSVs (or .csv.gz), monthly folders, or archive zips."),
+    ],
+    force: Annotated[
+        list[str] | None,
+        typer.Option("--force", help="Force slug to take from folders and zips (repeatable)."),
+    ] = None,
+    all_forces: Annotated[
+        bool, typer.Option(help="Take every force from folders and zips.")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Import data.police.uk street-level crime files into the analytics store.
+
+    Every row is validated; bad rows are quarantined with file:line: field: reason and
+    good rows commit. Re-importing the same files adds nothing. Exit status: 0 every row
+    imported, 3 some rows quarantined, 2 a file was unusable (nothing from it committed).
+    Folders and zips are filtered to the partnership's forces unless --force or
+    --all-forces is given.
+    """
+    from saferleeds.partnership import current
+
+    forces = None if all_forces else (force or list(current().police_forces) or None)
+    report = _run_police_import(paths, forces, quiet=fmt == "json")
+    if fmt == "json":
+        out.print_json(
+            json.dumps(
+                {
+                    "files": [
+                        {
+                            "path": f.path,
+                            "rows_read": f.rows_read,
+                            "added": f.added,
+                            "updated": f.updated,
+                            "quarantined": f.quarantined,
+                            "unusable": f.unusable,
+                            "problems": f.problems,
+                        }
+                        for f in report.files
+                    ],
+                    "exit_code": report.exit_code,
+                }
+            )
+        )
+    else:
+        if not report.files:
+            which = f" for force {', '.join(forces)}" if forces else ""
+            err.print(
+                f"[red]error[/]: no street-level files{which} found in the paths given "
+                "(files are named YYYY-MM-<force>-street.csv; --all-forces takes every force)"
+            )
+            raise typer.Exit(2)
+        shown = 0
+        for f in report.files:
+            for p in f.problems:
+                if shown < 20:
+                    err.print(f"  {p}", markup=False, highlight=False)
+                shown += 1
+        if report.quarantined > shown:
+            shown = report.quarantined
+        if shown > 20:
+            err.print(f"  ... and more: saferleeds quarantine list")
+        err.print(
+            f"{report.added:,} rows added, {report.quarantined:,} quarantined, "
+            f"{sum(1 for f in report.files if f.unusable)} unusable file(s)."
+        )
+    raise typer.Exit(report.exit_code if report.files else 2)
+
+
+@app.command()
+def summary(
+    area: Annotated[
+        str | None,
+        typer.Option(help="District, MSOA or LSOA code, or a priority neighbourhood name."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="json or table")] = "table",
+) -> None:
+    """Summarise the police.uk records held: crimes, ASB, by month, by type, quarantined."""
+    from saferleeds.analytics.areas import UnknownArea
+    from saferleeds.analytics.store import open_store
+    from saferleeds.analytics.summary import summarise
+
+    with open_store(config.analytics_path(), read_only=True) as store:
+        try:
+            s = summarise(store, area)
+        except UnknownArea as exc:
+            err.print(f"[red]error[/]: {exc}")
+            raise typer.Exit(2) from exc
+    if fmt == "json":
+        sys.stdout.write(json.dumps(s, indent=2) + "\n")
+        return
+    t = Table(title=f"police.uk records{f' in {area}' if area else ''}")
+    t.add_column("")
+    t.add_column("records", justify="right")
+    t.add_row("recorded crimes", f"{s['crimes']:,}")
+    t.add_row("ASB incidents", f"{s['asb']:,}")
+    t.add_row("quarantined rows", f"{s['quarantined']:,}")
+    for m, n in s["by_month"].items():
+        t.add_row(f"month {m}", f"{n:,}")
+    for ty, n in s["by_type"].items():
+        t.add_row(ty, f"{n:,}")
+    out.print(t)
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
+    fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """List quarantined rows as file:line: field: reason."""
+    from saferleeds.analytics.store import open_store
+
+    with open_store(config.analytics_path(), read_only=True) as store:
+        rows = store.execute(
+            "SELECT source_file, line, field, reason FROM police_quarantine "
+            "ORDER BY source_file, line, field LIMIT ?",
+            [limit],
+        ).fetchall()
+    if fmt == "json":
+        sys.stdout.write(
+            json.dumps(
+                [{"file": f, "line": n, "field": fl, "reason": r} for f, n, fl, r in rows],
+                indent=2,
+            )
+            + "\n"
+        )
+        return
+    for f, n, fl, r in rows:
+        out.print(f"{f}:{n}: {fl}: {r}", markup=False, highlight=False)
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Migrate the database and load the demo: agencies, personas, areas, police.uk data.
+
+    Safe to repeat: nothing is duplicated and nothing a user changed is lost.
+    """
+    _setup_django()
+    from django.core.management import call_command
+
+    from saferleeds.demo.seed import seed_demo
+
+    err.print(f"Data directory: {config.data_dir()}")
+    with _progress() as progress:
+        task = progress.add_task("Migrating the database", total=3)
+        call_command("migrate", interactive=False, verbosity=0)
+        progress.update(task, advance=1, description="Seeding agencies, users and areas")
+        seeded = seed_demo()
+        progress.update(task, advance=1, description="Importing police.uk demo months")
+    report = _run_police_import([SHIPPED_POLICE], None)
+    err.print(
+        f"Loaded {seeded.agencies} agencies, {seeded.users} demo users, {seeded.areas} areas; "
+        f"police.uk: {report.added:,} new rows."
+    )
+    if report.exit_code == 2:
+        raise typer.Exit(2)
+
+
+@demo_app.command("generate")
+def demo_generate(
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
+    scale: Annotated[float, typer.Option(help="1.0 is about 2,000 people; scales linearly.")] = 1.0,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write; default DATA_DIR/synthetic.")
+    ] = None,
+) -> None:
+    """Write synthetic partner data (people, incidents, offences) with planted ground truth."""
+    from saferleeds.demo.generator import generate
+
+    target = out_dir or config.data_dir() / "synthetic"
+    with _progress() as progress:
+        progress.add_task(f"Generating synthetic partner data into {target}", total=None)
+        report = generate(target, seed=seed, scale=scale)
+    t = Table(title=f"Synthetic data in {report.out_dir}")
+    t.add_column("file")
+    t.add_column("rows", justify="right")
+    for name, n in report.counts.items():
+        t.add_row(name, f"{n:,}")
+    out.print(t)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+) -> None:
+    """Serve the web app (waitress) until interrupted."""
+    _setup_django()
+    from waitress import serve as waitress_serve
+
+    from saferleeds.demo.personas import DEMO_PASSWORD, PERSONAS
+    from saferleeds.wsgi import application
+
+    err.print(f"saferleeds is running at [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")
+    if config.environment() == "demo":
+        err.print(f"Demo sign-ins (password [bold]{DEMO_PASSWORD}[/]):")
+        for p in PERSONAS:
+            err.print(f"  {p.username:<20} {', '.join(r.label for r in p.roles)}, "
+                      f"{p.agency.upper()}")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="saferleeds")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command, e.g. `saferleeds manage check --deploy`."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["saferleeds manage", *ctx.args])

@@ -1,0 +1,1 @@
+"""Demo data: the persona cast, the seeder and the synthetic partner-data generator."""

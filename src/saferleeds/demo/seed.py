@@ -1,0 +1,39 @@
+"""Seed the operational database with the demo agencies, personas and geography."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from saferleeds.demo.personas import AGENCIES, DEMO_PASSWORD, PERSONAS
+from saferleeds.partners.actions import do_ensure_agency, do_ensure_user
+from saferleeds.partnership import current
+from saferleeds.places.actions import do_load_geography
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What the seeder holds after running."""
+
+    agencies: int
+    users: int
+    areas: int
+
+
+def seed_demo() -> SeedReport:
+    """Create or update the demo cast and the partnership's areas (safe to repeat)."""
+    agencies = {
+        a.code: do_ensure_agency(a.code, a.name, a.kind, actor=None) for a in AGENCIES
+    }
+    for p in PERSONAS:
+        do_ensure_user(
+            p.username,
+            agency=agencies[p.agency],
+            roles=p.roles,
+            password=DEMO_PASSWORD,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            job_title=p.job_title,
+            actor=None,
+        )
+    areas = do_load_geography(current(), actor=None)
+    return SeedReport(len(agencies), len(PERSONAS), areas)

@@ -1,0 +1,1 @@
+"""Importers, one folder per source: parser, documentation and sample files (bad ones too)."""

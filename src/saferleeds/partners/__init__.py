@@ -1,0 +1,1 @@
+"""Partner agencies of the partnership and the users who work for them."""

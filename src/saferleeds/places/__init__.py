@@ -1,0 +1,1 @@
+"""The partnership's geography: district, MSOAs, LSOAs and priority neighbourhoods."""

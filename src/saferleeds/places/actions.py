@@ -1,0 +1,74 @@
+"""Load the partnership's geography into the operational database."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from saferleeds.analytics.geography import read_lsoas
+from saferleeds.partnership import Partnership
+from saferleeds.places.models import Area
+
+
+@transaction.atomic
+def do_load_geography(partnership: Partnership, *, actor: object | None) -> int:
+    """Create or update the district, its MSOAs, LSOAs and priority neighbourhoods.
+
+    Safe to repeat: areas are keyed on their code.
+
+    Returns:
+        The number of areas the partnership now has.
+    """
+    lsoas = read_lsoas(partnership)
+    district, _ = Area.objects.update_or_create(
+        code=partnership.district_code,
+        defaults={
+            "name": partnership.district_name,
+            "level": Area.Level.DISTRICT,
+            "population": sum(x.population or 0 for x in lsoas),
+        },
+    )
+    msoa_pop: dict[str, int] = {}
+    for x in lsoas:
+        msoa_pop[x.msoa_code] = msoa_pop.get(x.msoa_code, 0) + (x.population or 0)
+    msoas: dict[str, Area] = {}
+    for x in lsoas:
+        if x.msoa_code not in msoas:
+            msoas[x.msoa_code], _ = Area.objects.update_or_create(
+                code=x.msoa_code,
+                defaults={
+                    "name": x.msoa_name,
+                    "level": Area.Level.MSOA,
+                    "parent": district,
+                    "population": msoa_pop[x.msoa_code],
+                },
+            )
+    by_code: dict[str, Area] = {}
+    for x in lsoas:
+        by_code[x.code], _ = Area.objects.update_or_create(
+            code=x.code,
+            defaults={
+                "name": x.name,
+                "level": Area.Level.LSOA,
+                "parent": msoas[x.msoa_code],
+                "population": x.population,
+            },
+        )
+    district.lsoas.set(by_code.values())
+    for code, msoa in msoas.items():
+        msoa.lsoas.set([by_code[x.code] for x in lsoas if x.msoa_code == code])
+    for area in by_code.values():
+        area.lsoas.set([area])
+    for n in partnership.priority_neighbourhoods:
+        hood, _ = Area.objects.update_or_create(
+            code=f"neighbourhood:{slugify(n.name)}",
+            defaults={
+                "name": n.name,
+                "level": Area.Level.NEIGHBOURHOOD,
+                "parent": district,
+                "approximate": n.approximate,
+                "population": sum(by_code[c].population or 0 for c in n.lsoas),
+            },
+        )
+        hood.lsoas.set([by_code[c] for c in n.lsoas])
+    return Area.objects.count()

@@ -1,0 +1,1 @@
+"""No Django admin: areas are loaded from the partnership configuration."""

@@ -1,0 +1,19 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from saferleeds import config, partnership as partnership_config
+
+
+def partnership(request: HttpRequest) -> dict[str, Any]:
+    """Expose the partnership's name and the environment to templates."""
+    p = partnership_config.current()
+    return {
+        "partnership_name": p.name,
+        "service_name": f"{p.name} partnership workspace",
+        "saferleeds_env": config.environment(),
+    }

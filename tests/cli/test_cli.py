@@ -1,0 +1,103 @@
+"""The `saferleeds` command line as a user runs it: exit codes and JSON output."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SAMPLES, SHIPPED_POLICE
+
+
+def saferleeds(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SAFERLEEDS_DATA_DIR": str(data), "SAFERLEEDS_ENV": "test"}
+    return subprocess.run(
+        [sys.executable, "-m", "saferleeds.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_import_exit_codes_and_summary_json(
+    tmp_path: Path, shipped_rows: list[dict[str, str]]
+) -> None:
+    ok = saferleeds(tmp_path, "import", "police", str(SHIPPED_POLICE))
+    assert ok.returncode == 0, ok.stderr
+    assert "31,635 rows read, 31,635 added" in ok.stderr
+
+    again = saferleeds(tmp_path, "import", "police", str(SHIPPED_POLICE))
+    assert again.returncode == 0 and "0 added" in again.stderr
+
+    filtered = saferleeds(tmp_path, "import", "police", str(SAMPLES / "bad"))
+    assert filtered.returncode == 2 and "for force west-yorkshire" in filtered.stderr
+    bad = saferleeds(
+        tmp_path, "import", "police", str(SAMPLES / "bad" / "2018-07-damaged-street.csv")
+    )
+    assert bad.returncode == 3
+    assert "2018-07-damaged-street.csv:4: Month: not a month YYYY-MM: '2018-13'" in bad.stderr
+
+    unusable = saferleeds(
+        tmp_path, "import", "police", str(SAMPLES / "unusable" / "not-a-csv.csv")
+    )
+    assert unusable.returncode == 2
+    assert "not-a-csv.csv: not text" in unusable.stderr
+
+    summary = saferleeds(tmp_path, "summary", "--format", "json")
+    assert summary.returncode == 0, summary.stderr
+    got = json.loads(summary.stdout)
+    assert set(got) == {"crimes", "asb", "by_month", "by_type", "quarantined"}
+    asb = sum(1 for r in shipped_rows if r["Crime type"] == "Anti-social behaviour")
+    # The damaged sample's 19 good rows are real July 2018 crimes already held (same
+    # Crime IDs), so they add nothing; its 11 bad rows are quarantined.
+    assert got["asb"] == asb
+    assert got["crimes"] == len(shipped_rows) - asb
+    assert got["by_month"] == dict(collections.Counter(r["Month"] for r in shipped_rows))
+    assert sum(got["by_type"].values()) == got["crimes"] + got["asb"]
+    assert got["quarantined"] == 11
+
+
+def test_summary_for_an_area_and_unknown_area(tmp_path: Path) -> None:
+    saferleeds(tmp_path, "import", "police", str(SHIPPED_POLICE))
+    leeds = json.loads(saferleeds(tmp_path, "summary", "--format", "json", "--area",
+                                  "E08000035").stdout)
+    assert leeds["by_month"] == {"2017-07": 9671, "2018-07": 10726}  # shared/data/README.md
+    unknown = saferleeds(tmp_path, "summary", "--area", "E02999999")
+    assert unknown.returncode == 2 and "unknown area" in unknown.stderr
+
+
+def test_no_files_found_is_an_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = saferleeds(tmp_path, "import", "police", str(empty))
+    assert r.returncode == 2 and "no street-level files" in r.stderr
+
+
+def test_demo_load_twice_loses_nothing(tmp_path: Path) -> None:
+    # Runs against the configured database: SQLite in tmp_path, or the throw-away
+    # PostgreSQL cluster's own database in the PostgreSQL run.
+    first = saferleeds(tmp_path, "demo", "load")
+    assert first.returncode == 0, first.stderr
+    assert "9 demo users" in first.stderr and "60,172 new rows" in first.stderr
+    # A user changes their password between runs; the second run must keep it.
+    env = {**os.environ, "SAFERLEEDS_DATA_DIR": str(tmp_path), "SAFERLEEDS_ENV": "test"}
+    subprocess.run(
+        [sys.executable, "-m", "saferleeds.cli", "manage", "shell", "-c",
+         "from django.contrib.auth.models import User; u=User.objects.get(username="
+         "'aisha.analyst'); u.set_password('a-new-password-123'); u.save()"],
+        env=env, check=True, capture_output=True, timeout=120,
+    )
+    second = saferleeds(tmp_path, "demo", "load")
+    assert second.returncode == 0, second.stderr
+    assert "police.uk: 0 new rows" in second.stderr
+    check = subprocess.run(
+        [sys.executable, "-m", "saferleeds.cli", "manage", "shell", "-c",
+         "from django.contrib.auth import authenticate; "
+         "print(bool(authenticate(username='aisha.analyst', password='a-new-password-123')))"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert check.stdout.strip().splitlines()[-1] == "True"

@@ -1,0 +1,80 @@
+"""Shared fixtures: the demo persona cast, a store holding the shipped police.uk months."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "src" / "saferleeds"
+SHIPPED_POLICE = PACKAGE / "data" / "police"
+SAMPLES = PACKAGE / "importers" / "police" / "samples"
+SHARED = REPO.parent / "shared"
+
+
+def read_police_csv(path: Path) -> list[dict[str, str]]:
+    """Independent reader for recounts: Python's csv module, not DuckDB."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as f:  # type: ignore[operator]
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="session")
+def shipped_rows() -> list[dict[str, str]]:
+    """Every row of the two shipped police.uk months, read independently."""
+    return [r for p in sorted(SHIPPED_POLICE.glob("*.csv.gz")) for r in read_police_csv(p)]
+
+
+@pytest.fixture(scope="session")
+def police_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with Leeds geography and both shipped months imported (read-only use)."""
+    from saferleeds.analytics.geography import load_geography
+    from saferleeds.analytics.store import open_store
+    from saferleeds.importers.police import import_police
+    from saferleeds.partnership import current
+
+    path = tmp_path_factory.mktemp("store") / "analytics.duckdb"
+    with open_store(path) as store:
+        load_geography(store, current())
+        report = import_police(store, [SHIPPED_POLICE])
+        assert report.exit_code == 0, [f.unusable for f in report.files]
+    return path
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path) -> Iterator[object]:
+    """A writable store with Leeds geography and no police rows."""
+    from saferleeds.analytics.geography import load_geography
+    from saferleeds.analytics.store import open_store
+    from saferleeds.partnership import current
+
+    with open_store(tmp_path / "analytics.duckdb") as store:
+        load_geography(store, current())
+        yield store
+
+
+@pytest.fixture
+def personas(db: None) -> dict[str, object]:
+    """The demo cast (agencies and one user per role), by username."""
+    from django.contrib.auth.models import User
+
+    from saferleeds.demo.personas import AGENCIES, DEMO_PASSWORD, PERSONAS
+    from saferleeds.partners.actions import do_ensure_agency, do_ensure_user
+
+    agencies = {a.code: do_ensure_agency(a.code, a.name, a.kind, actor=None) for a in AGENCIES}
+    for p in PERSONAS:
+        do_ensure_user(
+            p.username,
+            agency=agencies[p.agency],
+            roles=p.roles,
+            password=DEMO_PASSWORD,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            job_title=p.job_title,
+            actor=None,
+        )
+    return {u.username: u for u in User.objects.all()}
