@@ -26,7 +26,9 @@ def read_police_csv(path: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="session")
 def shipped_rows() -> list[dict[str, str]]:
     """Every row of the two shipped police.uk months, read independently."""
-    return [r for p in sorted(SHIPPED_POLICE.glob("*.csv.gz")) for r in read_police_csv(p)]
+    return [
+        r for p in sorted(SHIPPED_POLICE.glob("*.csv.gz")) for r in read_police_csv(p)
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +67,9 @@ def personas(db: None) -> dict[str, object]:
     from saferleeds.demo.personas import AGENCIES, DEMO_PASSWORD, PERSONAS
     from saferleeds.partners.actions import do_ensure_agency, do_ensure_user
 
-    agencies = {a.code: do_ensure_agency(a.code, a.name, a.kind, actor=None) for a in AGENCIES}
+    agencies = {
+        a.code: do_ensure_agency(a.code, a.name, a.kind, actor=None) for a in AGENCIES
+    }
     for p in PERSONAS:
         do_ensure_user(
             p.username,

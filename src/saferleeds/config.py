@@ -28,7 +28,9 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("SAFERLEEDS_ENV", "demo", "demo, test or production; production demands secrets"),
+    Setting(
+        "SAFERLEEDS_ENV", "demo", "demo, test or production; production demands secrets"
+    ),
     Setting("SAFERLEEDS_DATA_DIR", "./var", "where the SQLite and DuckDB files live"),
     Setting(
         "DATABASE_URL",
@@ -50,7 +52,9 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "path to a partnership TOML file; default is the shipped Leeds configuration",
     ),
-    Setting("SAFERLEEDS_DEBUG", "0", "1 to turn on Django debug pages (never in production)"),
+    Setting(
+        "SAFERLEEDS_DEBUG", "0", "1 to turn on Django debug pages (never in production)"
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -22,7 +22,9 @@ def lsoa_to_msoa() -> dict[str, str]:
 
 
 def test_district_overview_matches_recount(
-    police_store_path: Path, shipped_rows: list[dict[str, str]], lsoa_to_msoa: dict[str, str]
+    police_store_path: Path,
+    shipped_rows: list[dict[str, str]],
+    lsoa_to_msoa: dict[str, str],
 ) -> None:
     leeds = [r for r in shipped_rows if r["LSOA code"] in lsoa_to_msoa]
     with open_store(police_store_path, read_only=True) as s:
@@ -49,7 +51,9 @@ def test_district_overview_matches_recount(
 
 
 def test_msoa_overviews_partition_the_district(
-    police_store_path: Path, shipped_rows: list[dict[str, str]], lsoa_to_msoa: dict[str, str]
+    police_store_path: Path,
+    shipped_rows: list[dict[str, str]],
+    lsoa_to_msoa: dict[str, str],
 ) -> None:
     by_msoa = collections.Counter(
         lsoa_to_msoa[r["LSOA code"]]
@@ -65,7 +69,9 @@ def test_msoa_overviews_partition_the_district(
     assert sum(totals.values()) == district
 
 
-def test_summary_and_areas(police_store_path: Path, shipped_rows: list[dict[str, str]]) -> None:
+def test_summary_and_areas(
+    police_store_path: Path, shipped_rows: list[dict[str, str]]
+) -> None:
     with open_store(police_store_path, read_only=True) as s:
         everything = summarise(s)
         hood = summarise(s, current().priority_neighbourhoods[0].name)
@@ -74,7 +80,9 @@ def test_summary_and_areas(police_store_path: Path, shipped_rows: list[dict[str,
             summarise(s, "E01999999")
     assert everything["crimes"] + everything["asb"] == len(shipped_rows)
     codes = set(current().priority_neighbourhoods[0].lsoas)
-    assert hood["crimes"] + hood["asb"] == sum(1 for r in shipped_rows if r["LSOA code"] in codes)
+    assert hood["crimes"] + hood["asb"] == sum(
+        1 for r in shipped_rows if r["LSOA code"] in codes
+    )
     assert 0 < lsoa["crimes"] + lsoa["asb"] < hood["crimes"] + hood["asb"]
 
 

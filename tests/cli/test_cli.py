@@ -36,10 +36,16 @@ def test_import_exit_codes_and_summary_json(
     filtered = saferleeds(tmp_path, "import", "police", str(SAMPLES / "bad"))
     assert filtered.returncode == 2 and "for force west-yorkshire" in filtered.stderr
     bad = saferleeds(
-        tmp_path, "import", "police", str(SAMPLES / "bad" / "2018-07-damaged-street.csv")
+        tmp_path,
+        "import",
+        "police",
+        str(SAMPLES / "bad" / "2018-07-damaged-street.csv"),
     )
     assert bad.returncode == 3
-    assert "2018-07-damaged-street.csv:4: Month: not a month YYYY-MM: '2018-13'" in bad.stderr
+    assert (
+        "2018-07-damaged-street.csv:4: Month: not a month YYYY-MM: '2018-13'"
+        in bad.stderr
+    )
 
     unusable = saferleeds(
         tmp_path, "import", "police", str(SAMPLES / "unusable" / "not-a-csv.csv")
@@ -56,16 +62,24 @@ def test_import_exit_codes_and_summary_json(
     # Crime IDs), so they add nothing; its 11 bad rows are quarantined.
     assert got["asb"] == asb
     assert got["crimes"] == len(shipped_rows) - asb
-    assert got["by_month"] == dict(collections.Counter(r["Month"] for r in shipped_rows))
+    assert got["by_month"] == dict(
+        collections.Counter(r["Month"] for r in shipped_rows)
+    )
     assert sum(got["by_type"].values()) == got["crimes"] + got["asb"]
     assert got["quarantined"] == 11
 
 
 def test_summary_for_an_area_and_unknown_area(tmp_path: Path) -> None:
     saferleeds(tmp_path, "import", "police", str(SHIPPED_POLICE))
-    leeds = json.loads(saferleeds(tmp_path, "summary", "--format", "json", "--area",
-                                  "E08000035").stdout)
-    assert leeds["by_month"] == {"2017-07": 9671, "2018-07": 10726}  # shared/data/README.md
+    leeds = json.loads(
+        saferleeds(
+            tmp_path, "summary", "--format", "json", "--area", "E08000035"
+        ).stdout
+    )
+    assert leeds["by_month"] == {
+        "2017-07": 9671,
+        "2018-07": 10726,
+    }  # shared/data/README.md
     unknown = saferleeds(tmp_path, "summary", "--area", "E02999999")
     assert unknown.returncode == 2 and "unknown area" in unknown.stderr
 
@@ -86,18 +100,64 @@ def test_demo_load_twice_loses_nothing(tmp_path: Path) -> None:
     # A user changes their password between runs; the second run must keep it.
     env = {**os.environ, "SAFERLEEDS_DATA_DIR": str(tmp_path), "SAFERLEEDS_ENV": "test"}
     subprocess.run(
-        [sys.executable, "-m", "saferleeds.cli", "manage", "shell", "-c",
-         "from django.contrib.auth.models import User; u=User.objects.get(username="
-         "'aisha.analyst'); u.set_password('a-new-password-123'); u.save()"],
-        env=env, check=True, capture_output=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "saferleeds.cli",
+            "manage",
+            "shell",
+            "-c",
+            "from django.contrib.auth.models import User; u=User.objects.get(username="
+            "'aisha.analyst'); u.set_password('a-new-password-123'); u.save()",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     second = saferleeds(tmp_path, "demo", "load")
     assert second.returncode == 0, second.stderr
     assert "police.uk: 0 new rows" in second.stderr
     check = subprocess.run(
-        [sys.executable, "-m", "saferleeds.cli", "manage", "shell", "-c",
-         "from django.contrib.auth import authenticate; "
-         "print(bool(authenticate(username='aisha.analyst', password='a-new-password-123')))"],
-        env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "saferleeds.cli",
+            "manage",
+            "shell",
+            "-c",
+            "from django.contrib.auth import authenticate; "
+            "print(bool(authenticate(username='aisha.analyst', password='a-new-password-123')))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert check.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_demo_generate_writes_files_and_truth(tmp_path: Path) -> None:
+    r = saferleeds(
+        tmp_path,
+        "demo",
+        "generate",
+        "--seed",
+        "3",
+        "--scale",
+        "0.2",
+        "--out",
+        str(tmp_path / "syn"),
+    )
+    assert r.returncode == 0, r.stderr
+    for name in (
+        "people.csv",
+        "offences.csv",
+        "truth/people.csv",
+        "truth/network.json",
+        "truth/near_repeat.json",
+        "truth/hotspots.json",
+        "manifest.json",
+    ):
+        assert (tmp_path / "syn" / name).stat().st_size > 0, name
+    assert "offences.csv" in r.stdout and "1,000" in r.stdout  # 5,000 x 0.2

@@ -30,7 +30,10 @@ def test_sign_in_see_chart_and_filter_by_msoa(
 
     chart = page.get_by_role("img", name="Recorded crime and ASB per month, Leeds")
     assert chart.is_visible()
-    assert page.locator("[data-testid=monthly-chart] svg rect[fill='#1d70b8']").count() == 2
+    assert (
+        page.locator("[data-testid=monthly-chart] svg rect[fill='#1d70b8']").count()
+        == 2
+    )
     assert page.get_by_test_id("crimes-total").inner_text() == "16,529"
     assert page.get_by_text("Signed in as Carol Nowak, Leeds City Council").is_visible()
     screenshot(page, "overview-district")

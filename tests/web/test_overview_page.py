@@ -27,13 +27,17 @@ def test_overview_needs_sign_in(client: Client, db: None) -> None:
 def test_sign_in_then_overview_shows_district_figures(
     client: Client, personas: dict[str, Any], store_settings: Any
 ) -> None:
-    r = client.post("/sign-in/", {"username": "aisha.analyst", "password": DEMO_PASSWORD})
+    r = client.post(
+        "/sign-in/", {"username": "aisha.analyst", "password": DEMO_PASSWORD}
+    )
     assert r.status_code == 302 and r["Location"] == "/overview/"
     page = client.get("/overview/")
     html = page.content.decode()
     assert page.status_code == 200
     assert "Leeds (E08000035)" in html
-    assert 'data-testid="crimes-total">16,529<' in html  # 2017-07 + 2018-07 Leeds crimes
+    assert (
+        'data-testid="crimes-total">16,529<' in html
+    )  # 2017-07 + 2018-07 Leeds crimes
     assert html.count("<rect") >= 2 + 11  # two months of bars, eleven no-data outlines
     assert "Violence and sexual offences" in html
 
@@ -51,7 +55,11 @@ def test_msoa_filter_and_invalid_area(
     r = client.get("/overview/", {"msoa": "E02002402"})
     html = r.content.decode()
     assert r.status_code == 200 and "Leeds 073 (E02002402)" in html
-    total = int(re.search(r'data-testid="crimes-total">([\d,]+)<', html).group(1).replace(",", ""))  # type: ignore[union-attr]
+    total = int(
+        re.search(r'data-testid="crimes-total">([\d,]+)<', html)
+        .group(1)
+        .replace(",", "")
+    )  # type: ignore[union-attr]
     assert 0 < total < 16529
     bad = client.get("/overview/", {"msoa": "<script>alert(1)</script>"})
     assert bad.status_code == 400
@@ -59,7 +67,9 @@ def test_msoa_filter_and_invalid_area(
     assert "Choose an area from the list" in text and "<script>alert(1)" not in text
 
 
-def test_sign_out_is_a_post(client: Client, personas: dict[str, Any], store_settings: Any) -> None:
+def test_sign_out_is_a_post(
+    client: Client, personas: dict[str, Any], store_settings: Any
+) -> None:
     client.force_login(personas["ed.executive"])
     assert client.get("/overview/").status_code == 200
     assert client.post("/sign-out/").status_code == 302

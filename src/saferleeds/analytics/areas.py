@@ -26,7 +26,9 @@ class AreaFilter:
     name: str
 
 
-def area_filter(store: Store, area: str | None, column: str = "lsoa_code") -> AreaFilter:
+def area_filter(
+    store: Store, area: str | None, column: str = "lsoa_code"
+) -> AreaFilter:
     """Return the predicate selecting records in ``area``.
 
     Args:
@@ -60,7 +62,9 @@ def area_filter(store: Store, area: str | None, column: str = "lsoa_code") -> Ar
                 str(name),
             )
     if _LSOA.match(area):
-        name = store.scalar("SELECT lsoa_name FROM area_lsoa WHERE lsoa_code = ?", [area])
+        name = store.scalar(
+            "SELECT lsoa_name FROM area_lsoa WHERE lsoa_code = ?", [area]
+        )
         if name:
             return AreaFilter(f"{column} = ?", [area], area, str(name))
     if store.scalar("SELECT count(*) FROM area_neighbourhood WHERE name = ?", [area]):

@@ -25,7 +25,9 @@ class Overview:
 
     area_code: str | None
     area_name: str
-    by_month: list[tuple[str, int | None, int | None]]  # (YYYY-MM, crimes, asb); None = no data
+    by_month: list[
+        tuple[str, int | None, int | None]
+    ]  # (YYYY-MM, crimes, asb); None = no data
     by_type: list[TypeCount]
     crimes: int
     asb: int
@@ -104,7 +106,9 @@ def crime_overview(store: Store, area: str | None = None) -> Overview:
         f"SELECT sum(population) FROM area_lsoa WHERE {f.sql}",
         f.params,
     )
-    unlocated = store.scalar("SELECT count(*) FROM police_street WHERE NOT has_location")
+    unlocated = store.scalar(
+        "SELECT count(*) FROM police_street WHERE NOT has_location"
+    )
     return Overview(
         area_code=f.code,
         area_name=f.name,

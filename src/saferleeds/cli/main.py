@@ -11,7 +11,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+)
 from rich.table import Table
 
 from saferleeds import config
@@ -23,8 +29,9 @@ app = typer.Typer(
     add_completion=False,
 )
 import_app = typer.Typer(help="Import partner and open data.", no_args_is_help=True)
-demo_app = typer.Typer(help="Demo data: load it, or generate synthetic partner data.",
-                       no_args_is_help=True)
+demo_app = typer.Typer(
+    help="Demo data: load it, or generate synthetic partner data.", no_args_is_help=True
+)
 quarantine_app = typer.Typer(help="Rows held back by imports.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
@@ -88,11 +95,15 @@ def _run_police_import(
 def import_police_cmd(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Street-level CSVs (or .csv.gz), monthly folders, or archive zips."),
+        typer.Argument(
+            help="Street-level CSVs (or .csv.gz), monthly folders, or archive zips."
+        ),
     ],
     force: Annotated[
         list[str] | None,
-        typer.Option("--force", help="Force slug to take from folders and zips (repeatable)."),
+        typer.Option(
+            "--force", help="Force slug to take from folders and zips (repeatable)."
+        ),
     ] = None,
     all_forces: Annotated[
         bool, typer.Option(help="Take every force from folders and zips.")
@@ -148,7 +159,7 @@ def import_police_cmd(
         if report.quarantined > shown:
             shown = report.quarantined
         if shown > 20:
-            err.print(f"  ... and more: saferleeds quarantine list")
+            err.print("  ... and more: saferleeds quarantine list")
         err.print(
             f"{report.added:,} rows added, {report.quarantined:,} quarantined, "
             f"{sum(1 for f in report.files if f.unusable)} unusable file(s)."
@@ -160,7 +171,9 @@ def import_police_cmd(
 def summary(
     area: Annotated[
         str | None,
-        typer.Option(help="District, MSOA or LSOA code, or a priority neighbourhood name."),
+        typer.Option(
+            help="District, MSOA or LSOA code, or a priority neighbourhood name."
+        ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="json or table")] = "table",
 ) -> None:
@@ -208,7 +221,10 @@ def quarantine_list(
     if fmt == "json":
         sys.stdout.write(
             json.dumps(
-                [{"file": f, "line": n, "field": fl, "reason": r} for f, n, fl, r in rows],
+                [
+                    {"file": f, "line": n, "field": fl, "reason": r}
+                    for f, n, fl, r in rows
+                ],
                 indent=2,
             )
             + "\n"
@@ -233,7 +249,9 @@ def demo_load() -> None:
     with _progress() as progress:
         task = progress.add_task("Migrating the database", total=3)
         call_command("migrate", interactive=False, verbosity=0)
-        progress.update(task, advance=1, description="Seeding agencies, users and areas")
+        progress.update(
+            task, advance=1, description="Seeding agencies, users and areas"
+        )
         seeded = seed_demo()
         progress.update(task, advance=1, description="Importing police.uk demo months")
     report = _run_police_import([SHIPPED_POLICE], None)
@@ -247,10 +265,15 @@ def demo_load() -> None:
 
 @demo_app.command("generate")
 def demo_generate(
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 1,
-    scale: Annotated[float, typer.Option(help="1.0 is about 2,000 people; scales linearly.")] = 1.0,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same files.")
+    ] = 1,
+    scale: Annotated[
+        float, typer.Option(help="1.0 is about 2,000 people; scales linearly.")
+    ] = 1.0,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Folder to write; default DATA_DIR/synthetic.")
+        Path | None,
+        typer.Option("--out", help="Folder to write; default DATA_DIR/synthetic."),
     ] = None,
 ) -> None:
     """Write synthetic partner data (people, incidents, offences) with planted ground truth."""
@@ -258,7 +281,9 @@ def demo_generate(
 
     target = out_dir or config.data_dir() / "synthetic"
     with _progress() as progress:
-        progress.add_task(f"Generating synthetic partner data into {target}", total=None)
+        progress.add_task(
+            f"Generating synthetic partner data into {target}", total=None
+        )
         report = generate(target, seed=seed, scale=scale)
     t = Table(title=f"Synthetic data in {report.out_dir}")
     t.add_column("file")
@@ -281,13 +306,19 @@ def serve(
     from saferleeds.demo.personas import DEMO_PASSWORD, PERSONAS
     from saferleeds.wsgi import application
 
-    err.print(f"saferleeds is running at [bold]http://{host}:{port}/[/] (Ctrl-C to stop)")
+    err.print(
+        f"saferleeds is running at [bold]http://{host}:{port}/[/] (Ctrl-C to stop)"
+    )
     if config.environment() == "demo":
         err.print(f"Demo sign-ins (password [bold]{DEMO_PASSWORD}[/]):")
         for p in PERSONAS:
-            err.print(f"  {p.username:<20} {', '.join(r.label for r in p.roles)}, "
-                      f"{p.agency.upper()}")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="saferleeds")
+            err.print(
+                f"  {p.username:<20} {', '.join(r.label for r in p.roles)}, "
+                f"{p.agency.upper()}"
+            )
+    waitress_serve(
+        application, host=host, port=port, threads=threads, ident="saferleeds"
+    )
 
 
 @app.command(

@@ -13,7 +13,9 @@ class Agency(models.Model):
         RESPONSIBLE_AUTHORITY = "responsible_authority", "Responsible authority"
         CO_OPERATING_BODY = "co_operating_body", "Co-operating body"
 
-    code = models.SlugField(max_length=20, unique=True, db_comment="short code, e.g. WYP")
+    code = models.SlugField(
+        max_length=20, unique=True, db_comment="short code, e.g. WYP"
+    )
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=30, choices=Kind.choices)
 

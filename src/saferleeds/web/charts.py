@@ -100,7 +100,7 @@ def monthly_bars(
         f'<svg class="sl-chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         f'xmlns="http://www.w3.org/2000/svg"><title id="{escape(chart_id)}-title">'
-        f"{escape(title)}</title><desc id=\"{escape(chart_id)}-desc\">{escape(described)}"
+        f'{escape(title)}</title><desc id="{escape(chart_id)}-desc">{escape(described)}'
         f"</desc>{''.join(parts)}</svg>"
     )
     return mark_safe(svg)  # noqa: S308 - numbers formatted here, all text escaped

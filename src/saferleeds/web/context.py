@@ -6,7 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from saferleeds import config, partnership as partnership_config
+from saferleeds import config
+from saferleeds import partnership as partnership_config
 
 
 def partnership(request: HttpRequest) -> dict[str, Any]:

@@ -28,16 +28,22 @@ def test_real_months_import_every_row_and_counts_match_an_independent_recount(
     police_store_path: Path, shipped_rows: list[dict[str, str]]
 ) -> None:
     with open_store(police_store_path, read_only=True) as s:
-        assert s.scalar("SELECT count(*) FROM police_street") == len(shipped_rows) == 60172
+        assert (
+            s.scalar("SELECT count(*) FROM police_street") == len(shipped_rows) == 60172
+        )
         by_type = dict(
-            s.execute("SELECT crime_type, count(*) FROM police_street GROUP BY 1").fetchall()
+            s.execute(
+                "SELECT crime_type, count(*) FROM police_street GROUP BY 1"
+            ).fetchall()
         )
         by_month = dict(
             s.execute(
                 "SELECT strftime(month, '%Y-%m'), count(*) FROM police_street GROUP BY 1"
             ).fetchall()
         )
-        unlocated = s.scalar("SELECT count(*) FROM police_street WHERE NOT has_location")
+        unlocated = s.scalar(
+            "SELECT count(*) FROM police_street WHERE NOT has_location"
+        )
         outside = s.scalar(
             "SELECT count(*) FROM police_street WHERE lsoa_code NOT IN "
             "(SELECT lsoa_code FROM area_lsoa)"
@@ -47,7 +53,9 @@ def test_real_months_import_every_row_and_counts_match_an_independent_recount(
     # Rows with no location, and rows snapped outside Leeds, are kept, not dropped.
     assert unlocated == sum(1 for r in shipped_rows if not r["Longitude"]) == 2424
     assert outside == sum(
-        1 for r in shipped_rows if r["LSOA code"] and not r["LSOA name"].startswith("Leeds")
+        1
+        for r in shipped_rows
+        if r["LSOA code"] and not r["LSOA name"].startswith("Leeds")
     )
     assert outside > 0
 
@@ -97,7 +105,9 @@ def test_reimport_adds_nothing_whether_file_folder_or_zip(
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         for f in files:
             month = f.name[:7]
-            z.writestr(f"{month}/{f.name.removesuffix('.gz')}", gzip.decompress(f.read_bytes()))
+            z.writestr(
+                f"{month}/{f.name.removesuffix('.gz')}", gzip.decompress(f.read_bytes())
+            )
             z.writestr(f"{month}/{month}-west-yorkshire-outcomes.csv", "not imported")
             z.writestr(f"{month}/{month}-cleveland-street.csv", "other force, filtered")
     zipped = import_police(empty_store, [archive], forces=["west-yorkshire"])  # type: ignore[arg-type]
@@ -128,7 +138,9 @@ def test_bad_rows_are_quarantined_with_file_line_field_and_good_rows_commit(
     assert found == set(EXPECTED_BAD)
     for problem in res.problems:
         assert problem.startswith(f"{path}:")
-    assert any(p.startswith(f"{path}:4: Month: ") and "2018-13" in p for p in res.problems)
+    assert any(
+        p.startswith(f"{path}:4: Month: ") and "2018-13" in p for p in res.problems
+    )
     # Re-running quarantines nothing twice and adds nothing.
     again = import_police(empty_store, [path])  # type: ignore[arg-type]
     assert again.exit_code == 3 and again.added == 0
@@ -157,7 +169,10 @@ def test_rows_after_a_structurally_broken_row_keep_their_line_numbers(
 @pytest.mark.parametrize(
     ("name", "problem"),
     [
-        ("2018-07-west-yorkshire-outcomes.csv", "header: not a data.police.uk street-level CSV"),
+        (
+            "2018-07-west-yorkshire-outcomes.csv",
+            "header: not a data.police.uk street-level CSV",
+        ),
         ("not-a-csv.csv", "not text"),
         ("empty.csv", "empty file"),
         ("missing.csv", "no such file"),
@@ -234,7 +249,9 @@ def test_killed_import_loses_nothing_and_duplicates_nothing_when_rerun(
     def run(data: Path) -> subprocess.Popen[bytes]:
         env = {**os.environ, "SAFERLEEDS_DATA_DIR": str(data)}
         cmd = [sys.executable, "-m", "saferleeds.cli", "import", "police", str(big)]
-        return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        return subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
 
     # Calibrate: how long a whole import takes on this machine.
     t0 = time.monotonic()
@@ -256,6 +273,11 @@ def test_killed_import_loses_nothing_and_duplicates_nothing_when_rerun(
         assert rerun.wait(timeout=300) == 0, rerun.stderr.read() if rerun.stderr else ""
         with open_store(data / "analytics.duckdb", read_only=True) as s:
             assert s.scalar("SELECT count(*) FROM police_street") == expected
-            assert s.scalar("SELECT count(DISTINCT row_key) FROM police_street") == expected
+            assert (
+                s.scalar("SELECT count(DISTINCT row_key) FROM police_street")
+                == expected
+            )
             assert s.scalar("SELECT count(*) FROM import_run") in (1, 2)
-    assert kills >= 1, "no import was killed while it held the store: make the file bigger"
+    assert kills >= 1, (
+        "no import was killed while it held the store: make the file bigger"
+    )

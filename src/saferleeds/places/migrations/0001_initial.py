@@ -5,29 +5,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(db_comment='ONS code, or a slug for local areas', max_length=60, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('level', models.CharField(choices=[('district', 'District'), ('msoa', 'MSOA'), ('lsoa', 'LSOA'), ('ward', 'Ward'), ('neighbourhood', 'Priority neighbourhood')], max_length=20)),
-                ('population', models.PositiveIntegerField(blank=True, db_comment='usual residents (Census 2011 for 2011 LSOAs)', null=True)),
-                ('approximate', models.BooleanField(db_comment='boundary approximated (e.g. neighbourhood by LSOAs)', default=False)),
-                ('lsoas', models.ManyToManyField(related_name='within', to='places.area')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='places.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        db_comment="ONS code, or a slug for local areas",
+                        max_length=60,
+                        unique=True,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("district", "District"),
+                            ("msoa", "MSOA"),
+                            ("lsoa", "LSOA"),
+                            ("ward", "Ward"),
+                            ("neighbourhood", "Priority neighbourhood"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "population",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        db_comment="usual residents (Census 2011 for 2011 LSOAs)",
+                        null=True,
+                    ),
+                ),
+                (
+                    "approximate",
+                    models.BooleanField(
+                        db_comment="boundary approximated (e.g. neighbourhood by LSOAs)",
+                        default=False,
+                    ),
+                ),
+                (
+                    "lsoas",
+                    models.ManyToManyField(related_name="within", to="places.area"),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="places.area",
+                    ),
+                ),
             ],
             options={
-                'db_table_comment': 'areas of the partnership',
-                'ordering': ['level', 'name'],
-                'indexes': [models.Index(fields=['level', 'name'], name='places_area_level_b1acf7_idx')],
+                "db_table_comment": "areas of the partnership",
+                "ordering": ["level", "name"],
+                "indexes": [
+                    models.Index(
+                        fields=["level", "name"], name="places_area_level_b1acf7_idx"
+                    )
+                ],
             },
         ),
     ]

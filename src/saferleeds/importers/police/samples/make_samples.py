@@ -62,10 +62,23 @@ def main() -> None:
 
     unusable = HERE / "unusable"
     unusable.mkdir(exist_ok=True)
-    outcomes = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude",
-                "Latitude", "Location", "LSOA code", "LSOA name", "Outcome type"]
-    _write(unusable / "2018-07-west-yorkshire-outcomes.csv", outcomes,
-           [r[:9] + ["Unable to prosecute suspect"] for r in crimes[:5]])
+    outcomes = [
+        "Crime ID",
+        "Month",
+        "Reported by",
+        "Falls within",
+        "Longitude",
+        "Latitude",
+        "Location",
+        "LSOA code",
+        "LSOA name",
+        "Outcome type",
+    ]
+    _write(
+        unusable / "2018-07-west-yorkshire-outcomes.csv",
+        outcomes,
+        [r[:9] + ["Unable to prosecute suspect"] for r in crimes[:5]],
+    )
     (unusable / "not-a-csv.csv").write_bytes(
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
     )
