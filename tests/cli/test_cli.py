@@ -23,6 +23,13 @@ def saferleeds(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def manage_shell(data: Path, code: str) -> str:
+    """Run Python in `saferleeds manage shell` against the data dir; return its stdout."""
+    r = saferleeds(data, "manage", "shell", "-c", code)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
 def test_import_exit_codes_and_summary_json(
     tmp_path: Path, shipped_rows: list[dict[str, str]]
 ) -> None:
@@ -98,43 +105,20 @@ def test_demo_load_twice_loses_nothing(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "9 demo users" in first.stderr and "60,172 new rows" in first.stderr
     # A user changes their password between runs; the second run must keep it.
-    env = {**os.environ, "SAFERLEEDS_DATA_DIR": str(tmp_path), "SAFERLEEDS_ENV": "test"}
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "saferleeds.cli",
-            "manage",
-            "shell",
-            "-c",
-            "from django.contrib.auth.models import User; u=User.objects.get(username="
-            "'aisha.analyst'); u.set_password('a-new-password-123'); u.save()",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
+    manage_shell(
+        tmp_path,
+        "from django.contrib.auth.models import User; u=User.objects.get(username="
+        "'aisha.analyst'); u.set_password('a-new-password-123'); u.save()",
     )
     second = saferleeds(tmp_path, "demo", "load")
     assert second.returncode == 0, second.stderr
     assert "police.uk: 0 new rows" in second.stderr
-    check = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "saferleeds.cli",
-            "manage",
-            "shell",
-            "-c",
-            "from django.contrib.auth import authenticate; "
-            "print(bool(authenticate(username='aisha.analyst', password='a-new-password-123')))",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    kept = manage_shell(
+        tmp_path,
+        "from django.contrib.auth import authenticate; print(bool(authenticate("
+        "username='aisha.analyst', password='a-new-password-123')))",
     )
-    assert check.stdout.strip().splitlines()[-1] == "True"
+    assert kept.strip().splitlines()[-1] == "True"
 
 
 def test_demo_generate_writes_files_and_truth(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ import gzip
 import io
 from pathlib import Path
 
+from saferleeds.importers.police.reference import HEADER
+
 HERE = Path(__file__).parent
 SOURCE = HERE.parents[2] / "data" / "police" / "2018-07-west-yorkshire-street.csv.gz"
 
@@ -62,18 +64,8 @@ def main() -> None:
 
     unusable = HERE / "unusable"
     unusable.mkdir(exist_ok=True)
-    outcomes = [
-        "Crime ID",
-        "Month",
-        "Reported by",
-        "Falls within",
-        "Longitude",
-        "Latitude",
-        "Location",
-        "LSOA code",
-        "LSOA name",
-        "Outcome type",
-    ]
+    # An outcomes file: the street header with "Outcome type" for the last three.
+    outcomes = [*HEADER[:9], "Outcome type"]
     _write(
         unusable / "2018-07-west-yorkshire-outcomes.csv",
         outcomes,
