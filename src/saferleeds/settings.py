@@ -32,8 +32,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "saferleeds.partners",
+    "saferleeds.audit",
     "saferleeds.places",
+    "saferleeds.people",
+    "saferleeds.incidents",
+    "saferleeds.safeguarding",
     "saferleeds.web",
 ]
 
@@ -139,3 +146,21 @@ LOGGING = {
 }
 
 SAFERLEEDS_ANALYTICS_PATH = config.analytics_path()
+
+# --- REST API (owned by saferleeds.api) -------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "saferleeds partner API",
+    "DESCRIPTION": "Partner systems read and write the partnership's records under the "
+    "same sharing agreements, access rules and audit as the pages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+# --- Security hardening (owned by the hardening work) -----------------------------------

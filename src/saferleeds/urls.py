@@ -1,7 +1,12 @@
-"""URL configuration."""
+"""URL configuration: each app's pages, and the partner API under /api/v1/."""
 
 from django.urls import include, path
 
 urlpatterns = [
+    path("api/v1/", include("saferleeds.api.urls")),
+    path("people/", include("saferleeds.people.urls")),
+    path("agreements/", include("saferleeds.partners.urls")),
+    path("audit/", include("saferleeds.audit.urls")),
+    path("account/", include("saferleeds.web.account_urls")),
     path("", include("saferleeds.web.urls")),
 ]

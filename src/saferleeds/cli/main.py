@@ -33,9 +33,13 @@ demo_app = typer.Typer(
     help="Demo data: load it, or generate synthetic partner data.", no_args_is_help=True
 )
 quarantine_app = typer.Typer(help="Rows held back by imports.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The audit log of personal-data processing.", no_args_is_help=True
+)
 app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(audit_app, name="audit")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -232,6 +236,21 @@ def quarantine_list(
         return
     for f, n, fl, r in rows:
         out.print(f"{f}:{n}: {fl}: {r}", markup=False, highlight=False)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit hash chain; exit 1 naming the first broken entry if any."""
+    _setup_django()
+    from saferleeds.audit.verify import verify_chain
+
+    with _progress() as progress:
+        progress.add_task("Verifying the audit chain", total=None)
+        count, broken = verify_chain()
+    if broken is not None:
+        err.print(f"[red]BROKEN[/]: {broken} ({count:,} entries read)")
+        raise typer.Exit(1)
+    err.print(f"[green]OK[/]: {count:,} audit entries, chain intact")
 
 
 @demo_app.command("load")

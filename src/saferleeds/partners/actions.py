@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 
-from saferleeds.partners.models import Agency, Membership, Role, RoleGrant
+from saferleeds.audit.log import record
+from saferleeds.audit.models import Operation
+from saferleeds.locking import save_versioned
+from saferleeds.partners.models import (
+    Agency,
+    Membership,
+    RecordType,
+    Role,
+    RoleGrant,
+    SharingAgreement,
+)
+from saferleeds.partners.policy import Actor, Forbidden
 
 
 @transaction.atomic
@@ -55,3 +67,85 @@ def do_ensure_user(
     for role in wanted:
         RoleGrant.objects.get_or_create(user=user, role=role)
     return user
+
+
+AGREEMENT_FIELDS = (
+    "title",
+    "purpose",
+    "lawful_basis",
+    "record_types",
+    "starts_on",
+    "ends_on",
+    "signed_by",
+    "signed_on",
+)
+
+
+def _check_agreement_admin(actor: Actor) -> None:
+    if not actor.has(frozenset({Role.IG_LEAD, Role.SYSTEM_ADMIN})):
+        raise Forbidden(
+            "only information-governance leads and system administrators "
+            "manage sharing agreements"
+        )
+
+
+def _check_record_types(values: Iterable[str]) -> list[str]:
+    known = {r.value for r in RecordType}
+    bad = sorted(set(values) - known)
+    if bad:
+        raise ValueError(f"unknown record types: {', '.join(bad)}")
+    return sorted(set(values))
+
+
+@transaction.atomic
+def do_create_agreement(
+    *,
+    actor: Actor | None,
+    reference: str,
+    providers: Iterable[Agency],
+    recipients: Iterable[Agency],
+    **fields: Any,
+) -> SharingAgreement:
+    """Register a sharing agreement (actor ``None`` only for the demo seeder)."""
+    if actor is not None:
+        _check_agreement_admin(actor)
+    fields["record_types"] = _check_record_types(fields.get("record_types", []))
+    agreement = SharingAgreement.objects.create(reference=reference, **fields)
+    agreement.providers.set(providers)
+    agreement.recipients.set(recipients)
+    record(
+        actor,
+        operation=Operation.COLLECTION,
+        event="partners.agreement.create",
+        record_type="agreement",
+        record_id=agreement.pk,
+    )
+    return agreement
+
+
+@transaction.atomic
+def do_update_agreement(
+    agreement_id: int, *, actor: Actor, expected_version: int, changes: dict[str, Any]
+) -> SharingAgreement:
+    """Change an agreement (e.g. end it early) if nobody saved since ``expected_version``.
+
+    Ending an agreement cuts access off on the next request: access is decided from the
+    agreements in force at each request.
+
+    Raises:
+        Conflict: Someone else saved first.
+    """
+    _check_agreement_admin(actor)
+    clean = {k: v for k, v in changes.items() if k in AGREEMENT_FIELDS}
+    if "record_types" in clean:
+        clean["record_types"] = _check_record_types(clean["record_types"])
+    save_versioned(SharingAgreement, agreement_id, expected_version, clean)
+    record(
+        actor,
+        operation=Operation.ALTERATION,
+        event="partners.agreement.update",
+        record_type="agreement",
+        record_id=agreement_id,
+        detail={"fields": sorted(clean), "from_version": expected_version},
+    )
+    return SharingAgreement.objects.get(pk=agreement_id)

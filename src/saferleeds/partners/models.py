@@ -72,3 +72,46 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.role}"
+
+
+class RecordType(models.TextChoices):
+    """The kinds of personal-data record that agreements share and access rules cover."""
+
+    PERSON = "person", "Person"
+    INCIDENT = "incident", "Incident"
+    PLACE = "place", "Place"
+    CASE = "case", "Case"
+    CASE_NOTE = "case_note", "Case note"
+    ATTACHMENT = "attachment", "Attachment"
+
+
+class SharingAgreement(models.Model):
+    """An information sharing agreement: who shares which record types with whom, why,
+    from when to when, signed by whom (ICO Data Sharing Code; Crime and Disorder Act
+    1998 s115 and s17A)."""
+
+    reference = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=200)
+    purpose = models.TextField(db_comment="the purpose the data may be used for")
+    lawful_basis = models.CharField(max_length=300)
+    record_types = models.JSONField(
+        default=list, db_comment="list of RecordType values shared under the agreement"
+    )
+    providers = models.ManyToManyField(Agency, related_name="agreements_providing")
+    recipients = models.ManyToManyField(Agency, related_name="agreements_receiving")
+    starts_on = models.DateField()
+    ends_on = models.DateField(db_comment="last day in force")
+    signed_by = models.CharField(max_length=300, db_comment="signatories, by role")
+    signed_on = models.DateField()
+    version = models.PositiveIntegerField(default=1, db_comment="optimistic lock")
+
+    class Meta:
+        ordering = ["-ends_on", "title"]
+        db_table_comment = "information sharing agreements between partner agencies"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def in_force_on(self, day: object) -> bool:
+        """Whether the agreement is in force on ``day``."""
+        return self.starts_on <= day <= self.ends_on  # type: ignore[operator]

@@ -6,8 +6,13 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from saferleeds.analytics.geography import read_lsoas
+from saferleeds.audit.log import record
+from saferleeds.audit.models import Operation
+from saferleeds.partners.models import RecordType
+from saferleeds.partners.policy import CASEWORK_ROLES, Actor, Forbidden
 from saferleeds.partnership import Partnership
-from saferleeds.places.models import Area
+from saferleeds.places.geometry import lsoa_code_at
+from saferleeds.places.models import Area, Place
 
 
 @transaction.atomic
@@ -72,3 +77,44 @@ def do_load_geography(partnership: Partnership, *, actor: object | None) -> int:
         )
         hood.lsoas.set([by_code[c] for c in n.lsoas])
     return Area.objects.count()
+
+
+def lsoa_at(latitude: float, longitude: float) -> Area | None:
+    """The partnership LSOA containing a point, from the shipped boundaries."""
+    code = lsoa_code_at(latitude, longitude)
+    return Area.objects.filter(code=code).first() if code else None
+
+
+@transaction.atomic
+def do_create_place(
+    *,
+    actor: Actor,
+    address: str = "",
+    postcode: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Place:
+    """Record an address or point for the actor's agency, tied to its LSOA."""
+    if not actor.has(CASEWORK_ROLES) or actor.agency_id is None:
+        raise Forbidden("only practitioners and case coordinators record places")
+    lsoa = (
+        lsoa_at(latitude, longitude)
+        if latitude is not None and longitude is not None
+        else None
+    )
+    place = Place.objects.create(
+        owner_agency_id=actor.agency_id,
+        address=address,
+        postcode=postcode,
+        latitude=latitude,
+        longitude=longitude,
+        lsoa=lsoa,
+    )
+    record(
+        actor,
+        operation=Operation.COLLECTION,
+        event="places.place.create",
+        record_type=RecordType.PLACE,
+        record_id=place.pk,
+    )
+    return place

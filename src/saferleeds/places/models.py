@@ -42,3 +42,29 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+class Place(models.Model):
+    """An address or point an agency recorded, tied to its LSOA (and so MSOA, district)."""
+
+    owner_agency = models.ForeignKey(
+        "partners.Agency", on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    lsoa = models.ForeignKey(
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="places",
+        limit_choices_to={"level": Area.Level.LSOA},
+    )
+
+    class Meta:
+        db_table_comment = "addresses and points recorded by agencies (personal data)"
+
+    def __str__(self) -> str:
+        return f"Place {self.pk}"

@@ -1,0 +1,101 @@
+"""Write audit entries. Call :func:`record` inside the transaction of the change it logs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from saferleeds.audit.chain import entry_hash
+from saferleeds.audit.models import AuditEntry, ChainHead, Operation
+
+if TYPE_CHECKING:
+    from saferleeds.partners.policy import Actor
+
+
+def _lock_head() -> ChainHead:
+    head = ChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        ChainHead.objects.get_or_create(id=1)
+        head = ChainHead.objects.select_for_update().get(id=1)
+    return head
+
+
+@transaction.atomic
+def record(
+    actor: Actor | None,
+    *,
+    operation: Operation,
+    event: str,
+    record_type: str = "",
+    record_id: object = "",
+    subject_person_id: int | None = None,
+    recipient: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain, in the caller's transaction.
+
+    Args:
+        actor: Who acted (``None`` for the system itself).
+        operation: One of the s62 operations, or a refusal.
+        event: Dotted event code, e.g. ``people.person.view``.
+        record_type: The record type (see ``partners.policy.RecordType``).
+        record_id: The record's id.
+        subject_person_id: The person the record is about, for per-person reports.
+        recipient: Who received a disclosure.
+        detail: Extra facts (changed fields' names, counts); never erased content.
+    """
+    return record_many(
+        actor,
+        operation=operation,
+        event=event,
+        records=[(record_type, record_id, subject_person_id)],
+        recipient=recipient,
+        detail=detail,
+    )[0]
+
+
+@transaction.atomic
+def record_many(
+    actor: Actor | None,
+    *,
+    operation: Operation,
+    event: str,
+    records: Iterable[tuple[str, object, int | None]],
+    recipient: str = "",
+    detail: dict[str, Any] | None = None,
+) -> list[AuditEntry]:
+    """Append one entry per ``(record_type, record_id, subject_person_id)``.
+
+    A search writes one consultation entry for each record it returned (ICO: the log
+    must show what was available to the user).
+    """
+    head = _lock_head()  # serialises writers so the chain stays a line
+    now = timezone.now()
+    entries: list[AuditEntry] = []
+    for record_type, record_id, subject in records:
+        payload: dict[str, Any] = {
+            "seq": head.seq + 1,
+            "at": now,
+            "actor_id": actor.user_id if actor else None,
+            "actor_username": actor.username if actor else "",
+            "agency_code": actor.agency_code if actor else "",
+            "roles": ",".join(sorted(actor.roles)) if actor else "",
+            "purpose": (actor.purpose if actor else "")[:200],
+            "operation": str(operation),
+            "event": event,
+            "record_type": record_type,
+            "record_id": str(record_id),
+            "subject_person_id": subject,
+            "recipient": recipient[:200],
+            "remote_addr": (actor.remote_addr if actor else "")[:64],
+            "detail": detail or {},
+        }
+        digest = entry_hash(head.hash, payload)
+        entries.append(AuditEntry(**payload, prev_hash=head.hash, hash=digest))
+        head.seq, head.hash = payload["seq"], digest
+    AuditEntry.objects.bulk_create(entries)
+    head.save(update_fields=["seq", "hash"])
+    return entries

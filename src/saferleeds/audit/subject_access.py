@@ -1,0 +1,130 @@
+"""Per-person access history and subject-access bundles, for information-governance leads."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from saferleeds.audit.log import record
+from saferleeds.audit.models import AuditEntry, Operation
+from saferleeds.partners.models import RecordType
+from saferleeds.partners.policy import IG_ROLES, Actor, Forbidden
+from saferleeds.people.access import access_person_by_id
+
+
+def _require_ig(actor: Actor) -> None:
+    if not actor.has(IG_ROLES):
+        raise Forbidden("only information-governance leads see access histories")
+
+
+def access_history_for_person(actor: Actor, person_id: int) -> QuerySet[AuditEntry]:
+    """Who did what to this person's records, newest first; reading it is itself logged.
+
+    Raises:
+        Forbidden: Not an information-governance lead.
+        NotFound: The lead's agency does not hold the person.
+    """
+    _require_ig(actor)
+    access_person_by_id(
+        actor, person_id, event="audit.person_history.view", audit=False
+    )
+    record(
+        actor,
+        operation=Operation.CONSULTATION,
+        event="audit.person_history.view",
+        record_type=RecordType.PERSON,
+        record_id=person_id,
+        subject_person_id=person_id,
+    )
+    return AuditEntry.objects.filter(subject_person_id=person_id).order_by("-seq")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def do_export_subject_access(person_id: int, *, actor: Actor, recipient: str) -> bytes:
+    """Everything held on a person and its access history, as a JSON document.
+
+    Logged as a disclosure to ``recipient`` (the data subject or their representative).
+
+    Raises:
+        Forbidden: Not an information-governance lead, or no recipient given.
+        NotFound: The lead's agency does not hold the person.
+    """
+    _require_ig(actor)
+    if not recipient.strip():
+        raise Forbidden("a subject-access disclosure needs its recipient")
+    person = access_person_by_id(actor, person_id, audit=False)
+    bundle: dict[str, Any] = {
+        "generated_at": _plain(datetime.now().astimezone()),
+        "generated_by": {"user": actor.username, "agency": actor.agency_code},
+        "recipient": recipient,
+        "person": {
+            "id": person.pk,
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "date_of_birth": _plain(person.date_of_birth),
+            "sex": person.sex,
+            "postcode": person.postcode,
+        },
+        "agency_references": [
+            {"agency": r.agency.name, "reference": r.reference}
+            for r in person.agency_refs.select_related("agency")
+        ],
+        "incidents": [
+            {
+                "agency": link.incident.owner_agency.name,
+                "reference": link.incident.reference,
+                "category": link.incident.category,
+                "occurred_on": _plain(link.incident.occurred_on),
+                "role": link.role,
+                "summary": link.incident.summary,
+            }
+            for link in person.incident_roles.select_related("incident__owner_agency")
+        ],
+        "cases": [
+            {
+                "reference": link.case.reference,
+                "type": link.case.case_type,
+                "role": link.role,
+                "status": link.case.status,
+                "notes": [
+                    {"kind": n.kind, "text": n.text, "at": _plain(n.created_at)}
+                    for n in link.case.notes.all()
+                ],
+            }
+            for link in person.case_links.select_related("case")
+        ],
+        "access_history": [
+            {
+                "at": _plain(e.at),
+                "who": e.actor_username,
+                "agency": e.agency_code,
+                "operation": e.operation,
+                "event": e.event,
+                "purpose": e.purpose,
+            }
+            for e in AuditEntry.objects.filter(subject_person_id=person.pk).order_by(
+                "seq"
+            )
+        ],
+    }
+    record(
+        actor,
+        operation=Operation.DISCLOSURE,
+        event="audit.subject_access.export",
+        record_type=RecordType.PERSON,
+        record_id=person.pk,
+        subject_person_id=person.pk,
+        recipient=recipient,
+        detail={"format": "json"},
+    )
+    return json.dumps(bundle, indent=2, ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,1 @@
+"""Incidents recorded by partner agencies, and the people involved in them."""

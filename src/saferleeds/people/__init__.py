@@ -1,0 +1,1 @@
+"""People (subjects) known to partner agencies, under each agency's own reference."""

@@ -1,0 +1,142 @@
+"""The only way to read people: every read passes the policy and is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from saferleeds.audit.log import record, record_many
+from saferleeds.audit.models import Operation
+from saferleeds.partners.models import RecordType
+from saferleeds.partners.policy import (
+    Actor,
+    Forbidden,
+    NotFound,
+    pseudonymised,
+    visible,
+)
+from saferleeds.people.models import Person
+from saferleeds.people.present import PersonView, present_person, pseudonym
+
+PERSON = RecordType.PERSON
+
+
+def people_visible_to(actor: Actor) -> QuerySet[Person]:
+    """People the actor may see (no audit: callers audit what they show)."""
+    q = visible(
+        actor, PERSON, holder="agency_refs__agency", case_path="case_links__case"
+    )
+    return Person.objects.filter(q).distinct()
+
+
+def refuse(
+    actor: Actor,
+    record_type: str,
+    record_id: object,
+    event: str,
+    subject_person_id: int | None = None,
+) -> NotFound:
+    """Log a refused access and return the NotFound to raise (same as a missing record)."""
+    record(
+        actor,
+        operation=Operation.REFUSAL,
+        event=event,
+        record_type=record_type,
+        record_id=record_id,
+        subject_person_id=subject_person_id,
+    )
+    return NotFound(f"no {record_type} {record_id}")
+
+
+def access_person_by_id(
+    actor: Actor,
+    person_id: int,
+    *,
+    event: str = "people.person.view",
+    audit: bool = True,
+) -> Person:
+    """Return the person if the actor may see them, logging the consultation.
+
+    Raises:
+        NotFound: Missing or not visible to the actor (indistinguishable).
+    """
+    person = people_visible_to(actor).filter(pk=person_id).first()
+    if person is None:
+        if Person.objects.filter(pk=person_id).exists():
+            raise refuse(actor, PERSON, person_id, event, person_id)
+        raise NotFound(f"no person {person_id}")
+    if audit:
+        record(
+            actor,
+            operation=Operation.CONSULTATION,
+            event=event,
+            record_type=PERSON,
+            record_id=person.pk,
+            subject_person_id=person.pk,
+        )
+    return person
+
+
+@dataclass(frozen=True)
+class PeopleQuery:
+    """What a people search may ask."""
+
+    name: str = ""
+    date_of_birth: date | None = None
+    postcode: str = ""
+    reference: str = ""
+    pseudonym: str = ""
+
+    @property
+    def identifying(self) -> bool:
+        """Whether the query uses identifying details (not allowed for analysts)."""
+        return bool(self.name or self.date_of_birth or self.postcode or self.reference)
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing was asked."""
+        return not (self.identifying or self.pseudonym)
+
+
+def search_people(
+    actor: Actor, query: PeopleQuery, *, limit: int = 50
+) -> list[PersonView]:
+    """Search the people the actor may see; every returned person is audited.
+
+    Raises:
+        Forbidden: An analyst searching by identifying details.
+    """
+    if pseudonymised(actor) and query.identifying:
+        raise Forbidden("analysts search by pseudonym only")
+    qs = people_visible_to(actor)
+    if query.name:
+        for word in query.name.split():
+            qs = qs.filter(
+                Q(given_name__icontains=word) | Q(family_name__icontains=word)
+            )
+    if query.date_of_birth:
+        qs = qs.filter(date_of_birth=query.date_of_birth)
+    if query.postcode:
+        qs = qs.filter(postcode__iexact=" ".join(query.postcode.upper().split()))
+    if query.reference:
+        qs = qs.filter(agency_refs__reference__iexact=query.reference.strip())
+    if query.pseudonym:
+        # Pseudonyms are keyed hashes, not stored: compare over the visible ids only.
+        wanted = query.pseudonym.strip().upper()
+        qs = qs.filter(
+            pk__in=[
+                pk for pk in qs.values_list("pk", flat=True) if pseudonym(pk) == wanted
+            ]
+        )
+    people = list(qs.order_by("family_name", "given_name", "pk")[:limit])
+    if people:
+        record_many(
+            actor,
+            operation=Operation.CONSULTATION,
+            event="people.person.search",
+            records=[(PERSON, p.pk, p.pk) for p in people],
+            detail={"fields": sorted(k for k, v in vars(query).items() if v)},
+        )
+    return [present_person(actor, p) for p in people]

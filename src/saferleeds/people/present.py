@@ -1,0 +1,89 @@
+"""How a person appears to an actor: identified, or pseudonymised for analysts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+from saferleeds.partners.policy import Actor, pseudonymised
+from saferleeds.people.models import Person
+
+
+def pseudonym(person_id: int) -> str:
+    """A stable pseudonym for a person, keyed on the installation's secret.
+
+    Analysts can follow a person across records without learning who they are; without
+    the key the pseudonym cannot be turned back into the record id.
+    """
+    key = hashlib.sha256(
+        b"saferleeds-pseudonym:" + settings.SECRET_KEY.encode()
+    ).digest()
+    digest = hmac.new(key, str(person_id).encode(), hashlib.sha256).hexdigest()
+    return f"P-{digest[:10].upper()}"
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """What one actor may see of one person."""
+
+    id: int
+    pseudonym: str
+    pseudonymised: bool
+    display_name: str
+    given_name: str | None
+    family_name: str | None
+    date_of_birth: date | None
+    year_of_birth: int | None
+    sex: str
+    postcode: str | None
+    postcode_district: str | None
+    references: tuple[tuple[str, str], ...]  # (agency name, reference)
+    agencies: tuple[str, ...]  # agency names that hold the person
+    version: int
+
+
+def present_person(actor: Actor, person: Person) -> PersonView:
+    """Render a person for an actor who has already passed the access check."""
+    refs = tuple(
+        (r.agency.name, r.reference)
+        for r in person.agency_refs.select_related("agency").order_by("agency__name")
+    )
+    agencies = tuple(sorted({name for name, _ in refs}))
+    district = person.postcode.split(" ")[0] if person.postcode else None
+    if pseudonymised(actor):
+        return PersonView(
+            id=person.pk,
+            pseudonym=pseudonym(person.pk),
+            pseudonymised=True,
+            display_name=pseudonym(person.pk),
+            given_name=None,
+            family_name=None,
+            date_of_birth=None,
+            year_of_birth=person.date_of_birth.year if person.date_of_birth else None,
+            sex=person.sex,
+            postcode=None,
+            postcode_district=district,
+            references=(),
+            agencies=agencies,
+            version=person.version,
+        )
+    return PersonView(
+        id=person.pk,
+        pseudonym=pseudonym(person.pk),
+        pseudonymised=False,
+        display_name=f"{person.given_name} {person.family_name}",
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        year_of_birth=person.date_of_birth.year if person.date_of_birth else None,
+        sex=person.sex,
+        postcode=person.postcode or None,
+        postcode_district=district,
+        references=refs,
+        agencies=agencies,
+        version=person.version,
+    )

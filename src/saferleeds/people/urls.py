@@ -1,0 +1,3 @@
+"""URLs (filled in by the work that owns this app's pages or API)."""
+
+urlpatterns: list = []

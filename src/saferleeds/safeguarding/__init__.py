@@ -1,0 +1,1 @@
+"""Multi-agency casework: cases, their members, people and incidents, and notes."""

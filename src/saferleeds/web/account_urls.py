@@ -1,0 +1,3 @@
+"""Account URLs: two-factor sign-in steps (filled in by the hardening work)."""
+
+urlpatterns: list = []
