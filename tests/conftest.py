@@ -99,3 +99,21 @@ def sign_in() -> object:
         return client
 
     return _sign_in
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers_yield_to_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Let Django flush the audit table after a transactional test.
+
+    The append-only triggers refuse DELETE, which is how Django empties tables between
+    transactional tests on SQLite. Requesting the database fixture from here makes this
+    teardown run just before the flush; the flush's post_migrate signal reinstalls them.
+    """
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames)
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    yield
+    if transactional:
+        from saferleeds.audit.guard import drop_append_only_triggers
+
+        drop_append_only_triggers()

@@ -275,8 +275,9 @@ def demo_load() -> None:
         progress.update(task, advance=1, description="Importing police.uk demo months")
     report = _run_police_import([SHIPPED_POLICE], None)
     err.print(
-        f"Loaded {seeded.agencies} agencies, {seeded.users} demo users, {seeded.areas} areas; "
-        f"police.uk: {report.added:,} new rows."
+        f"Loaded {seeded.agencies} agencies, {seeded.users} demo users, {seeded.areas} areas, "
+        f"{seeded.people:,} people, {seeded.incidents:,} incidents, {seeded.cases} cases, "
+        f"{seeded.agreements} sharing agreements; police.uk: {report.added:,} new rows."
     )
     if report.exit_code == 2:
         raise typer.Exit(2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from saferleeds.demo.partner_data import seed_partner_data
 from saferleeds.demo.personas import AGENCIES, DEMO_PASSWORD, PERSONAS
 from saferleeds.partners.actions import do_ensure_agency, do_ensure_user
 from saferleeds.partnership import current
@@ -17,6 +18,10 @@ class SeedReport:
     agencies: int
     users: int
     areas: int
+    people: int
+    incidents: int
+    cases: int
+    agreements: int
 
 
 def seed_demo() -> SeedReport:
@@ -36,4 +41,13 @@ def seed_demo() -> SeedReport:
             actor=None,
         )
     areas = do_load_geography(current(), actor=None)
-    return SeedReport(len(agencies), len(PERSONAS), areas)
+    partner = seed_partner_data()
+    return SeedReport(
+        len(agencies),
+        len(PERSONAS),
+        areas,
+        partner.people,
+        partner.incidents,
+        partner.cases,
+        partner.agreements,
+    )

@@ -1,0 +1,155 @@
+"""Every role x record type x agreement state x holder, through the access layer.
+
+Fails if any cell leaks (a record visible that the written rules deny) or hides (denied
+that the rules allow), and checks each answer is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from saferleeds.audit.models import AuditEntry
+from saferleeds.demo.personas import PERSONAS
+from saferleeds.incidents.access import access_incident_by_id, incidents_visible_to
+from saferleeds.partners.actions import do_update_agreement
+from saferleeds.partners.models import SharingAgreement
+from saferleeds.partners.policy import NotFound, actor_for, pseudonymised
+from saferleeds.people.access import access_person_by_id, people_visible_to
+from saferleeds.people.present import present_person
+from saferleeds.places.access import access_place_by_id, places_visible_to
+from saferleeds.safeguarding.access import (
+    access_case_by_id,
+    access_case_note_by_id,
+    cases_visible_to,
+    notes_visible_to,
+)
+from saferleeds.safeguarding.actions import do_add_case_member, do_link_person_to_case
+from tests.partners.matrix import (
+    DENIED,
+    HOLDERS,
+    IDENTIFIED,
+    PSEUDONYMISED,
+    RECORD_TYPES,
+    STATES,
+    build_world,
+    expected,
+    role_set,
+)
+
+ACCESS = {
+    "person": (access_person_by_id, people_visible_to),
+    "incident": (access_incident_by_id, incidents_visible_to),
+    "place": (access_place_by_id, places_visible_to),
+    "case": (access_case_by_id, cases_visible_to),
+    "case_note": (access_case_note_by_id, notes_visible_to),
+}
+CELLS_PER_TEST = len(RECORD_TYPES) * len(HOLDERS)
+
+
+def observe(actor: Any, record_type: str, record_id: int) -> str:
+    access, listing = ACCESS[record_type]
+    listed = listing(actor).filter(pk=record_id).exists()
+    before = AuditEntry.objects.count()
+    try:
+        obj = access(actor, record_id)
+    except NotFound:
+        assert not listed, f"{record_type} {record_id}: listed but not readable"
+        refusal = AuditEntry.objects.filter(seq__gt=before).get()
+        assert refusal.operation == "refusal" and refusal.record_id == str(record_id)
+        return DENIED
+    assert listed, f"{record_type} {record_id}: readable but not listed"
+    entry = AuditEntry.objects.filter(seq__gt=before).get()
+    assert entry.operation == "consultation" and entry.record_id == str(record_id)
+    if record_type == "person":
+        view = present_person(actor, obj)
+        assert view.pseudonymised == pseudonymised(actor)
+        if view.pseudonymised:
+            assert view.given_name is None and view.references == ()
+            return PSEUDONYMISED
+    return PSEUDONYMISED if pseudonymised(actor) else IDENTIFIED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("username", [p.username for p in PERSONAS])
+def test_matrix(personas: dict[str, Any], username: str, state: str) -> None:
+    world = build_world(state)
+    user = personas[username]
+    actor = actor_for(user)
+    leaks = []
+    for (holder, record_type), record_id in world.records.items():
+        want = expected(role_set(user), own=holder == actor.agency_code, state=state)
+        got = observe(actor, record_type, record_id)
+        if got != want:
+            leaks.append(
+                f"{username} {record_type} held by {holder} [{state}]: "
+                f"got {got}, rules say {want}"
+            )
+    assert not leaks, "\n".join(leaks)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "username", ["pete.practitioner", "harry.health", "aisha.analyst"]
+)
+def test_case_membership_opens_the_case_and_its_records(
+    personas: dict[str, Any], username: str
+) -> None:
+    world = build_world("none")
+    user = personas[username]
+    # A case led by the fire service, an agency none of these users works for.
+    case_id = world.records[("wyfrs", "case")]
+    fire = actor_for(world.makers["wyfrs"])
+    do_add_case_member(case_id, user, actor=fire)
+    do_link_person_to_case(
+        case_id, world.records[("wyfrs", "person")], "victim", actor=fire
+    )
+    actor = actor_for(user)  # next request: membership is read afresh
+    want = expected(role_set(user), own=False, state="none", member=True)
+    assert observe(actor, "case", case_id) == want
+    assert observe(actor, "case_note", world.records[("wyfrs", "case_note")]) == want
+    assert observe(actor, "person", world.records[("wyfrs", "person")]) == want
+    # Not a member of another agency's case: still denied.
+    assert observe(actor, "case", world.records[("nps", "case")]) == DENIED
+
+
+@pytest.mark.django_db
+def test_ending_an_agreement_cuts_access_off_on_the_next_request(
+    personas: dict[str, Any],
+) -> None:
+    world = build_world("in_force")
+    pete = personas["pete.practitioner"]
+    person_id = world.records[("lcc", "person")]
+    assert observe(actor_for(pete), "person", person_id) == IDENTIFIED
+    agreement = SharingAgreement.objects.get(reference="matrix-in_force")
+    do_update_agreement(
+        agreement.pk,
+        actor=actor_for(personas["iris.ig"]),
+        expected_version=agreement.version,
+        changes={"ends_on": timezone.localdate() - timedelta(days=1)},
+    )
+    assert observe(actor_for(pete), "person", person_id) == DENIED
+
+
+@pytest.mark.django_db
+def test_missing_and_forbidden_look_the_same(personas: dict[str, Any]) -> None:
+    world = build_world("none")
+    actor = actor_for(personas["pete.practitioner"])
+    hidden = world.records[("lcc", "person")]
+    with pytest.raises(NotFound) as forbidden:
+        access_person_by_id(actor, hidden)
+    with pytest.raises(NotFound) as missing:
+        access_person_by_id(actor, 10**9)
+    assert type(forbidden.value) is type(missing.value)
+    assert str(forbidden.value).replace(str(hidden), "N") == str(missing.value).replace(
+        str(10**9), "N"
+    )
+
+
+def test_matrix_size() -> None:
+    # 9 personas x 3 agreement states x 5 record types x 5 holders, plus membership cells.
+    assert len(PERSONAS) * len(STATES) * CELLS_PER_TEST == 675
