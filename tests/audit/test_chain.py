@@ -235,3 +235,42 @@ def test_verify_cli_exits_non_zero_naming_the_entry(tmp_path: Path) -> None:
     db.commit()
     bad = run("audit", "verify")
     assert bad.returncode == 1 and "audit entry #3" in bad.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_unbroken_chain(personas: dict[str, Any]) -> None:
+    """Eight threads writing at once (separate connections) still make a single line."""
+    import threading
+
+    from django.db import connections
+
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "SQLite serialises writers in the database itself; this is for PostgreSQL"
+        )
+    actor = actor_for(personas["pete.practitioner"])
+    errors: list[BaseException] = []
+
+    def writer(k: int) -> None:
+        try:
+            for i in range(25):
+                record(
+                    actor,
+                    operation=Operation.CONSULTATION,
+                    event="test.concurrent",
+                    record_type="person",
+                    record_id=f"{k}-{i}",
+                )
+        except BaseException as exc:  # noqa: BLE001 - reported to the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert verify_chain() == (200, None)
+    assert AuditEntry.objects.values("prev_hash").distinct().count() == 200

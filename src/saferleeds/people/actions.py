@@ -11,7 +11,13 @@ from saferleeds.audit.log import record
 from saferleeds.audit.models import Operation
 from saferleeds.locking import save_versioned
 from saferleeds.partners.models import Agency, RecordType
-from saferleeds.partners.policy import CASEWORK_ROLES, Actor, Forbidden, may_change
+from saferleeds.partners.policy import (
+    CASEWORK_ROLES,
+    IG_ROLES,
+    Actor,
+    Forbidden,
+    may_change,
+)
 from saferleeds.people.access import access_person_by_id
 from saferleeds.people.models import AgencyReference, Person
 
@@ -118,3 +124,44 @@ def do_add_agency_reference(
         detail={"agency": actor.agency_code},
     )
     return ref
+
+
+@transaction.atomic
+def do_erase_agency_record(person_id: int, *, actor: Actor, reason: str) -> bool:
+    """Erase the actor's agency's record of a person; the person goes when no agency holds them.
+
+    For information-governance leads acting on a retention review or an erasure request.
+    The audit entry records who erased what and why, never the erased content (ICO).
+
+    Returns:
+        Whether the person was deleted entirely.
+
+    Raises:
+        Forbidden: Not an IG lead, no reason given, or the agency does not hold the person.
+        NotFound: The actor may not see the person.
+    """
+    if not actor.has(IG_ROLES) or not reason.strip():
+        raise Forbidden("erasure is for information-governance leads, with a reason")
+    person = access_person_by_id(actor, person_id, audit=False)
+    removed, _ = AgencyReference.objects.filter(
+        person=person, agency_id=actor.agency_id
+    ).delete()
+    if not removed:
+        raise Forbidden("your agency holds no record of this person")
+    gone = not AgencyReference.objects.filter(person=person).exists()
+    if gone:
+        person.delete()
+    record(
+        actor,
+        operation=Operation.ERASURE,
+        event="people.person.erase",
+        record_type=RecordType.PERSON,
+        record_id=person_id,
+        subject_person_id=person_id,
+        detail={
+            "agency": actor.agency_code,
+            "person_deleted": gone,
+            "reason": reason[:200],
+        },
+    )
+    return gone
