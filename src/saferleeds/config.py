@@ -55,6 +55,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SAFERLEEDS_DEBUG", "0", "1 to turn on Django debug pages (never in production)"
     ),
+    Setting(
+        "SAFERLEEDS_REQUIRE_2FA",
+        None,
+        "1 or 0: ask for an authenticator-app code at sign-in; default 1 except in "
+        "demo; always 1 in production",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -227,6 +227,10 @@ def test_verify_cli_exits_non_zero_naming_the_entry(tmp_path: Path) -> None:
     assert run("manage", "shell", "-c", code).returncode == 0
     ok = run("audit", "verify")
     assert ok.returncode == 0 and "5 audit entries, chain intact" in ok.stderr
+    kept = ok.stdout.split()[-1]  # "head #5 <hash>"
+    assert ok.stdout.startswith("head #5 ") and len(kept) == 64
+    assert run("audit", "verify", "--expect-head", kept).returncode == 0
+    assert run("audit", "verify", "--expect-head", "f" * 64).returncode == 1
     import sqlite3
 
     db = sqlite3.connect(tmp_path / "saferleeds.sqlite3")

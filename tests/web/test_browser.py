@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from saferleeds.demo.personas import DEMO_PASSWORD
-from tests.web.conftest import screenshot
+from tests.web.conftest import browser_sign_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +22,7 @@ def test_sign_in_see_chart_and_filter_by_msoa(
     settings.SAFERLEEDS_ANALYTICS_PATH = police_store_path
     page.goto(f"{live_server.url}/overview/")
     assert "/sign-in/" in page.url
-    page.get_by_label("Username").fill("carol.coordinator")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, live_server.url, personas["carol.coordinator"])
     page.wait_for_url("**/overview/")
 
     chart = page.get_by_role("img", name="Recorded crime and ASB per month, Leeds")

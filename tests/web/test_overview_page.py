@@ -10,6 +10,8 @@ import pytest
 from django.test import Client
 
 from saferleeds.demo.personas import DEMO_PASSWORD
+from saferleeds.web.twofactor import enrol_totp
+from tests.web.conftest import totp_code
 
 
 @pytest.fixture
@@ -27,9 +29,14 @@ def test_overview_needs_sign_in(client: Client, db: None) -> None:
 def test_sign_in_then_overview_shows_district_figures(
     client: Client, personas: dict[str, Any], store_settings: Any
 ) -> None:
+    device = enrol_totp(personas["aisha.analyst"])
     r = client.post(
         "/sign-in/", {"username": "aisha.analyst", "password": DEMO_PASSWORD}
     )
+    assert r.status_code == 302 and r["Location"] == "/overview/"
+    r = client.get("/overview/")  # the code step comes before any page
+    assert r.status_code == 302 and r["Location"].startswith("/account/two-factor/")
+    r = client.post(r["Location"], {"code": totp_code(device)})
     assert r.status_code == 302 and r["Location"] == "/overview/"
     page = client.get("/overview/")
     html = page.content.decode()
@@ -49,9 +56,9 @@ def test_wrong_password_shows_error(client: Client, personas: dict[str, Any]) ->
 
 
 def test_msoa_filter_and_invalid_area(
-    client: Client, personas: dict[str, Any], store_settings: Any
+    client: Client, personas: dict[str, Any], store_settings: Any, sign_in: Any
 ) -> None:
-    client.force_login(personas["pete.practitioner"])
+    sign_in(client, personas["pete.practitioner"])
     r = client.get("/overview/", {"msoa": "E02002402"})
     html = r.content.decode()
     assert r.status_code == 200 and "Leeds 073 (E02002402)" in html
@@ -68,9 +75,9 @@ def test_msoa_filter_and_invalid_area(
 
 
 def test_sign_out_is_a_post(
-    client: Client, personas: dict[str, Any], store_settings: Any
+    client: Client, personas: dict[str, Any], store_settings: Any, sign_in: Any
 ) -> None:
-    client.force_login(personas["ed.executive"])
+    sign_in(client, personas["ed.executive"])
     assert client.get("/overview/").status_code == 200
     assert client.post("/sign-out/").status_code == 302
     assert client.get("/overview/").status_code == 302

@@ -1,3 +1,32 @@
-"""URLs (filled in by the work that owns this app's pages or API)."""
+"""The partner API's URLs, mounted at /api/v1/, and its OpenAPI schema."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import URLPattern, path, re_path
+
+from saferleeds.api import views
+
+app_name = "api"
+
+urlpatterns: list[URLPattern] = [
+    path("openapi.json", views.SchemaView.as_view(), name="openapi"),
+    path("people/", views.PeopleView.as_view(), name="people"),
+    path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person"),
+    path(
+        "people/<int:pk>/access-history/",
+        views.PersonAccessHistoryView.as_view(),
+        name="person-access-history",
+    ),
+    path(
+        "people/<int:pk>/subject-access/",
+        views.SubjectAccessView.as_view(),
+        name="person-subject-access",
+    ),
+    path("incidents/", views.IncidentsView.as_view(), name="incidents"),
+    path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="incident"),
+    path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case"),
+    path("agreements/", views.AgreementsView.as_view(), name="agreements"),
+    path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement"),
+    # Last: anything else under /api/v1/ gets a JSON 404, not the site's HTML page.
+    re_path(r"^[\s\S]*\Z", views.NoSuchEndpointView.as_view(), name="no-such-endpoint"),
+]

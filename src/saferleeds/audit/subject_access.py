@@ -11,9 +11,11 @@ from django.db.models import QuerySet
 
 from saferleeds.audit.log import record
 from saferleeds.audit.models import AuditEntry, Operation
+from saferleeds.incidents.access import incidents_visible_to
 from saferleeds.partners.models import RecordType
-from saferleeds.partners.policy import IG_ROLES, Actor, Forbidden
+from saferleeds.partners.policy import IG_ROLES, Actor, Forbidden, source_agencies
 from saferleeds.people.access import access_person_by_id
+from saferleeds.safeguarding.access import cases_visible_to, notes_visible_to
 
 
 def _require_ig(actor: Actor) -> None:
@@ -51,7 +53,10 @@ def _plain(value: Any) -> Any:
 
 @transaction.atomic
 def do_export_subject_access(person_id: int, *, actor: Actor, recipient: str) -> bytes:
-    """Everything held on a person and its access history, as a JSON document.
+    """Everything the lead's agency holds on a person, and its access history, as JSON.
+
+    Each agency is its own controller: the bundle holds what the policy lets the lead
+    see (their agency's records), never records shared in from other agencies.
 
     Logged as a disclosure to ``recipient`` (the data subject or their representative).
 
@@ -77,7 +82,9 @@ def do_export_subject_access(person_id: int, *, actor: Actor, recipient: str) ->
         },
         "agency_references": [
             {"agency": r.agency.name, "reference": r.reference}
-            for r in person.agency_refs.select_related("agency")
+            for r in person.agency_refs.select_related("agency").filter(
+                agency_id__in=source_agencies(actor, RecordType.PERSON)
+            )
         ],
         "incidents": [
             {
@@ -88,7 +95,9 @@ def do_export_subject_access(person_id: int, *, actor: Actor, recipient: str) ->
                 "role": link.role,
                 "summary": link.incident.summary,
             }
-            for link in person.incident_roles.select_related("incident__owner_agency")
+            for link in person.incident_roles.select_related(
+                "incident__owner_agency"
+            ).filter(incident__in=incidents_visible_to(actor))
         ],
         "cases": [
             {
@@ -98,10 +107,12 @@ def do_export_subject_access(person_id: int, *, actor: Actor, recipient: str) ->
                 "status": link.case.status,
                 "notes": [
                     {"kind": n.kind, "text": n.text, "at": _plain(n.created_at)}
-                    for n in link.case.notes.all()
+                    for n in link.case.notes.filter(pk__in=notes_visible_to(actor))
                 ],
             }
-            for link in person.case_links.select_related("case")
+            for link in person.case_links.select_related("case").filter(
+                case__in=cases_visible_to(actor)
+            )
         ],
         "access_history": [
             {

@@ -239,9 +239,22 @@ def quarantine_list(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit hash chain; exit 1 naming the first broken entry if any."""
+def audit_verify(
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            help="A head hash kept outside the database earlier: it must be in "
+            "the chain (catches a chain rewritten whole by a superuser)."
+        ),
+    ] = None,
+) -> None:
+    """Check the audit hash chain; exit 1 naming the first broken entry if any.
+
+    On success prints the head (last entry's number and hash): keep it outside the
+    database (with the backups, say) and pass it back with --expect-head later.
+    """
     _setup_django()
+    from saferleeds.audit.models import AuditEntry, ChainHead
     from saferleeds.audit.verify import verify_chain
 
     with _progress() as progress:
@@ -250,7 +263,18 @@ def audit_verify() -> None:
     if broken is not None:
         err.print(f"[red]BROKEN[/]: {broken} ({count:,} entries read)")
         raise typer.Exit(1)
+    if expect_head and not AuditEntry.objects.filter(hash=expect_head).exists():
+        err.print(
+            f"[red]BROKEN[/]: the kept head {expect_head} is not in the chain: "
+            "entries were rewritten or removed"
+        )
+        raise typer.Exit(1)
+    head = ChainHead.objects.filter(id=1).first()
     err.print(f"[green]OK[/]: {count:,} audit entries, chain intact")
+    out.print(
+        f"head #{head.seq if head else 0} {head.hash if head else '0' * 64}",
+        highlight=False,
+    )
 
 
 @demo_app.command("load")
@@ -350,3 +374,78 @@ def manage(ctx: typer.Context) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["saferleeds manage", *ctx.args])
+
+
+# --- users (owned by saferleeds.api: partner systems sign in with these tokens) ---------
+
+users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
+
+
+@users_app.command("token")
+def users_token(
+    username: Annotated[str, typer.Argument(help="The user the token is for.")],
+) -> None:
+    """Print the user's API token, creating it if they have none.
+
+    A partner system sends it as `Authorization: Token <key>`; it acts as that user,
+    with that user's agency and roles.
+    """
+    _setup_django()
+    from django.contrib.auth.models import User
+    from rest_framework.authtoken.models import Token
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        err.print(f"[red]error[/]: no user {username!r} (saferleeds users list)")
+        raise typer.Exit(1)
+    token, created = Token.objects.get_or_create(user=user)
+    if created:
+        err.print(f"Created an API token for {username}.")
+    # Plain stdout, no Rich markup, so `$(saferleeds users token x)` is just the key.
+    sys.stdout.write(token.key + "\n")
+
+
+@users_app.command("list")
+def users_list(
+    fmt: Annotated[str, typer.Option("--format", help="json or table")] = "table",
+) -> None:
+    """List users with their agency (code) and roles."""
+    _setup_django()
+    from django.contrib.auth.models import User
+
+    from saferleeds.partners.models import Membership, RoleGrant
+
+    agency_of = dict(
+        Membership.objects.values_list("user_id", "agency__code")
+    )  # users without a membership have no agency
+    roles_of: dict[int, list[str]] = {}
+    for user_id, role in RoleGrant.objects.order_by("role").values_list(
+        "user_id", "role"
+    ):
+        roles_of.setdefault(user_id, []).append(role)
+    rows: list[dict[str, Any]] = [
+        {
+            "username": username,
+            "agency": agency_of.get(pk, ""),
+            "roles": roles_of.get(pk, []),
+        }
+        for pk, username in User.objects.order_by("username").values_list(
+            "pk", "username"
+        )
+    ]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if fmt != "table":
+        err.print(f"[red]error[/]: unknown format {fmt!r}: use json or table")
+        raise typer.Exit(2)
+    t = Table(title="Users")
+    t.add_column("username")
+    t.add_column("agency")
+    t.add_column("roles")
+    for row in rows:
+        t.add_row(row["username"], row["agency"], ", ".join(row["roles"]))
+    out.print(t)
+
+
+app.add_typer(users_app, name="users")

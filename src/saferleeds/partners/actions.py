@@ -19,7 +19,7 @@ from saferleeds.partners.models import (
     RoleGrant,
     SharingAgreement,
 )
-from saferleeds.partners.policy import Actor, Forbidden
+from saferleeds.partners.policy import Actor, Forbidden, NotFound
 
 
 @transaction.atomic
@@ -136,6 +136,8 @@ def do_update_agreement(
         Conflict: Someone else saved first.
     """
     _check_agreement_admin(actor)
+    if not SharingAgreement.objects.filter(pk=agreement_id).exists():
+        raise NotFound(f"no agreement {agreement_id}")
     clean = {k: v for k, v in changes.items() if k in AGREEMENT_FIELDS}
     if "record_types" in clean:
         clean["record_types"] = _check_record_types(clean["record_types"])

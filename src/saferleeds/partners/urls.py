@@ -1,3 +1,13 @@
-"""URLs (filled in by the work that owns this app's pages or API)."""
+"""The sharing agreement register."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from saferleeds.partners import views
+
+app_name = "agreements"
+
+urlpatterns = [
+    path("", views.register, name="register"),
+    path("<int:agreement_id>/", views.detail, name="detail"),
+    path("<int:agreement_id>/end/", views.end_early, name="end"),
+]

@@ -15,6 +15,7 @@ from saferleeds.partners.policy import (
     Forbidden,
     NotFound,
     pseudonymised,
+    source_agencies,
     visible,
 )
 from saferleeds.people.models import Person
@@ -121,7 +122,12 @@ def search_people(
     if query.postcode:
         qs = qs.filter(postcode__iexact=" ".join(query.postcode.upper().split()))
     if query.reference:
-        qs = qs.filter(agency_refs__reference__iexact=query.reference.strip())
+        # Match only references of agencies whose records the actor may see, or a hit
+        # would confirm another agency holds that reference.
+        qs = qs.filter(
+            agency_refs__reference__iexact=query.reference.strip(),
+            agency_refs__agency_id__in=source_agencies(actor, PERSON),
+        )
     if query.pseudonym:
         # Pseudonyms are keyed hashes, not stored: compare over the visible ids only.
         wanted = query.pseudonym.strip().upper()

@@ -9,7 +9,8 @@ from datetime import date
 
 from django.conf import settings
 
-from saferleeds.partners.policy import Actor, pseudonymised
+from saferleeds.partners.models import RecordType
+from saferleeds.partners.policy import Actor, pseudonymised, source_agencies
 from saferleeds.people.models import Person
 
 
@@ -48,9 +49,14 @@ class PersonView:
 
 def present_person(actor: Actor, person: Person) -> PersonView:
     """Render a person for an actor who has already passed the access check."""
+    # Only the references of agencies whose person records the actor may see: listing
+    # every holder would disclose, say, probation involvement that was never shared.
+    sources = source_agencies(actor, RecordType.PERSON)
     refs = tuple(
         (r.agency.name, r.reference)
-        for r in person.agency_refs.select_related("agency").order_by("agency__name")
+        for r in person.agency_refs.select_related("agency")
+        .filter(agency_id__in=sources)
+        .order_by("agency__name")
     )
     agencies = tuple(sorted({name for name, _ in refs}))
     district = person.postcode.split(" ")[0] if person.postcode else None

@@ -1,3 +1,13 @@
-"""URLs (filled in by the work that owns this app's pages or API)."""
+"""People pages: search, a person's record, correcting their details."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from saferleeds.people import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("<int:person_id>/", views.person_detail, name="person"),
+    path("<int:person_id>/edit/", views.person_edit, name="edit"),
+]

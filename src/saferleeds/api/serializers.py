@@ -1,0 +1,316 @@
+"""Request validation and response shapes for the partner API.
+
+Input serializers only check and clean what a caller sent; they never read or write a
+personal-data record (that is the access and actions modules' job). Output serializers
+render what the access layer already decided the caller may see.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from saferleeds.audit.models import AuditEntry
+from saferleeds.incidents.models import Incident
+from saferleeds.partners.models import RecordType, SharingAgreement
+from saferleeds.people.models import Person
+from saferleeds.people.present import PersonView
+from saferleeds.safeguarding.models import Case
+
+# Record ids and versions are stored as 64-bit (ids) and 32-bit (versions) integers;
+# anything larger can only be a typo or a probe, and would overflow the database driver.
+MAX_ID = 2**63 - 1
+MAX_VERSION = 2**31 - 1
+
+# A UK postcode, as the people pages store it (upper case, one space).
+POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
+
+
+def normalise_postcode(value: str) -> str:
+    """Upper-case a postcode and collapse its spacing, as the people actions do."""
+    return " ".join(value.upper().split())
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """The body of a 403, 404 or other refusal."""
+
+    detail = serializers.CharField()
+
+
+class ConflictSerializer(serializers.Serializer[Any]):
+    """The body of a 409: someone saved first; reload at ``current_version``."""
+
+    detail = serializers.CharField()
+    current_version = serializers.IntegerField(required=False)
+
+
+# --- People ------------------------------------------------------------------------------
+
+
+class PeopleQuerySerializer(serializers.Serializer[Any]):
+    """People-search parameters; at least one is needed."""
+
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Words of a name."
+    )
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    postcode = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text="An agency's own reference.",
+    )
+    pseudonym = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="The only search analysts may make.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Refuse an empty search: it would list everyone visible, which is a browse."""
+        if not any(attrs.values()):
+            raise serializers.ValidationError(
+                "Give at least one of name, date_of_birth, postcode, reference, "
+                "pseudonym."
+            )
+        return attrs
+
+
+class _PostcodeField(serializers.CharField):
+    """A UK postcode, normalised; blank allowed where the field is optional."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = normalise_postcode(super().to_internal_value(data))
+        if value and not POSTCODE.match(value):
+            raise serializers.ValidationError("Enter a UK postcode, like LS1 1UR.")
+        return value
+
+
+class PersonCreateSerializer(serializers.Serializer[Any]):
+    """A new person, recorded for the caller's agency under its own reference."""
+
+    reference = serializers.CharField(max_length=60)
+    given_name = serializers.CharField(max_length=100)
+    family_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    sex = serializers.ChoiceField(
+        choices=Person.Sex.choices, default=Person.Sex.UNKNOWN
+    )
+    postcode = _PostcodeField(
+        required=False, allow_blank=True, max_length=10, default=""
+    )
+
+
+class PersonUpdateSerializer(serializers.Serializer[Any]):
+    """Changes to a person; ``version`` (or an If-Match header) says which one you saw."""
+
+    given_name = serializers.CharField(max_length=100, required=False)
+    family_name = serializers.CharField(max_length=100, required=False)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False)
+    postcode = _PostcodeField(required=False, allow_blank=True, max_length=10)
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_VERSION
+    )
+
+
+class ReferenceSerializer(serializers.Serializer[Any]):
+    """One agency's reference for a person."""
+
+    agency = serializers.CharField()
+    reference = serializers.CharField()
+
+
+class PersonSerializer(serializers.Serializer[PersonView]):
+    """A person as the caller may see them: names are null when pseudonymised."""
+
+    id = serializers.IntegerField()
+    pseudonym = serializers.CharField()
+    pseudonymised = serializers.BooleanField()
+    display_name = serializers.CharField()
+    given_name = serializers.CharField(allow_null=True)
+    family_name = serializers.CharField(allow_null=True)
+    date_of_birth = serializers.DateField(allow_null=True)
+    year_of_birth = serializers.IntegerField(allow_null=True)
+    sex = serializers.CharField()
+    postcode = serializers.CharField(allow_null=True)
+    postcode_district = serializers.CharField(allow_null=True)
+    references = serializers.SerializerMethodField()
+    agencies = serializers.ListField(child=serializers.CharField())
+    version = serializers.IntegerField()
+
+    @extend_schema_field(ReferenceSerializer(many=True))
+    def get_references(self, view: PersonView) -> list[dict[str, str]]:
+        """The (agency, reference) pairs, as objects."""
+        return [{"agency": a, "reference": r} for a, r in view.references]
+
+
+class SubjectAccessSerializer(serializers.Serializer[Any]):
+    """Who the subject-access bundle is disclosed to (the subject or their agent)."""
+
+    recipient = serializers.CharField(max_length=200)
+
+
+class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
+    """One line of a person's access history."""
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "seq",
+            "at",
+            "actor_username",
+            "agency_code",
+            "roles",
+            "purpose",
+            "operation",
+            "event",
+            "record_type",
+            "record_id",
+            "recipient",
+            "remote_addr",
+            "detail",
+        ]
+        read_only_fields = fields
+
+
+# --- Incidents and cases ----------------------------------------------------------------
+
+
+class IncidentCreateSerializer(serializers.Serializer[Any]):
+    """A new incident, recorded for the caller's agency."""
+
+    reference = serializers.CharField(max_length=60)
+    category = serializers.ChoiceField(choices=Incident.Category.choices)
+    occurred_on = serializers.DateField()
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    place = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Id of a place your agency may see.",
+    )
+
+
+class IncidentSerializer(serializers.Serializer[Incident]):
+    """An incident; free text and references are withheld from pseudonymised callers."""
+
+    id = serializers.IntegerField()
+    owner_agency = serializers.CharField(source="owner_agency.code")
+    reference = serializers.CharField(allow_null=True)
+    category = serializers.CharField()
+    occurred_on = serializers.DateField()
+    summary = serializers.CharField(allow_null=True)
+    place = serializers.IntegerField(source="place_id", allow_null=True)
+    version = serializers.IntegerField()
+
+    def to_representation(self, instance: Incident) -> dict[str, Any]:
+        """Blank out identifying free text when the context says so."""
+        data = super().to_representation(instance)
+        if self.context.get("pseudonymised"):
+            # A reference or a summary can name the people involved.
+            data["reference"] = None
+            data["summary"] = None
+        return data
+
+
+class CaseSerializer(serializers.Serializer[Case]):
+    """A case; its reference and title are withheld from pseudonymised callers."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField(allow_null=True)
+    case_type = serializers.CharField()
+    title = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    lead_agency = serializers.CharField(source="lead_agency.code")
+    opened_on = serializers.DateField()
+    version = serializers.IntegerField()
+
+    def to_representation(self, instance: Case) -> dict[str, Any]:
+        """Blank out identifying text when the context says so."""
+        data = super().to_representation(instance)
+        if self.context.get("pseudonymised"):
+            # Case titles are often "MARAC: <name>"; references map back to people.
+            data["reference"] = None
+            data["title"] = None
+        return data
+
+
+# --- Sharing agreements (not personal data) ----------------------------------------------
+
+
+class AgreementSerializer(serializers.ModelSerializer[SharingAgreement]):
+    """A sharing agreement, with its parties by agency code."""
+
+    providers = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    recipients = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    record_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=RecordType.choices)
+    )
+    in_force = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SharingAgreement
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "purpose",
+            "lawful_basis",
+            "record_types",
+            "providers",
+            "recipients",
+            "starts_on",
+            "ends_on",
+            "signed_by",
+            "signed_on",
+            "version",
+            "in_force",
+        ]
+        read_only_fields = fields
+
+    def get_in_force(self, agreement: SharingAgreement) -> bool:
+        """Whether the agreement is in force today."""
+        return agreement.in_force_on(timezone.localdate())
+
+
+class AgreementUpdateSerializer(serializers.Serializer[Any]):
+    """Changes to an agreement (e.g. ending it early), with the version you saw."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    purpose = serializers.CharField(required=False)
+    lawful_basis = serializers.CharField(max_length=300, required=False)
+    record_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=RecordType.choices),
+        required=False,
+        allow_empty=True,
+    )
+    starts_on = serializers.DateField(required=False)
+    ends_on = serializers.DateField(required=False)
+    signed_by = serializers.CharField(max_length=300, required=False)
+    signed_on = serializers.DateField(required=False)
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_VERSION
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """An agreement cannot end before it starts (checked against saved dates too)."""
+        current: SharingAgreement | None = self.context.get("agreement")
+        starts = attrs.get("starts_on", current.starts_on if current else None)
+        ends = attrs.get("ends_on", current.ends_on if current else None)
+        if starts and ends and ends < starts:
+            raise serializers.ValidationError(
+                {"ends_on": "An agreement cannot end before it starts."}
+            )
+        return attrs

@@ -1,0 +1,352 @@
+"""People pages: search, a person's record, and correcting their details.
+
+Views parse the request and render. People are read only through
+:mod:`saferleeds.people.access` (which applies the policy and writes the audit entry) and
+changed only through :mod:`saferleeds.people.actions`. A record the actor may not see is
+the same 404 as a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from saferleeds.audit.log import record_many
+from saferleeds.audit.models import Operation
+from saferleeds.incidents.access import incidents_visible_to
+from saferleeds.incidents.models import Incident, IncidentPerson
+from saferleeds.locking import Conflict
+from saferleeds.partners.models import RecordType
+from saferleeds.partners.policy import (
+    IG_ROLES,
+    Actor,
+    Forbidden,
+    NotFound,
+    actor_for,
+    may_change,
+    may_see_personal_data,
+    pseudonymised,
+)
+from saferleeds.people.access import access_person_by_id, search_people
+from saferleeds.people.actions import do_update_person
+from saferleeds.people.forms import (
+    PeopleSearchForm,
+    PersonEditForm,
+    PseudonymSearchForm,
+)
+from saferleeds.people.models import Person, SubjectRole
+from saferleeds.people.present import PersonView, present_person
+from saferleeds.safeguarding.access import cases_visible_to
+from saferleeds.safeguarding.models import Case, CasePerson
+
+SEARCH_LIMIT = 50
+NO_PERSONAL_DATA = (
+    "Your role does not give access to people's records. Ask your agency "
+    "administrator if you need it for your work."
+)
+
+
+def request_actor(request: HttpRequest, purpose: str) -> Actor:
+    """The actor for this request; ``purpose`` is what the audit log records as why."""
+    return actor_for(
+        request.user, purpose=purpose, remote_addr=request.META.get("REMOTE_ADDR", "")
+    )
+
+
+def search_form_for(actor: Actor, data: Any) -> PeopleSearchForm | PseudonymSearchForm:
+    """The search form the actor may use: analysts get the pseudonym field only."""
+    if pseudonymised(actor):
+        return PseudonymSearchForm(data)
+    return PeopleSearchForm(data)
+
+
+def run_search(
+    actor: Actor, request: HttpRequest
+) -> tuple[PeopleSearchForm | PseudonymSearchForm, list[PersonView] | None]:
+    """Validate the search in the query string and run it (``None``: nothing asked)."""
+    asked = {k: v for k, v in request.GET.items() if k != "page"}
+    form = search_form_for(actor, asked or None)
+    if not form.is_bound or not form.is_valid():
+        return form, None
+    query = form.query()
+    if query.empty:
+        form.add_error(None, "Enter at least one detail to search for")
+        return form, None
+    try:
+        return form, search_people(actor, query, limit=SEARCH_LIMIT)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Find people the actor may see (identities, or pseudonyms for analysts)."""
+    actor = request_actor(request, "people search")
+    if not may_see_personal_data(actor):
+        raise PermissionDenied(NO_PERSONAL_DATA)
+    form, results = run_search(actor, request)
+    return render(
+        request,
+        "people/search.html",
+        {
+            "form": form,
+            "analyst": pseudonymised(actor),
+            "results": results,
+            "limit": SEARCH_LIMIT,
+            "person_url": "people:person",
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    """One record the person appears on, as the actor may see it."""
+
+    kind: str  # "incident" or "case"
+    on: date
+    title: str
+    agency: str
+    roles: tuple[str, ...]
+    reference: str | None
+    detail: str | None
+    status: str | None
+
+
+CASE_TYPES = {
+    "marac": "MARAC case",
+    "hate": "Hate crime case",
+    "asb": "Anti-social behaviour case",
+    "modern_slavery": "Modern slavery case",
+}
+
+
+def case_type_label(case_type: str) -> str:
+    """A readable name for a case type code."""
+    return CASE_TYPES.get(case_type, f"{case_type.replace('_', ' ').capitalize()} case")
+
+
+def _role_labels(links: list[Any]) -> tuple[str, ...]:
+    return tuple(sorted(SubjectRole(link.role).label for link in links))
+
+
+def person_roles(actor: Actor, person: Person) -> list[RoleRow]:
+    """The incidents and cases the actor may see that this person is on, newest first.
+
+    Each record shown is logged as consulted (the access module's contract: callers
+    audit what they show).
+    """
+    identified = not pseudonymised(actor)
+    incidents = list(
+        incidents_visible_to(actor)
+        .filter(people__person=person)
+        .select_related("owner_agency")
+        .prefetch_related(
+            Prefetch(
+                "people",
+                queryset=IncidentPerson.objects.filter(person=person),
+                to_attr="subject_links",
+            )
+        )
+    )
+    cases = list(
+        cases_visible_to(actor)
+        .filter(people__person=person)
+        .select_related("lead_agency")
+        .prefetch_related(
+            Prefetch(
+                "people",
+                queryset=CasePerson.objects.filter(person=person),
+                to_attr="subject_links",
+            )
+        )
+    )
+    rows = [
+        RoleRow(
+            kind="incident",
+            on=i.occurred_on,
+            title=Incident.Category(i.category).label,
+            agency=i.owner_agency.name,
+            roles=_role_labels(i.subject_links),
+            reference=i.reference if identified else None,
+            detail=(i.summary or None) if identified else None,
+            status=None,
+        )
+        for i in incidents
+    ] + [
+        RoleRow(
+            kind="case",
+            on=c.opened_on,
+            title=case_type_label(c.case_type),
+            agency=c.lead_agency.name,
+            roles=_role_labels(c.subject_links),
+            reference=c.reference if identified else None,
+            detail=c.title if identified else None,
+            status=Case.Status(c.status).label,
+        )
+        for c in cases
+    ]
+    shown = [(RecordType.INCIDENT.value, i.pk, person.pk) for i in incidents] + [
+        (RecordType.CASE.value, c.pk, person.pk) for c in cases
+    ]
+    if shown:
+        record_many(
+            actor,
+            operation=Operation.CONSULTATION,
+            event="people.person.roles",
+            records=shown,
+            detail={"via": "people.person.view"},
+        )
+    return sorted(rows, key=lambda r: (r.on, r.kind), reverse=True)
+
+
+def _may_change(actor: Actor, person: Person) -> bool:
+    return may_change(
+        actor,
+        set(person.agency_refs.values_list("agency_id", flat=True)),
+        set(person.case_links.values_list("case_id", flat=True)),
+    )
+
+
+def _person_or_404(actor: Actor, person_id: int, **kwargs: Any) -> Person:
+    try:
+        return access_person_by_id(actor, person_id, **kwargs)
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+
+
+def sub_navigation(
+    actor: Actor, person_id: int, *, can_edit: bool, current: str
+) -> list[dict[str, Any]]:
+    """The MOJ sub-navigation items for a person's pages the actor may use."""
+    items = [("record", "Record", "people:person")]
+    if can_edit:
+        items.append(("edit", "Change details", "people:edit"))
+    if actor.has(IG_ROLES):
+        items.append(("history", "Access history", "audit:person"))
+    return [
+        {"key": key, "text": text, "url": url, "active": key == current}
+        for key, text, url in items
+    ]
+
+
+@login_required
+@require_GET
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    """A person's details, who knows them, and their roles across agencies."""
+    actor = request_actor(request, "view person record")
+    person = _person_or_404(actor, person_id)
+    view = present_person(actor, person)
+    can_edit = _may_change(actor, person)
+    return render(
+        request,
+        "people/person.html",
+        {
+            "person": view,
+            "sex_label": Person.Sex(view.sex).label,
+            "roles": person_roles(actor, person),
+            "can_edit": can_edit,
+            "subnav": sub_navigation(
+                actor, person_id, can_edit=can_edit, current="record"
+            ),
+        },
+    )
+
+
+def _conflict_rows(
+    current: PersonView, entered: dict[str, Any]
+) -> list[tuple[str, str, str]]:
+    """``(field, saved now, you entered)`` for each field that differs."""
+
+    def show(value: Any) -> str:
+        if isinstance(value, date):
+            return value.strftime("%-d %B %Y")
+        return str(value) if value else "(blank)"
+
+    labels = {
+        "given_name": "First name",
+        "family_name": "Last name",
+        "date_of_birth": "Date of birth",
+        "sex": "Sex",
+        "postcode": "Postcode",
+    }
+    saved = {
+        "given_name": current.given_name,
+        "family_name": current.family_name,
+        "date_of_birth": current.date_of_birth,
+        "sex": Person.Sex(current.sex).label,
+        "postcode": current.postcode or "",
+    }
+    mine = dict(entered, sex=Person.Sex(entered["sex"]).label)
+    return [
+        (label, show(saved[k]), show(mine[k]))
+        for k, label in labels.items()
+        if saved[k] != mine[k]
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Correct a person's details; a save from an out-of-date version is refused (409)."""
+    actor = request_actor(request, "correct person record")
+    # Showing the form is a consultation; a save is logged by the action as an alteration.
+    person = _person_or_404(actor, person_id, audit=request.method == "GET")
+    if not _may_change(actor, person):
+        raise PermissionDenied("You may see this person's record but not change it.")
+    view = present_person(actor, person)
+    context: dict[str, Any] = {
+        "person": view,
+        "sex_choices": Person.Sex.choices,
+        "subnav": sub_navigation(actor, person_id, can_edit=True, current="edit"),
+    }
+    if request.method == "GET":
+        form = PersonEditForm(initial=PersonEditForm.initial_for(view))
+        return render(request, "people/edit.html", {**context, "form": form})
+
+    form = PersonEditForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "people/edit.html", {**context, "form": form}, status=400
+        )
+    try:
+        do_update_person(
+            person_id,
+            actor=actor,
+            expected_version=form.cleaned_data["version"],
+            changes=form.changes(),
+        )
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except Conflict as exc:
+        # Show what is saved now (at its new version) beside what they typed.
+        current = present_person(
+            actor, _person_or_404(actor, person_id, event="people.person.view")
+        )
+        fresh = PersonEditForm(initial=PersonEditForm.initial_for(current))
+        return render(
+            request,
+            "people/edit.html",
+            {
+                **context,
+                "person": current,
+                "form": fresh,
+                "conflict": str(exc),
+                "conflict_rows": _conflict_rows(current, form.changes()),
+            },
+            status=409,
+        )
+    messages.success(request, "Details saved")
+    return redirect("people:person", person_id=person_id)

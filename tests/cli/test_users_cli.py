@@ -1,0 +1,70 @@
+"""`saferleeds users`: listing users and issuing API tokens, as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from saferleeds.demo.personas import PERSONAS
+from tests.cli.test_cli import manage_shell, saferleeds
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory with the demo loaded (agencies, personas, police.uk months)."""
+    data = tmp_path_factory.mktemp("users-cli")
+    loaded = saferleeds(data, "demo", "load")
+    assert loaded.returncode == 0, loaded.stderr
+    return data
+
+
+def test_users_list_json_names_every_persona_with_agency_and_roles(
+    demo_dir: Path,
+) -> None:
+    r = saferleeds(demo_dir, "users", "list", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    users = {u["username"]: u for u in json.loads(r.stdout)}
+    for p in PERSONAS:
+        assert users[p.username] == {
+            "username": p.username,
+            "agency": p.agency,
+            "roles": sorted(role.value for role in p.roles),
+        }
+    table = saferleeds(demo_dir, "users", "list")
+    assert table.returncode == 0, table.stderr
+    assert "pete.practitioner" in table.stdout and "wyp" in table.stdout
+    bad = saferleeds(demo_dir, "users", "list", "--format", "yaml")
+    assert bad.returncode == 2 and "unknown format" in bad.stderr
+
+
+def test_users_token_is_created_once_and_authenticates(demo_dir: Path) -> None:
+    # The PostgreSQL run shares one database across runs: start with no token.
+    manage_shell(
+        demo_dir,
+        "from rest_framework.authtoken.models import Token; "
+        "Token.objects.filter(user__username='pete.practitioner').delete()",
+    )
+    first = saferleeds(demo_dir, "users", "token", "pete.practitioner")
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip()
+    assert len(key) == 40 and key.isalnum()
+    assert "Created" in first.stderr
+    again = saferleeds(demo_dir, "users", "token", "pete.practitioner")
+    assert again.returncode == 0 and again.stdout.strip() == key
+    assert "Created" not in again.stderr
+    # The key signs the API in as that user: the agreements list answers 200.
+    status = manage_shell(
+        demo_dir,
+        "from rest_framework.test import APIClient; c = APIClient(); "
+        f"c.credentials(HTTP_AUTHORIZATION='Token {key}'); "
+        "print(c.get('/api/v1/agreements/').status_code)",
+    )
+    assert status.strip().splitlines()[-1] == "200"
+
+
+def test_users_token_for_an_unknown_user_fails(demo_dir: Path) -> None:
+    r = saferleeds(demo_dir, "users", "token", "nobody.here")
+    assert r.returncode == 1
+    assert "no user 'nobody.here'" in r.stderr and r.stdout == ""
