@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ["import_throughput"]
+BENCHMARKS = ["import_throughput", "indicators"]
 
 
 def main() -> None:

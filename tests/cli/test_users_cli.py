@@ -68,3 +68,22 @@ def test_users_token_for_an_unknown_user_fails(demo_dir: Path) -> None:
     r = saferleeds(demo_dir, "users", "token", "nobody.here")
     assert r.returncode == 1
     assert "no user 'nobody.here'" in r.stderr and r.stdout == ""
+
+
+def test_reset_2fa_removes_devices_and_is_audited(tmp_path: Path) -> None:
+    assert saferleeds(tmp_path, "demo", "load").returncode == 0
+    manage_shell(
+        tmp_path,
+        "from django.contrib.auth.models import User; from saferleeds.web.twofactor import "
+        "enrol_totp; enrol_totp(User.objects.get(username='pete.practitioner'))",
+    )
+    r = saferleeds(tmp_path, "users", "reset-2fa", "pete.practitioner")
+    assert r.returncode == 0 and "Removed 1 authenticator device" in r.stderr
+    left = manage_shell(
+        tmp_path,
+        "from django_otp.plugins.otp_totp.models import TOTPDevice; from saferleeds.audit."
+        "models import AuditEntry; print(TOTPDevice.objects.count(), AuditEntry.objects."
+        "filter(event='partners.user.reset_2fa').count())",
+    )
+    assert left.strip().splitlines()[-1] == "0 1"
+    assert saferleeds(tmp_path, "users", "reset-2fa", "nobody").returncode == 1

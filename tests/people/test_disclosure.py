@@ -126,3 +126,33 @@ def test_updating_a_missing_agreement_is_not_found(personas: dict[str, Any]) -> 
             expected_version=1,
             changes={"title": "x"},
         )
+
+
+@pytest.mark.django_db
+def test_a_refused_change_is_logged_even_though_the_action_rolls_back(
+    personas: dict[str, Any], shared_person: Any
+) -> None:
+    from saferleeds.audit.models import AuditEntry
+    from saferleeds.people.actions import do_update_person
+
+    harry = actor_for(
+        personas["harry.health"]
+    )  # health shares nothing with anyone here
+    with pytest.raises(NotFound):
+        do_update_person(
+            shared_person.pk,
+            actor=harry,
+            expected_version=1,
+            changes={"family_name": "X"},
+        )
+    with pytest.raises(NotFound):
+        do_export_subject_access(
+            shared_person.pk, actor=actor_for(personas["iris.ig"]), recipient="someone"
+        )
+    refusals = AuditEntry.objects.filter(
+        operation="refusal", record_id=str(shared_person.pk)
+    )
+    assert sorted(refusals.values_list("actor_username", flat=True)) == [
+        "harry.health",
+        "iris.ig",
+    ]

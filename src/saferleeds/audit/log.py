@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -99,3 +100,31 @@ def record_many(
     AuditEntry.objects.bulk_create(entries)
     head.save(update_fields=["seq", "hash"])
     return entries
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def atomic_action(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run an action atomically, keeping the record of a refused access.
+
+    An action that is refused part-way (its access check raises ``NotFound``) rolls
+    back, and with it the refusal entry written by the check. The refusal is a fact the
+    log must keep (ASVS V16: log access-control failures), so it is written again once
+    the action's transaction has rolled back.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from saferleeds.partners.policy import NotFound
+
+        try:
+            with transaction.atomic():
+                return fn(*args, **kwargs)
+        except NotFound as exc:
+            if exc.refusal is not None:
+                record(**exc.refusal)  # type: ignore[arg-type]
+            raise
+
+    return wrapper

@@ -6,10 +6,9 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 
-from saferleeds.audit.log import record
+from saferleeds.audit.log import atomic_action, record
 from saferleeds.audit.models import AuditEntry, Operation
 from saferleeds.incidents.access import incidents_visible_to
 from saferleeds.partners.models import RecordType
@@ -51,7 +50,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@transaction.atomic
+@atomic_action
 def do_export_subject_access(person_id: int, *, actor: Actor, recipient: str) -> bytes:
     """Everything the lead's agency holds on a person, and its access history, as JSON.
 

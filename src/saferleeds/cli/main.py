@@ -342,6 +342,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+    trusted_proxy: Annotated[
+        str | None,
+        typer.Option(
+            help="Address of a reverse proxy in front (e.g. 127.0.0.1): its "
+            "X-Forwarded-For/-Proto are believed, so lock-out and the audit log see "
+            "real client addresses. Never set it without such a proxy."
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app (waitress) until interrupted."""
     _setup_django()
@@ -360,8 +368,15 @@ def serve(
                 f"  {p.username:<20} {', '.join(r.label for r in p.roles)}, "
                 f"{p.agency.upper()}"
             )
+    proxy: dict[str, Any] = {}
+    if trusted_proxy:
+        proxy = {
+            "trusted_proxy": trusted_proxy,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            "clear_untrusted_proxy_headers": True,
+        }
     waitress_serve(
-        application, host=host, port=port, threads=threads, ident="saferleeds"
+        application, host=host, port=port, threads=threads, ident="saferleeds", **proxy
     )
 
 
@@ -449,3 +464,39 @@ def users_list(
 
 
 app.add_typer(users_app, name="users")
+
+
+@users_app.command("reset-2fa")
+def users_reset_2fa(
+    username: Annotated[str, typer.Argument(help="The user who lost their device.")],
+) -> None:
+    """Remove a user's authenticator devices; they set up a new one at next sign-in.
+
+    For a lost or replaced phone, after checking who is asking. Logged in the audit log.
+    """
+    _setup_django()
+    from django.contrib.auth.models import User
+    from django.db import transaction
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from saferleeds.audit.log import record
+    from saferleeds.audit.models import Operation
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        err.print(f"[red]error[/]: no user {username!r} (saferleeds users list)")
+        raise typer.Exit(1)
+    with transaction.atomic():
+        removed, _ = TOTPDevice.objects.filter(user=user).delete()
+        record(
+            None,
+            operation=Operation.ERASURE,
+            event="partners.user.reset_2fa",
+            record_type="user",
+            record_id=user.pk,
+            detail={"devices": removed},
+        )
+    err.print(
+        f"Removed {removed} authenticator device(s) for {username}; they set up "
+        "a new one at their next sign-in."
+    )

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.db import transaction
 
-from saferleeds.audit.log import record
+from saferleeds.audit.log import atomic_action, record
 from saferleeds.audit.models import Operation
 from saferleeds.incidents.access import access_incident_by_id
 from saferleeds.incidents.models import Incident, IncidentPerson
@@ -47,7 +47,7 @@ def do_create_incident(
     return incident
 
 
-@transaction.atomic
+@atomic_action
 def do_link_person_to_incident(
     incident_id: int, person_id: int, role: str, *, actor: Actor
 ) -> IncidentPerson:

@@ -30,7 +30,14 @@ IG_ROLES = frozenset({Role.IG_LEAD})
 
 
 class NotFound(Exception):
-    """A record is missing or the actor may not see it: the same answer for both."""
+    """A record is missing or the actor may not see it: the same answer for both.
+
+    Attributes:
+        refusal: For a record that exists but was refused, the audit entry's details,
+            so an action whose transaction rolls back can log the refusal again.
+    """
+
+    refusal: dict[str, object] | None = None
 
 
 class Forbidden(Exception):

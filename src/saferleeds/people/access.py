@@ -39,16 +39,22 @@ def refuse(
     event: str,
     subject_person_id: int | None = None,
 ) -> NotFound:
-    """Log a refused access and return the NotFound to raise (same as a missing record)."""
-    record(
-        actor,
-        operation=Operation.REFUSAL,
-        event=event,
-        record_type=record_type,
-        record_id=record_id,
-        subject_person_id=subject_person_id,
-    )
-    return NotFound(f"no {record_type} {record_id}")
+    """Log a refused access and return the NotFound to raise (same as a missing record).
+
+    The refusal's details travel on the exception: inside an action the entry written
+    here rolls back with the action, and ``atomic_action`` writes it again afterwards.
+    """
+    details: dict[str, object] = {
+        "operation": Operation.REFUSAL,
+        "event": event,
+        "record_type": record_type,
+        "record_id": record_id,
+        "subject_person_id": subject_person_id,
+    }
+    record(actor, **details)  # type: ignore[arg-type]
+    exc = NotFound(f"no {record_type} {record_id}")
+    exc.refusal = {"actor": actor, **details}
+    return exc
 
 
 def access_person_by_id(

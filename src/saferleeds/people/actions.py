@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from saferleeds.audit.log import record
+from saferleeds.audit.log import atomic_action, record
 from saferleeds.audit.models import Operation
 from saferleeds.locking import save_versioned
 from saferleeds.partners.models import Agency, RecordType
@@ -64,7 +64,7 @@ def do_create_person(
     return person
 
 
-@transaction.atomic
+@atomic_action
 def do_update_person(
     person_id: int, *, actor: Actor, expected_version: int, changes: dict[str, Any]
 ) -> Person:
@@ -101,7 +101,7 @@ def do_update_person(
     return person
 
 
-@transaction.atomic
+@atomic_action
 def do_add_agency_reference(
     person_id: int, *, actor: Actor, reference: str
 ) -> AgencyReference:
@@ -126,7 +126,7 @@ def do_add_agency_reference(
     return ref
 
 
-@transaction.atomic
+@atomic_action
 def do_erase_agency_record(person_id: int, *, actor: Actor, reason: str) -> bool:
     """Erase the actor's agency's record of a person; the person goes when no agency holds them.
 

@@ -7,7 +7,7 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from saferleeds.audit.log import record
+from saferleeds.audit.log import atomic_action, record
 from saferleeds.audit.models import Operation
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import CASEWORK_ROLES, Actor, Forbidden, may_change
@@ -45,7 +45,7 @@ def do_create_case(
     return case
 
 
-@transaction.atomic
+@atomic_action
 def do_add_case_member(case_id: int, user: User, *, actor: Actor) -> CaseMember:
     """Add a named worker to a case; the audit names them as the recipient."""
     case = access_case_by_id(actor, case_id, audit=False)
@@ -63,7 +63,7 @@ def do_add_case_member(case_id: int, user: User, *, actor: Actor) -> CaseMember:
     return member
 
 
-@transaction.atomic
+@atomic_action
 def do_link_person_to_case(
     case_id: int, person_id: int, role: str, *, actor: Actor
 ) -> CasePerson:
@@ -85,7 +85,7 @@ def do_link_person_to_case(
     return link
 
 
-@transaction.atomic
+@atomic_action
 def do_add_case_note(case_id: int, *, actor: Actor, kind: str, text: str) -> CaseNote:
     """Add a note, marked fact or professional assessment."""
     case = access_case_by_id(actor, case_id, audit=False)

@@ -67,6 +67,21 @@ class HarmWeights:
         )
 
 
+def data_dir_weights_path() -> Path:
+    """Where a derived weights table is written and looked for first:
+    ``$SAFERLEEDS_DATA_DIR/harm/policeuk-category-weights.csv``."""
+    from saferleeds import config
+
+    return config.data_dir() / "harm" / SHIPPED_WEIGHTS.name
+
+
+def default_harm_weights() -> HarmWeights:
+    """The weights in use: a derived table in the data directory if one exists
+    (``saferleeds harm-weights derive`` writes it), else the shipped table."""
+    local = data_dir_weights_path()
+    return load_harm_weights(local if local.is_file() else SHIPPED_WEIGHTS)
+
+
 def _canonical(category: str) -> str:
     key = category.strip().lower()
     if key not in _CANONICAL:

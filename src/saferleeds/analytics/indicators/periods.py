@@ -85,7 +85,9 @@ class Period:
 
     def shifted(self, months: int) -> Period:
         """The period of the same length ``months`` later (negative: earlier)."""
-        return period_between(add_months(self.start, months), add_months(self.end, months))
+        return period_between(
+            add_months(self.start, months), add_months(self.end, months)
+        )
 
     def previous(self) -> Period:
         """The period of the same length immediately before this one.
@@ -195,8 +197,8 @@ def parse_period(text: str) -> Period:
     if m := _FY.match(t):
         y = int(m.group(1))
         tail = m.group(2)
-        following = int(tail) if len(tail) == 4 else (y // 100) * 100 + int(tail)
-        if following != y + 1:
+        ok = int(tail) == (y + 1 if len(tail) == 4 else (y + 1) % 100)
+        if not ok:
             raise ValueError(f"a financial year runs into the next year: {text!r}")
         return financial_year(y)
     if m := _YEAR.match(t):

@@ -19,6 +19,13 @@ PARTNER = "partner"  # partner_incident: pseudonymised partner extracts
 SURVEY = "survey"  # survey_response: resident survey answers
 NONE = "none"  # not yet collected
 
+# Columns of each source table an indicator's ``where`` may use. Keeping predicates to
+# these (none of which area_lsoa has) keeps them unambiguous in the join with area_lsoa.
+DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "police.uk": ("crime_type",),
+    "partner": ("source", "agency", "category", "alcohol", "drug", "domestic", "hate"),
+}
+
 # Partner extract kinds (partner_incident.source)
 OFFENCE = "offence"
 DOMESTIC_ABUSE = "domestic_abuse"

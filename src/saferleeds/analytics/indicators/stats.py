@@ -368,27 +368,34 @@ def weighted_proportion(
     return Proportion(p, low, high, respondents, n_eff)
 
 
+MIN_SURVEY_BASE = 50
+
+
 def compare_proportions(
     current: Proportion, previous: Proportion
 ) -> tuple[float, float | None]:
     """Difference of two independent survey proportions and its two-sided p-value.
 
     Returns:
-        ``(difference, p_value)``; the p-value is ``None`` when both are 0% or both
-        100% (no variance to test against).
+        ``(difference, p_value)``; the p-value is ``None`` when the pooled share is 0%
+        or 100% (no variance to test against).
 
     Notes:
-        Unpooled two-sample z-test on effective sample sizes: ``z = (p1 - p2) /
-        sqrt(p1 q1 / n1 + p2 q2 / n2)``, ``p = erfc(|z| / sqrt 2)`` (normal
-        approximation; cf. Agresti 2013, *Categorical Data Analysis*, 3rd ed., s. 3.1).
-        As the Crime Survey for England and Wales does, a change is reported as real
-        only when significant at the 95% level.
+        Pooled two-sample z-test on Kish effective sample sizes:
+        ``pbar = (p1 n1 + p2 n2) / (n1 + n2)``,
+        ``z = (p1 - p2) / sqrt(pbar (1 - pbar) (1/n1 + 1/n2))``,
+        ``p = erfc(|z| / sqrt 2)`` (normal approximation; Agresti 2013, *Categorical
+        Data Analysis*, 3rd ed., s. 3.1.3; Fleiss, Levin & Paik 2003, s. 2.3). As the
+        Crime Survey for England and Wales does, a change is reported as real only
+        when significant at the 95% level, and callers should not test bases below
+        :data:`MIN_SURVEY_BASE` respondents (ONS suppresses such estimates).
     """
     d = current.estimate - previous.estimate
-    var = (
-        current.estimate * (1 - current.estimate) / current.effective_n
-        + previous.estimate * (1 - previous.estimate) / previous.effective_n
-    )
+    n1, n2 = current.effective_n, previous.effective_n
+    if n1 <= 0 or n2 <= 0:
+        return d, None
+    pbar = (current.estimate * n1 + previous.estimate * n2) / (n1 + n2)
+    var = pbar * (1 - pbar) * (1 / n1 + 1 / n2)
     if var <= 0:
         return d, None
     z = d / math.sqrt(var)
