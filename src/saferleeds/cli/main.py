@@ -3,6 +3,7 @@ and the apps' actions, which pages call too."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -375,9 +376,23 @@ def serve(
             "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
             "clear_untrusted_proxy_headers": True,
         }
-    waitress_serve(
-        application, host=host, port=port, threads=threads, ident="saferleeds", **proxy
-    )
+    try:
+        waitress_serve(
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="saferleeds",
+            **proxy,
+        )
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            err.print(
+                f"[red]error[/]: port {port} on {host} is already in use; "
+                "stop the other server or choose another port (make demo PORT=8001)"
+            )
+            raise typer.Exit(2) from exc
+        raise
 
 
 @app.command(
