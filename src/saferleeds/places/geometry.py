@@ -24,3 +24,36 @@ def lsoa_code_at(latitude: float, longitude: float) -> str | None:
     tree, codes = _index()
     hits = tree.query(shapely.Point(longitude, latitude), predicate="intersects")
     return codes[int(hits[0])] if len(hits) else None
+
+
+@lru_cache(maxsize=2)
+def area_shapes(level: str) -> dict[str, tuple[str, shapely.Geometry]]:
+    """Boundaries of the partnership's LSOAs or MSOAs: ``{code: (name, geometry)}``.
+
+    MSOAs are the union of their LSOAs (2011 LSOAs nest exactly in 2011 MSOAs), so only
+    the LSOA boundaries need shipping. Geometries are simplified for drawing.
+
+    Args:
+        level: ``"lsoa"`` or ``"msoa"``.
+    """
+    from saferleeds.analytics.geography import read_lsoas
+
+    p = current()
+    data = json.loads(p.lsoa_boundaries.read_text(encoding="utf-8"))
+    lsoa_geom = {
+        f["properties"]["LSOA11CD"]: shape(f["geometry"]) for f in data["features"]
+    }
+    lsoas = read_lsoas(p)
+    if level == "lsoa":
+        return {x.code: (x.name, lsoa_geom[x.code].simplify(0.0002)) for x in lsoas}
+    if level == "msoa":
+        members: dict[str, list[shapely.Geometry]] = {}
+        names: dict[str, str] = {}
+        for x in lsoas:
+            members.setdefault(x.msoa_code, []).append(lsoa_geom[x.code])
+            names[x.msoa_code] = x.msoa_name
+        return {
+            code: (names[code], shapely.union_all(geoms).simplify(0.0004))
+            for code, geoms in members.items()
+        }
+    raise ValueError(f"no boundaries for level {level!r}")
