@@ -190,7 +190,13 @@ def run(quick: bool = False) -> None:
             f"{MONTHS} months x {len(POLICE_INDICATORS)} indicators, "
             f"{len(ours):,} values (checked equal): "
             f"saferleeds/DuckDB {ours_s:.3f} s | pandas {theirs_s:.3f} s "
-            f"(ratio {theirs_s / ours_s:.1f}x faster) | dashboard "
+            f"(ratio {theirs_s / ours_s:.1f}: saferleeds "
+            + (
+                f"{theirs_s / ours_s:.1f}x faster"
+                if theirs_s >= ours_s
+                else f"{ours_s / theirs_s:.1f}x slower"
+            )
+            + ") | dashboard "
             f"({len(dash.results)} indicators, {len(dash.series)} series, "
             f"{len(dash.ranking):,} ranked rows) {dash_s:.3f} s"
         )

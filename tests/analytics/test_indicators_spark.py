@@ -126,7 +126,7 @@ def test_monthly_values_and_series_identical(duck: Store, spark: SparkEngine) ->
     args = (date(2017, 1, 1), date(2018, 12, 1))
     on_duckdb = monthly_values(duck, *args, harm_weights=TEST_WEIGHTS)
     on_spark = monthly_values(spark, *args, harm_weights=TEST_WEIGHTS)
-    assert len(on_duckdb) == 5 * 107 * 24
+    assert len(on_duckdb) == 7 * 107 * 24  # 7 count indicators
     assert on_spark == on_duckdb
     assert indicator_series(spark, "feel_safe", *args) == indicator_series(
         duck, "feel_safe", *args

@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from saferleeds import config
+from saferleeds.cli.indicators import register as register_indicators
 
 app = typer.Typer(
     name="saferleeds",
@@ -299,6 +300,20 @@ def demo_load() -> None:
         seeded = seed_demo()
         progress.update(task, advance=1, description="Importing police.uk demo months")
     report = _run_police_import([SHIPPED_POLICE], None)
+    from saferleeds.analytics.indicators.survey import SAMPLE_SURVEY, load_survey
+    from saferleeds.analytics.partner_extract import load_partner_extract
+    from saferleeds.analytics.store import open_store
+    from saferleeds.demo.generator import generate
+    from saferleeds.demo.partner_data import DEMO_SCALE, DEMO_SEED
+
+    # The same synthetic partner data as the workspace, as the pseudonymised extract the
+    # indicators read (hate, domestic abuse, drug- and alcohol-related), and a sample survey.
+    synthetic = config.data_dir() / "synthetic"
+    if not (synthetic / "manifest.json").exists():
+        generate(synthetic, seed=DEMO_SEED, scale=DEMO_SCALE)
+    with open_store(config.analytics_path()) as store:
+        load_partner_extract(store, synthetic)
+        load_survey(store, SAMPLE_SURVEY)
     err.print(
         f"Loaded {seeded.agencies} agencies, {seeded.users} demo users, {seeded.areas} areas, "
         f"{seeded.people:,} people, {seeded.incidents:,} incidents, {seeded.cases} cases, "
@@ -479,6 +494,10 @@ def users_list(
 
 
 app.add_typer(users_app, name="users")
+
+# Indicators: `saferleeds indicators`, `import partner-extract`, `import survey`,
+# `harm-weights` (saferleeds.cli.indicators).
+register_indicators(app)
 
 
 @users_app.command("reset-2fa")

@@ -36,6 +36,8 @@ from saferleeds.safeguarding.models import (
 )
 
 MARKER = "sl-community-safety-isp"
+DEMO_SEED = 2018
+DEMO_SCALE = 0.25
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,9 @@ def _agreements() -> None:
 
 
 @transaction.atomic
-def seed_partner_data(*, seed: int = 2018, scale: float = 0.25) -> PartnerDataReport:
+def seed_partner_data(
+    *, seed: int = DEMO_SEED, scale: float = DEMO_SCALE
+) -> PartnerDataReport:
     """Load the synthetic partner records and agreements once (safe to repeat)."""
     if SharingAgreement.objects.filter(reference=MARKER).exists():
         return PartnerDataReport(

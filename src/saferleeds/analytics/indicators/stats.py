@@ -142,10 +142,12 @@ def binom_two_sided_p(k: int, n: int, p: float) -> float:
         p: Success probability under the null hypothesis, ``0 < p < 1``.
 
     Notes:
-        The method is the one of Clopper-Pearson-style exact tests as in R and SciPy
-        (the "minlike" two-sided rule). Tail sums start from Loader's accurate point
-        probability and walk outwards; the far tail's boundary is found by bisection
-        on the point probabilities, which are monotone either side of the mode.
+        The two-sided rule is the "minimum likelihood" one of R's ``binom.test`` and
+        SciPy's ``binomtest`` (Hollander & Wolfe, *Nonparametric Statistical
+        Methods*, 1973, s. 2.1), so results agree with both. Tail sums start from
+        Loader's accurate point probability and walk outwards; the far tail's boundary
+        is found by bisection on the point probabilities, which are monotone either
+        side of the mode.
     """
     if n < 1 or not 0 <= k <= n:
         raise ValueError(f"need 0 <= k <= n and n >= 1, not k={k}, n={n}")
