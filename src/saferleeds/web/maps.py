@@ -130,6 +130,7 @@ def sparkline(
     title: str,
     width: int = 220,
     height: int = 56,
+    css_class: str = "sl-spark",
 ) -> SafeString:
     """A small line of monthly values with SPC centre line and control limits.
 
@@ -189,7 +190,7 @@ def sparkline(
                 f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="{r}" fill="{colour}"/>'
             )
     return mark_safe(  # noqa: S308 - numbers formatted here, title escaped
-        f'<svg class="sl-spark" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="{escape(css_class)}" viewBox="0 0 {width} {height}" role="img" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
         f"{''.join(parts)}</svg>"
     )

@@ -1,0 +1,279 @@
+"""The Executive's progress page: the strategy's indicators with honest statistics.
+
+Views parse and render only; every number comes from ``saferleeds.analytics.indicators``.
+The figures are aggregates (no personal data), so any signed-in role may see them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from saferleeds.analytics import StoreBusy, open_store
+from saferleeds.analytics.areas import UnknownArea
+from saferleeds.analytics.indicators import (
+    IndicatorResult,
+    IndicatorSeries,
+    compute_indicators,
+    dashboard,
+    get_indicator,
+    indicator_series,
+    latest_month,
+    parse_period,
+)
+from saferleeds.analytics.indicators.periods import month_period
+from saferleeds.analytics.overview import msoa_choices
+from saferleeds.places.geometry import area_shapes
+from saferleeds.web.exports import to_csv, to_xlsx
+from saferleeds.web.maps import choropleth, sparkline
+
+EXPORT_COLUMNS = (
+    *IndicatorResult.CORE_KEYS,
+    "verdict",
+    "comparison_period",
+    "ci_low",
+    "ci_high",
+    "note",
+    "harm_note",
+)
+
+
+class IndicatorsForm(forms.Form):
+    """Period, comparison and area for the indicators."""
+
+    period = forms.CharField(required=False, max_length=40)
+    compare = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("previous-year", "Same period a year before"),
+            ("previous-period", "The period before"),
+        ],
+    )
+    area = forms.ChoiceField(required=False)
+
+    def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", "Whole district"), *areas]
+
+    def clean_period(self) -> Any:
+        text = self.cleaned_data["period"].strip()
+        if not text:
+            return None
+        try:
+            return parse_period(text)
+        except ValueError as exc:
+            raise forms.ValidationError(
+                "Enter a period like 2018-07, 2018-Q3, FY2017/18, 2018 or R12-2018-07"
+            ) from exc
+
+
+def _areas(store: Any) -> list[tuple[str, str]]:
+    hoods = [
+        (n, f"{n} (priority neighbourhood)")
+        for (n,) in store.execute(
+            "SELECT DISTINCT name FROM area_neighbourhood ORDER BY name"
+        ).fetchall()
+    ]
+    return hoods + [(code, f"{name} ({code})") for code, name in msoa_choices(store)]
+
+
+def _tag(r: IndicatorResult) -> tuple[str, str]:
+    """The verdict's words and GOV.UK tag colour: good news green, bad news red."""
+    if r.value is None:
+        return "No data", "govuk-tag--grey"
+    if not r.significant:
+        return (r.verdict or "No comparison").capitalize(), "govuk-tag--grey"
+    rise = (r.change or 0) > 0
+    good = rise == r.higher_is_better
+    return (r.verdict or "").capitalize(), (
+        "govuk-tag--green" if good else "govuk-tag--red"
+    )
+
+
+def _spark(series: IndicatorSeries | None, title: str) -> Any:
+    if series is None:
+        return ""
+    chart = series.xmr
+    points = [(p.month.strftime("%b %Y"), p.value) for p in series.points]
+    signals = [i for i, p in enumerate(series.points) if p.signals]
+    return sparkline(
+        points,
+        centre=chart.centre if chart else None,
+        upper=chart.upper if chart else None,
+        lower=chart.lower if chart else None,
+        signals=signals,
+        title=title,
+    )
+
+
+def _context(request: HttpRequest, store: Any) -> tuple[IndicatorsForm, dict[str, Any]]:
+    form = IndicatorsForm(request.GET or None, areas=_areas(store))
+    valid = form.is_valid() if form.is_bound else True
+    data = form.cleaned_data if form.is_bound and valid else {}
+    period = data.get("period")
+    if period is None:
+        latest = latest_month(store)
+        period = month_period(latest.year, latest.month) if latest else None
+    compare = data.get("compare") or "previous-year"
+    area = data.get("area") or None
+    return form, {"period": period, "compare": compare, "area": area, "valid": valid}
+
+
+@require_GET
+def indicators(request: HttpRequest) -> HttpResponse:
+    """One card per indicator (value, change, verdict, sparkline) and a crime-rate map."""
+    try:
+        with open_store(settings.SAFERLEEDS_ANALYTICS_PATH, read_only=True) as store:
+            form, q = _context(request, store)
+            if q["period"] is None:
+                return render(
+                    request, "web/indicators.html", {"form": form, "empty": True}
+                )
+            dash = dashboard(store, q["period"], area=q["area"], compare=q["compare"])
+            by_msoa = compute_indicators(
+                store,
+                q["period"],
+                area=q["area"],
+                by="msoa",
+                indicators=["total_recorded_crime"],
+            )
+    except StoreBusy as exc:
+        return render(request, "web/busy.html", {"message": str(exc)}, status=503)
+    except UnknownArea as exc:
+        raise Http404(str(exc)) from exc
+    cards = [
+        {
+            "r": r,
+            "tag": _tag(r),
+            "spark": _spark(
+                dash.series.get(r.id), f"{r.label}: monthly values with control limits"
+            ),
+        }
+        for r in dash.results
+    ]
+    rates = {r.area: r.rate_per_1000 for r in by_msoa}
+    shapes = {c: s for c, s in area_shapes("msoa").items() if c in rates}
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "web/indicators.html",
+        {
+            "form": form,
+            "dash": dash,
+            "cards": cards,
+            "map": choropleth(
+                shapes,
+                rates,
+                title="Recorded crime per 1,000 residents by "
+                f"MSOA, {dash.period.label}",
+                unit="per 1,000",
+                map_id="msoa",
+            ),
+            "ranking": sorted(by_msoa, key=lambda r: -(r.rate_per_1000 or 0))[:10],
+            "query": query,
+        },
+        status=200 if q["valid"] else 400,
+    )
+
+
+@require_GET
+def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
+    """Drill-down: the monthly trend with control limits, and where it comes from."""
+    try:
+        ind = get_indicator(indicator_id)
+    except KeyError as exc:
+        raise Http404("no such indicator") from exc
+    level = "lsoa" if request.GET.get("level") == "lsoa" else "msoa"
+    try:
+        with open_store(settings.SAFERLEEDS_ANALYTICS_PATH, read_only=True) as store:
+            form, q = _context(request, store)
+            if q["period"] is None:
+                raise Http404("no data")
+            end = q["period"].end
+            start = end.replace(year=end.year - 2)
+            series = indicator_series(store, ind.id, start, end, area=q["area"])
+            ranked = compute_indicators(
+                store,
+                q["period"],
+                area=q["area"],
+                by=level,
+                compare=q["compare"],
+                indicators=[ind.id],
+            )
+    except StoreBusy as exc:
+        return render(request, "web/busy.html", {"message": str(exc)}, status=503)
+    except UnknownArea as exc:
+        raise Http404(str(exc)) from exc
+    values = {
+        r.area: (r.rate_per_1000 if ind.unit == "count" else r.value) for r in ranked
+    }
+    shapes = {c: s for c, s in area_shapes(level).items() if c in values}
+    chart = series.xmr
+    return render(
+        request,
+        "web/indicator_detail.html",
+        {
+            "form": form,
+            "ind": ind,
+            "series": series,
+            "period": q["period"],
+            "level": level,
+            "chart": chart,
+            "trend": sparkline(
+                [(p.month.strftime("%b %Y"), p.value) for p in series.points],
+                centre=chart.centre if chart else None,
+                upper=chart.upper if chart else None,
+                lower=chart.lower if chart else None,
+                signals=[i for i, p in enumerate(series.points) if p.signals],
+                title=f"{ind.label}: monthly values, centre line and control limits",
+                width=720,
+                height=220,
+                css_class="sl-trend",
+            ),
+            "map": choropleth(
+                shapes,
+                values,
+                title=f"{ind.label} by {level.upper()}, {q['period'].label}",
+                unit="per 1,000" if ind.unit == "count" else "%",
+                map_id=level,
+            ),
+            "ranked": sorted(ranked, key=lambda r: r.rank or 10**9),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+def indicators_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The indicators as CSV or Excel, formulas neutralised, never cached."""
+    with open_store(settings.SAFERLEEDS_ANALYTICS_PATH, read_only=True) as store:
+        form, q = _context(request, store)
+        if not q["valid"] or q["period"] is None:
+            raise Http404("choose a valid period")
+        by = (
+            request.GET.get("by") if request.GET.get("by") in ("msoa", "lsoa") else None
+        )
+        try:
+            results = compute_indicators(
+                store, q["period"], area=q["area"], by=by, compare=q["compare"]
+            )
+        except UnknownArea as exc:
+            raise Http404(str(exc)) from exc
+    rows = [[r.to_dict().get(c) for c in EXPORT_COLUMNS] for r in results]
+    name = (
+        f"saferleeds-indicators-{q['period'].label.replace(' ', '-').replace('/', '-')}"
+    )
+    if fmt == "csv":
+        body, ctype = to_csv(EXPORT_COLUMNS, rows), "text/csv; charset=utf-8"
+    else:
+        body = to_xlsx("Indicators", EXPORT_COLUMNS, rows)
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
