@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from saferleeds.audit.log import record
-from saferleeds.audit.models import Operation
 from saferleeds.incidents.models import Incident
+from saferleeds.partners.access import fetch_visible
 from saferleeds.partners.models import RecordType
-from saferleeds.partners.policy import Actor, NotFound, visible
-from saferleeds.people.access import refuse
+from saferleeds.partners.policy import Actor, visible
 
 INCIDENT = RecordType.INCIDENT
 
@@ -32,17 +30,11 @@ def access_incident_by_id(
     Raises:
         NotFound: Missing or not visible (indistinguishable).
     """
-    incident = incidents_visible_to(actor).filter(pk=incident_id).first()
-    if incident is None:
-        if Incident.objects.filter(pk=incident_id).exists():
-            raise refuse(actor, INCIDENT, incident_id, event)
-        raise NotFound(f"no incident {incident_id}")
-    if audit:
-        record(
-            actor,
-            operation=Operation.CONSULTATION,
-            event=event,
-            record_type=INCIDENT,
-            record_id=incident.pk,
-        )
-    return incident
+    return fetch_visible(
+        actor,
+        incidents_visible_to(actor),
+        INCIDENT,
+        incident_id,
+        event=event,
+        audit=audit,
+    )

@@ -7,13 +7,13 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from saferleeds.audit.log import record, record_many
+from saferleeds.audit.log import record_many
 from saferleeds.audit.models import Operation
+from saferleeds.partners.access import fetch_visible
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import (
     Actor,
     Forbidden,
-    NotFound,
     pseudonymised,
     source_agencies,
     visible,
@@ -32,31 +32,6 @@ def people_visible_to(actor: Actor) -> QuerySet[Person]:
     return Person.objects.filter(q).distinct()
 
 
-def refuse(
-    actor: Actor,
-    record_type: str,
-    record_id: object,
-    event: str,
-    subject_person_id: int | None = None,
-) -> NotFound:
-    """Log a refused access and return the NotFound to raise (same as a missing record).
-
-    The refusal's details travel on the exception: inside an action the entry written
-    here rolls back with the action, and ``atomic_action`` writes it again afterwards.
-    """
-    details: dict[str, object] = {
-        "operation": Operation.REFUSAL,
-        "event": event,
-        "record_type": record_type,
-        "record_id": record_id,
-        "subject_person_id": subject_person_id,
-    }
-    record(actor, **details)  # type: ignore[arg-type]
-    exc = NotFound(f"no {record_type} {record_id}")
-    exc.refusal = {"actor": actor, **details}
-    return exc
-
-
 def access_person_by_id(
     actor: Actor,
     person_id: int,
@@ -69,21 +44,15 @@ def access_person_by_id(
     Raises:
         NotFound: Missing or not visible to the actor (indistinguishable).
     """
-    person = people_visible_to(actor).filter(pk=person_id).first()
-    if person is None:
-        if Person.objects.filter(pk=person_id).exists():
-            raise refuse(actor, PERSON, person_id, event, person_id)
-        raise NotFound(f"no person {person_id}")
-    if audit:
-        record(
-            actor,
-            operation=Operation.CONSULTATION,
-            event=event,
-            record_type=PERSON,
-            record_id=person.pk,
-            subject_person_id=person.pk,
-        )
-    return person
+    return fetch_visible(
+        actor,
+        people_visible_to(actor),
+        PERSON,
+        person_id,
+        event=event,
+        audit=audit,
+        subject=lambda p: p.pk,
+    )
 
 
 @dataclass(frozen=True)

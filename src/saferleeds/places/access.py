@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from saferleeds.audit.log import record
-from saferleeds.audit.models import Operation
+from saferleeds.partners.access import fetch_visible
 from saferleeds.partners.models import RecordType
-from saferleeds.partners.policy import Actor, NotFound, visible
-from saferleeds.people.access import refuse
+from saferleeds.partners.policy import Actor, visible
 from saferleeds.places.models import Place
 
 
@@ -25,16 +23,6 @@ def access_place_by_id(
     Raises:
         NotFound: Missing or not visible (indistinguishable).
     """
-    place = places_visible_to(actor).filter(pk=place_id).first()
-    if place is None:
-        if Place.objects.filter(pk=place_id).exists():
-            raise refuse(actor, RecordType.PLACE, place_id, event)
-        raise NotFound(f"no place {place_id}")
-    record(
-        actor,
-        operation=Operation.CONSULTATION,
-        event=event,
-        record_type=RecordType.PLACE,
-        record_id=place.pk,
+    return fetch_visible(
+        actor, places_visible_to(actor), RecordType.PLACE, place_id, event=event
     )
-    return place

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from saferleeds.audit.log import record
-from saferleeds.audit.models import Operation
+from saferleeds.partners.access import fetch_visible
 from saferleeds.partners.models import RecordType
-from saferleeds.partners.policy import Actor, NotFound, visible
-from saferleeds.people.access import refuse
+from saferleeds.partners.policy import Actor, visible
 from saferleeds.safeguarding.models import Case, CaseNote
 
 
@@ -38,20 +36,14 @@ def access_case_by_id(
     Raises:
         NotFound: Missing or not visible (indistinguishable).
     """
-    case = cases_visible_to(actor).filter(pk=case_id).first()
-    if case is None:
-        if Case.objects.filter(pk=case_id).exists():
-            raise refuse(actor, RecordType.CASE, case_id, event)
-        raise NotFound(f"no case {case_id}")
-    if audit:
-        record(
-            actor,
-            operation=Operation.CONSULTATION,
-            event=event,
-            record_type=RecordType.CASE,
-            record_id=case.pk,
-        )
-    return case
+    return fetch_visible(
+        actor,
+        cases_visible_to(actor),
+        RecordType.CASE,
+        case_id,
+        event=event,
+        audit=audit,
+    )
 
 
 def access_case_note_by_id(
@@ -62,16 +54,6 @@ def access_case_note_by_id(
     Raises:
         NotFound: Missing or not visible (indistinguishable).
     """
-    note = notes_visible_to(actor).filter(pk=note_id).first()
-    if note is None:
-        if CaseNote.objects.filter(pk=note_id).exists():
-            raise refuse(actor, RecordType.CASE_NOTE, note_id, event)
-        raise NotFound(f"no case note {note_id}")
-    record(
-        actor,
-        operation=Operation.CONSULTATION,
-        event=event,
-        record_type=RecordType.CASE_NOTE,
-        record_id=note.pk,
+    return fetch_visible(
+        actor, notes_visible_to(actor), RecordType.CASE_NOTE, note_id, event=event
     )
-    return note

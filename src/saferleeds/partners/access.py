@@ -1,0 +1,87 @@
+"""The one gate every app's ``access_<noun>_by_id`` goes through.
+
+It reads a record only through the policy's filter, answers "missing" and "forbidden"
+alike, logs a refusal when the record exists, and logs the consultation when it does not
+refuse. Apps say only which records are visible and which event to log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db.models import Model, QuerySet
+
+from saferleeds.audit.log import record
+from saferleeds.audit.models import Operation
+from saferleeds.partners.policy import Actor, NotFound
+
+M = TypeVar("M", bound=Model)
+
+
+def refuse(
+    actor: Actor,
+    record_type: str,
+    record_id: object,
+    event: str,
+    subject_person_id: int | None = None,
+) -> NotFound:
+    """Log a refused access and return the NotFound to raise (same as a missing record).
+
+    The refusal's details travel on the exception: inside an action the entry written
+    here rolls back with the action, and ``atomic_action`` writes it again afterwards.
+    """
+    details: dict[str, object] = {
+        "operation": Operation.REFUSAL,
+        "event": event,
+        "record_type": record_type,
+        "record_id": record_id,
+        "subject_person_id": subject_person_id,
+    }
+    record(actor, **details)  # type: ignore[arg-type]
+    exc = NotFound(f"no {record_type} {record_id}")
+    exc.refusal = {"actor": actor, **details}
+    return exc
+
+
+def fetch_visible(
+    actor: Actor,
+    visible: QuerySet[M],
+    record_type: str,
+    record_id: int,
+    *,
+    event: str,
+    audit: bool = True,
+    subject: Callable[[M], int | None] = lambda _: None,
+) -> M:
+    """Return the record if ``visible`` (the actor's filtered queryset) holds it.
+
+    Args:
+        actor: Who is asking.
+        visible: The records of this type the actor may see.
+        record_type: For the audit entry and the error.
+        record_id: The record asked for.
+        event: Dotted audit event code.
+        audit: Log the consultation (callers that only check before a change pass
+            ``False``; refusals are always logged).
+        subject: The person the record is about, for per-person access histories.
+
+    Raises:
+        NotFound: Missing or not visible to the actor (indistinguishable).
+    """
+    obj = visible.filter(pk=record_id).first()
+    if obj is None:
+        if visible.model._default_manager.filter(pk=record_id).exists():
+            subject_id = record_id if record_type == "person" else None
+            raise refuse(actor, record_type, record_id, event, subject_id)
+        raise NotFound(f"no {record_type} {record_id}")
+    if audit:
+        record(
+            actor,
+            operation=Operation.CONSULTATION,
+            event=event,
+            record_type=record_type,
+            record_id=obj.pk,
+            subject_person_id=subject(obj),
+        )
+    return obj
