@@ -1,7 +1,7 @@
 """URLs of the partnership-wide pages."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path
+from django.urls import path
 
 from saferleeds.web import indicators, views
 
@@ -9,10 +9,17 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("overview/", views.overview, name="overview"),
     path("indicators/", indicators.indicators, name="indicators"),
-    re_path(
-        r"^indicators/export\.(?P<fmt>csv|xlsx)$",
+    path(
+        "indicators/export.csv",
         indicators.indicators_export,
-        name="indicators_export",
+        {"fmt": "csv"},
+        name="indicators_export_csv",
+    ),
+    path(
+        "indicators/export.xlsx",
+        indicators.indicators_export,
+        {"fmt": "xlsx"},
+        name="indicators_export_xlsx",
     ),
     path(
         "indicators/<slug:indicator_id>/", indicators.indicator_detail, name="indicator"
