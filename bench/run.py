@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ["import_throughput", "indicators"]
+BENCHMARKS = ["import_throughput", "indicators", "nearrepeat", "hotspots"]
 
 
 def main() -> None:

@@ -368,7 +368,13 @@ def test_navigation_lists_each_page_once_for_several_roles(
     html = html_of(sign_in(Client(), user).get("/people/"))
     menu = html.split('id="navigation"')[1].split("</ul>")[0]
     links = re.findall(r'class="govuk-service-navigation__link" href="([^"]+)"', menu)
-    assert links == ["/overview/", "/indicators/", "/people/", "/agreements/", "/audit/"]
+    assert links == [
+        "/overview/",
+        "/indicators/",
+        "/people/",
+        "/agreements/",
+        "/audit/",
+    ]
 
 
 def test_edit_conflict_keeps_the_first_save(
