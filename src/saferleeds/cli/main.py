@@ -301,6 +301,7 @@ def demo_load() -> None:
         progress.update(task, advance=1, description="Importing police.uk demo months")
     report = _run_police_import([SHIPPED_POLICE], None)
     from saferleeds.analytics.indicators.survey import SAMPLE_SURVEY, load_survey
+    from saferleeds.analytics.events import load_events
     from saferleeds.analytics.partner_extract import load_partner_extract
     from saferleeds.analytics.store import open_store
     from saferleeds.demo.generator import generate
@@ -314,6 +315,7 @@ def demo_load() -> None:
     with open_store(config.analytics_path()) as store:
         load_partner_extract(store, synthetic)
         load_survey(store, SAMPLE_SURVEY)
+        load_events(store, synthetic / "offences.csv")
     err.print(
         f"Loaded {seeded.agencies} agencies, {seeded.users} demo users, {seeded.areas} areas, "
         f"{seeded.people:,} people, {seeded.incidents:,} incidents, {seeded.cases} cases, "
