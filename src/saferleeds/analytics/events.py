@@ -60,8 +60,13 @@ class Events:
 
 
 def ensure_events_table(store: Store) -> None:
-    """Create the table if missing (safe to repeat)."""
-    store.con.execute(SCHEMA)
+    """Create the table if missing (safe to repeat; a no-op on a read-only store that
+    already has it, where DuckDB refuses even CREATE ... IF NOT EXISTS)."""
+    exists = store.scalar(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'point_event'"
+    )
+    if not exists:
+        store.con.execute(SCHEMA)
 
 
 def load_events(

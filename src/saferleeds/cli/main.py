@@ -23,6 +23,7 @@ from rich.table import Table
 
 from saferleeds import config
 from saferleeds.cli.indicators import register as register_indicators
+from saferleeds.cli.places import register as register_places
 
 app = typer.Typer(
     name="saferleeds",
@@ -300,8 +301,8 @@ def demo_load() -> None:
         seeded = seed_demo()
         progress.update(task, advance=1, description="Importing police.uk demo months")
     report = _run_police_import([SHIPPED_POLICE], None)
-    from saferleeds.analytics.indicators.survey import SAMPLE_SURVEY, load_survey
     from saferleeds.analytics.events import load_events
+    from saferleeds.analytics.indicators.survey import SAMPLE_SURVEY, load_survey
     from saferleeds.analytics.partner_extract import load_partner_extract
     from saferleeds.analytics.store import open_store
     from saferleeds.demo.generator import generate
@@ -500,6 +501,8 @@ app.add_typer(users_app, name="users")
 # Indicators: `saferleeds indicators`, `import partner-extract`, `import survey`,
 # `harm-weights` (saferleeds.cli.indicators).
 register_indicators(app)
+# Place analysis: `hotspots`, `near-repeat`, `forecast`, `neighbourhood` (cli.places).
+register_places(app)
 
 
 @users_app.command("reset-2fa")
