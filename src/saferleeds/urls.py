@@ -7,6 +7,7 @@ urlpatterns = [
     path("people/", include("saferleeds.people.urls")),
     path("agreements/", include("saferleeds.partners.urls")),
     path("audit/", include("saferleeds.audit.urls")),
+    path("places/", include("saferleeds.places.urls")),
     path("account/", include("saferleeds.web.account_urls")),
     path("", include("saferleeds.web.urls")),
 ]

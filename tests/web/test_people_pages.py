@@ -343,7 +343,7 @@ def test_navigation_shows_pages_by_role(as_user: Any, world: dict[str, Any]) -> 
             re.findall(r'class="govuk-service-navigation__link" href="([^"]+)"', menu)
         )
 
-    everyone = {"/overview/", "/indicators/", "/agreements/"}
+    everyone = {"/overview/", "/indicators/", "/places/map/", "/agreements/"}
     assert nav("carol.coordinator") == everyone | {"/people/"}
     assert nav("aisha.analyst") == everyone | {"/people/"}
     assert nav("iris.ig") == everyone | {"/people/", "/audit/"}
@@ -371,6 +371,7 @@ def test_navigation_lists_each_page_once_for_several_roles(
     assert links == [
         "/overview/",
         "/indicators/",
+        "/places/map/",
         "/people/",
         "/agreements/",
         "/audit/",
