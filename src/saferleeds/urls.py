@@ -9,5 +9,6 @@ urlpatterns = [
     path("audit/", include("saferleeds.audit.urls")),
     path("places/", include("saferleeds.places.urls")),
     path("account/", include("saferleeds.web.account_urls")),
+    path("report/", include("saferleeds.incidents.urls")),
     path("", include("saferleeds.web.urls")),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path, re_path
 
-from saferleeds.api import views
+from saferleeds.api import dash, views
 
 app_name = "api"
 
@@ -27,6 +27,11 @@ urlpatterns: list[URLPattern] = [
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case"),
     path("agreements/", views.AgreementsView.as_view(), name="agreements"),
     path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement"),
+    path(
+        "dash/score",
+        dash.DashScoreView.as_view(),
+        name="dash-score",
+    ),
     # Last: anything else under /api/v1/ gets a JSON 404, not the site's HTML page.
     re_path(r"^[\s\S]*\Z", views.NoSuchEndpointView.as_view(), name="no-such-endpoint"),
 ]

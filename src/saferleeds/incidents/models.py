@@ -60,3 +60,98 @@ class IncidentPerson(models.Model):
             )
         ]
         db_table_comment = "people's roles on incidents"
+
+
+# A reference a person can read out over the phone: no 0/O, 1/I/L or U/V look-alikes.
+HATE_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
+
+
+def new_hate_reference() -> str:
+    """A random reference like ``HR-7K3F-9Q2M`` (29**8, about 5 * 10**11 values)."""
+    import secrets
+
+    chars = "".join(secrets.choice(HATE_REFERENCE_ALPHABET) for _ in range(8))
+    return f"HR-{chars[:4]}-{chars[4:]}"
+
+
+class HateReport(models.Model):
+    """A hate incident reported by a member of the public through the public form, or
+    by a third-party reporting centre on their behalf. Anonymous reports are allowed;
+    the motivation is perception-based (the victim or anyone else may perceive it)."""
+
+    class Strand(models.TextChoices):
+        DISABILITY = "disability", "Disability"
+        RACE = "race", "Race or ethnicity"
+        RELIGION = "religion", "Religion or belief"
+        SEXUAL_ORIENTATION = "sexual_orientation", "Sexual orientation"
+        TRANSGENDER = "transgender", "Transgender identity"
+        OTHER = "other", "Something else"
+
+    class PerceivedBy(models.TextChoices):
+        VICTIM = "victim", "The person it happened to"
+        SOMEONE_ELSE = "someone_else", "Someone else"
+
+    class ContactPreference(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        NONE = "none", "Do not contact me"
+
+    class ReportedVia(models.TextChoices):
+        ONLINE = "online", "Online, by the person reporting"
+        THIRD_PARTY_CENTRE = "third_party_centre", "A third-party reporting centre"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        TRIAGED = "triaged", "Triaged"
+        REFERRED_TO_POLICE = "referred_to_police", "Referred to police"
+        CLOSED = "closed", "Closed"
+
+    reference = models.CharField(
+        max_length=12, unique=True, default=new_hate_reference, editable=False
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+    what_happened = models.TextField(max_length=5000)
+    occurred_on = models.DateField(db_comment="when it happened")
+    occurred_time = models.TimeField(null=True, blank=True)
+    location = models.CharField(max_length=500, db_comment="where it happened")
+    postcode = models.CharField(max_length=8, blank=True)
+    strands = models.JSONField(
+        default=list, db_comment="monitored strands perceived (Strand values)"
+    )
+    strand_other = models.CharField(max_length=200, blank=True)
+    perceived_by = models.CharField(max_length=20, choices=PerceivedBy.choices)
+    reporter_is_victim = models.BooleanField()
+    anonymous = models.BooleanField(default=False)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(max_length=254, blank=True)
+    contact_phone = models.CharField(max_length=30, blank=True)
+    contact_preference = models.CharField(
+        max_length=10, choices=ContactPreference.choices, default=ContactPreference.NONE
+    )
+    safe_times = models.CharField(
+        max_length=200, blank=True, db_comment="when it is safe to contact the reporter"
+    )
+    reported_via = models.CharField(
+        max_length=20, choices=ReportedVia.choices, default=ReportedVia.ONLINE
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "received_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(anonymous=True)
+                | (
+                    models.Q(contact_name="")
+                    & models.Q(contact_email="")
+                    & models.Q(contact_phone="")
+                    & models.Q(contact_preference="none")
+                ),
+                name="anonymous_hate_report_has_no_contact",
+            )
+        ]
+        db_table_comment = "hate incidents reported by the public (personal data)"
+
+    def __str__(self) -> str:
+        return f"Hate report {self.reference}"

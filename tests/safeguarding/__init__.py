@@ -1,0 +1,1 @@
+"""Tests of the safeguarding rules: SafeLives Dash scoring and Marac criteria."""
