@@ -4,10 +4,7 @@ usable and accessible in Chromium."""
 
 from __future__ import annotations
 
-import gc
 import re
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,48 +17,13 @@ from saferleeds.audit.models import AuditEntry, Operation
 from saferleeds.incidents.forms import HateReportForm
 from saferleeds.incidents.models import HATE_REFERENCE_ALPHABET, HateReport
 from tests.web.axe import assert_accessible
-from tests.web.conftest import CHROMIUM, page, screenshot  # noqa: F401 - fixture
+from tests.web.conftest import screenshot
 
 URL = "/report/hate/"
 SENT_URL = "/report/hate/sent/"
 REFERENCE_RE = re.compile(
     rf"^HR-[{HATE_REFERENCE_ALPHABET}]{{4}}-[{HATE_REFERENCE_ALPHABET}]{{4}}$"
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Chromium for this module's ``page`` (tests/web's fixtures are only seen there).
-
-    Playwright's sync API runs one instance per thread: if tests/web's session browser
-    is already open in this run, that one is used; otherwise one is started here, with
-    the same flags, and closed after this module so tests/web can start its own.
-    """
-    from playwright.sync_api import Browser, sync_playwright
-
-    # type(), not isinstance(): the latter would evaluate Django's lazy objects.
-    running = [o for o in gc.get_objects() if type(o) is Browser and o.is_connected()]
-    if running:
-        yield running[0]
-        return
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: scripts/ensure-system-deps.sh installs it")
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield b
-        b.close()
 
 
 @pytest.fixture(autouse=True)
@@ -471,7 +433,7 @@ def test_the_limit_is_configurable(client: Client, db: None) -> None:
 
 @pytest.mark.browser
 def test_browser_anonymous_member_of_the_public_reports(
-    page: Any,  # noqa: F811 - the fixture imported above
+    page: Any,
     live_server: Any,
     transactional_db: None,
 ) -> None:
