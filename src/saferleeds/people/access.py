@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from saferleeds.audit.log import record_many
 from saferleeds.audit.models import Operation
@@ -121,3 +122,56 @@ def search_people(
             detail={"fields": sorted(k for k, v in vars(query).items() if v)},
         )
     return [present_person(actor, p) for p in people]
+
+
+def records_of_person(actor: Actor, person: Person) -> tuple[list[Any], list[Any]]:
+    """The incidents and cases the actor may see that ``person`` is on, audited.
+
+    Each record returned carries ``subject_links`` (the person's roles on it) and is
+    logged as consulted, since the caller is about to show it.
+
+    Returns:
+        ``(incidents, cases)``.
+    """
+    # Imported here: incidents and safeguarding build on people, not the other way round.
+    from saferleeds.incidents.access import incidents_visible_to
+    from saferleeds.incidents.models import IncidentPerson
+    from saferleeds.safeguarding.access import cases_visible_to
+    from saferleeds.safeguarding.models import CasePerson
+
+    incidents = list(
+        incidents_visible_to(actor)
+        .filter(people__person=person)
+        .select_related("owner_agency")
+        .prefetch_related(
+            Prefetch(
+                "people",
+                queryset=IncidentPerson.objects.filter(person=person),
+                to_attr="subject_links",
+            )
+        )
+    )
+    cases = list(
+        cases_visible_to(actor)
+        .filter(people__person=person)
+        .select_related("lead_agency")
+        .prefetch_related(
+            Prefetch(
+                "people",
+                queryset=CasePerson.objects.filter(person=person),
+                to_attr="subject_links",
+            )
+        )
+    )
+    shown = [(RecordType.INCIDENT.value, i.pk, person.pk) for i in incidents] + [
+        (RecordType.CASE.value, c.pk, person.pk) for c in cases
+    ]
+    if shown:
+        record_many(
+            actor,
+            operation=Operation.CONSULTATION,
+            event="people.person.roles",
+            records=shown,
+            detail={"via": "people.person.view"},
+        )
+    return incidents, cases

@@ -15,17 +15,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from saferleeds.audit.log import record_many
-from saferleeds.audit.models import Operation
-from saferleeds.incidents.access import incidents_visible_to
-from saferleeds.incidents.models import Incident, IncidentPerson
+from saferleeds.incidents.models import Incident
 from saferleeds.locking import Conflict
-from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import (
     IG_ROLES,
     Actor,
@@ -36,7 +31,11 @@ from saferleeds.partners.policy import (
     may_see_personal_data,
     pseudonymised,
 )
-from saferleeds.people.access import access_person_by_id, search_people
+from saferleeds.people.access import (
+    access_person_by_id,
+    records_of_person,
+    search_people,
+)
 from saferleeds.people.actions import do_update_person
 from saferleeds.people.forms import (
     PeopleSearchForm,
@@ -45,8 +44,7 @@ from saferleeds.people.forms import (
 )
 from saferleeds.people.models import Person, SubjectRole
 from saferleeds.people.present import PersonView, present_person
-from saferleeds.safeguarding.access import cases_visible_to
-from saferleeds.safeguarding.models import Case, CasePerson
+from saferleeds.safeguarding.models import Case
 
 SEARCH_LIMIT = 50
 NO_PERSONAL_DATA = (
@@ -143,34 +141,11 @@ def _role_labels(links: list[Any]) -> tuple[str, ...]:
 def person_roles(actor: Actor, person: Person) -> list[RoleRow]:
     """The incidents and cases the actor may see that this person is on, newest first.
 
-    Each record shown is logged as consulted (the access module's contract: callers
-    audit what they show).
+    Reading and auditing the records is :func:`records_of_person`'s job; this only
+    shapes them for the page.
     """
     identified = not pseudonymised(actor)
-    incidents = list(
-        incidents_visible_to(actor)
-        .filter(people__person=person)
-        .select_related("owner_agency")
-        .prefetch_related(
-            Prefetch(
-                "people",
-                queryset=IncidentPerson.objects.filter(person=person),
-                to_attr="subject_links",
-            )
-        )
-    )
-    cases = list(
-        cases_visible_to(actor)
-        .filter(people__person=person)
-        .select_related("lead_agency")
-        .prefetch_related(
-            Prefetch(
-                "people",
-                queryset=CasePerson.objects.filter(person=person),
-                to_attr="subject_links",
-            )
-        )
-    )
+    incidents, cases = records_of_person(actor, person)
     rows = [
         RoleRow(
             kind="incident",
@@ -196,17 +171,6 @@ def person_roles(actor: Actor, person: Person) -> list[RoleRow]:
         )
         for c in cases
     ]
-    shown = [(RecordType.INCIDENT.value, i.pk, person.pk) for i in incidents] + [
-        (RecordType.CASE.value, c.pk, person.pk) for c in cases
-    ]
-    if shown:
-        record_many(
-            actor,
-            operation=Operation.CONSULTATION,
-            event="people.person.roles",
-            records=shown,
-            detail={"via": "people.person.view"},
-        )
     return sorted(rows, key=lambda r: (r.on, r.kind), reverse=True)
 
 
