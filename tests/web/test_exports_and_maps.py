@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -65,3 +66,11 @@ def test_choropleth_draws_every_area_and_escapes_names() -> None:
 def test_quantile_breaks() -> None:
     assert class_breaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], k=5) == [2, 4, 6, 8, 10]
     assert class_breaks([]) == []
+
+
+@pytest.mark.parametrize("cell", ["\x0b=1+1", "\x01@SUM(A1)", "\x00=cmd"])
+def test_a_formula_hidden_behind_a_control_character_is_still_neutralised(
+    cell: str,
+) -> None:
+    wb = load_workbook(io.BytesIO(to_xlsx("S", ["c"], [[cell]])))
+    assert str(wb.active["A2"].value).startswith("'")

@@ -49,7 +49,8 @@ def to_xlsx(
 
 
 def _xlsx_cell(value: object) -> object:
-    # XML cannot hold most control characters; drop them after neutralising, so a
-    # leading "\0=" still ends up as "'=" rather than a formula.
-    value = neutralise(value)
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    # XML cannot hold most control characters. Drop them first, then neutralise: the
+    # other order would turn "\x0b=1" (not a formula) into "=1" (a formula).
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return neutralise(value)
