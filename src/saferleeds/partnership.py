@@ -6,9 +6,10 @@ Django-free, so the analytics package, the CLI and the web app share it.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from saferleeds import config
 
@@ -37,6 +38,19 @@ class Partnership:
     district_boundary: Path
     ward_lookup: Path | None
     priority_neighbourhoods: tuple[Neighbourhood, ...]
+    casework: dict[str, dict[str, Any]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+
+    def casework_setting(self, module: str, key: str, default: Any) -> Any:
+        """One casework setting (``[casework.<module>] key``), or ``default`` if unset.
+
+        Args:
+            module: The casework module: ``marac``, ``hate``, ``asb``, ``nrm``.
+            key: The setting's name.
+            default: The national default (each caller cites its source).
+        """
+        return self.casework.get(module, {}).get(key, default)
 
 
 def load_partnership(path: Path | str) -> Partnership:
@@ -80,6 +94,7 @@ def load_partnership(path: Path | str) -> Partnership:
                 )
                 for n in raw.get("priority_neighbourhoods", [])
             ),
+            casework={k: dict(v) for k, v in raw.get("casework", {}).items()},
         )
     except KeyError as exc:
         raise config.ConfigError(f"{path}: missing key {exc}") from exc

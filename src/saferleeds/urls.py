@@ -10,5 +10,7 @@ urlpatterns = [
     path("places/", include("saferleeds.places.urls")),
     path("account/", include("saferleeds.web.account_urls")),
     path("report/", include("saferleeds.incidents.urls")),
+    path("hate-reports/", include("saferleeds.incidents.staff_urls")),
+    path("", include("saferleeds.safeguarding.urls")),
     path("", include("saferleeds.web.urls")),
 ]

@@ -344,7 +344,7 @@ def test_navigation_shows_pages_by_role(as_user: Any, world: dict[str, Any]) -> 
         )
 
     everyone = {"/overview/", "/indicators/", "/places/map/", "/agreements/"}
-    assert nav("carol.coordinator") == everyone | {"/people/"}
+    assert nav("carol.coordinator") == everyone | {"/people/", "/cases/"}
     assert nav("aisha.analyst") == everyone | {"/people/"}
     assert nav("iris.ig") == everyone | {"/people/", "/audit/"}
     assert nav("ed.executive") == everyone
@@ -373,6 +373,7 @@ def test_navigation_lists_each_page_once_for_several_roles(
         "/indicators/",
         "/places/map/",
         "/people/",
+        "/cases/",
         "/agreements/",
         "/audit/",
     ]

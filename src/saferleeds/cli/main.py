@@ -22,7 +22,9 @@ from rich.progress import (
 from rich.table import Table
 
 from saferleeds import config
+from saferleeds.cli.asb import register as register_asb
 from saferleeds.cli.indicators import register as register_indicators
+from saferleeds.cli.marac import register as register_marac
 from saferleeds.cli.places import register as register_places
 
 app = typer.Typer(
@@ -503,6 +505,8 @@ app.add_typer(users_app, name="users")
 register_indicators(app)
 # Place analysis: `hotspots`, `near-repeat`, `forecast`, `neighbourhood` (cli.places).
 register_places(app)
+register_marac(app)
+register_asb(app)
 
 
 @users_app.command("reset-2fa")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from saferleeds.demo.casework import seed_casework
 from saferleeds.demo.partner_data import seed_partner_data
 from saferleeds.demo.personas import AGENCIES, DEMO_PASSWORD, PERSONAS
 from saferleeds.partners.actions import do_ensure_agency, do_ensure_user
@@ -42,6 +43,7 @@ def seed_demo() -> SeedReport:
         )
     areas = do_load_geography(current(), actor=None)
     partner = seed_partner_data()
+    seed_casework()
     return SeedReport(
         len(agencies),
         len(PERSONAS),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from saferleeds.incidents.models import Incident
+from saferleeds.incidents.models import HateReport, Incident
 from saferleeds.partners.access import fetch_visible
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, visible
@@ -37,4 +37,33 @@ def access_incident_by_id(
         incident_id,
         event=event,
         audit=audit,
+    )
+
+
+def hate_reports_visible_to(actor: Actor) -> QuerySet[HateReport]:
+    """Hate reports the actor may see (no audit: callers audit what they show)."""
+    q = visible(actor, RecordType.HATE_REPORT, holder="agency", case_path="case")
+    return HateReport.objects.filter(q).distinct()
+
+
+def access_hate_report_by_id(
+    actor: Actor,
+    record_id: int,
+    *,
+    event: str = "incidents.hate_report.view",
+    audit: bool = True,
+) -> HateReport:
+    """Return the record if visible, logging the consultation.
+
+    Raises:
+        NotFound: Missing or not visible (indistinguishable).
+    """
+    return fetch_visible(
+        actor,
+        hate_reports_visible_to(actor),
+        RecordType.HATE_REPORT,
+        record_id,
+        event=event,
+        audit=audit,
+        subject=lambda r: r.victim_id,
     )

@@ -62,6 +62,43 @@ class IncidentPerson(models.Model):
         db_table_comment = "people's roles on incidents"
 
 
+class ReportingCentre(models.Model):
+    """A third-party hate incident reporting centre (an advice centre, a students'
+    union, a community group) whose trained staff report on a victim's behalf. Its
+    staff sign in with the reporting-centre role; their reports go to ``agency``."""
+
+    name = models.CharField(max_length=200, unique=True)
+    address = models.CharField(max_length=300, blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_comment="the partner agency its reports go to",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        db_table_comment = "third-party hate reporting centres"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportingCentreStaff(models.Model):
+    """A user who reports for a centre."""
+
+    user = models.OneToOneField(
+        "auth.User", on_delete=models.CASCADE, related_name="reporting_centre_staff"
+    )
+    centre = models.ForeignKey(
+        ReportingCentre, on_delete=models.PROTECT, related_name="staff"
+    )
+
+    class Meta:
+        db_table_comment = "reporting centres' staff accounts"
+
+
 # A reference a person can read out over the phone: no 0/O, 1/I/L or U/V look-alikes.
 HATE_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 
@@ -135,6 +172,70 @@ class HateReport(models.Model):
         max_length=20, choices=ReportedVia.choices, default=ReportedVia.ONLINE
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    agency = models.ForeignKey(
+        Agency,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_comment="the agency whose hate crime team holds the report",
+    )
+    reporting_centre = models.ForeignKey(
+        ReportingCentre,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    submitted_by = models.ForeignKey(
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_comment="the centre's worker, for third-party reports",
+    )
+    centre_reference = models.CharField(
+        max_length=60,
+        blank=True,
+        db_comment="the reporting centre's own reference, for third-party reports",
+    )
+    centre_notes = models.TextField(
+        blank=True, db_comment="the reporting centre's notes for the hate crime team"
+    )
+    location_key = models.CharField(
+        max_length=120,
+        blank=True,
+        db_index=True,
+        db_comment="normalised postcode or location, to find repeat locations",
+    )
+    victim = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_comment="linked at triage, to find repeat victims",
+    )
+    priority = models.CharField(
+        max_length=10,
+        choices=[("standard", "Standard"), ("medium", "Medium"), ("high", "High")],
+        blank=True,
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    triage_note = models.TextField(blank=True)
+    police_referred_on = models.DateField(null=True, blank=True)
+    police_reference = models.CharField(max_length=60, blank=True)
+    case = models.ForeignKey(
+        "safeguarding.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hate_reports",
+    )
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-received_at"]

@@ -38,6 +38,7 @@ class Role(models.TextChoices):
     AGENCY_ADMIN = "agency_admin", "Agency administrator"
     IG_LEAD = "ig_lead", "Information-governance lead"
     SYSTEM_ADMIN = "system_admin", "System administrator"
+    REPORTING_CENTRE = "reporting_centre", "Third-party reporting centre"
 
 
 class Membership(models.Model):
@@ -82,7 +83,17 @@ class RecordType(models.TextChoices):
     PLACE = "place", "Place"
     CASE = "case", "Case"
     CASE_NOTE = "case_note", "Case note"
-    ATTACHMENT = "attachment", "Attachment"
+    ATTACHMENT = "attachment", "Case document"
+    CASE_TASK = "case_task", "Case task or MARAC action"
+    DASH_ASSESSMENT = "dash_assessment", "Dash risk assessment"
+    MARAC_REFERRAL = "marac_referral", "MARAC referral"
+    MARAC_RESEARCH = "marac_research", "MARAC research"
+    HATE_REPORT = "hate_report", "Hate incident report"
+    ASB_COMPLAINT = "asb_complaint", "ASB complaint"
+    ASB_ASSESSMENT = "asb_assessment", "ASB risk assessment"
+    ASB_INTERVENTION = "asb_intervention", "ASB intervention"
+    ASB_CASE_REVIEW = "asb_case_review", "ASB Case Review"
+    NRM_REFERRAL = "nrm_referral", "NRM referral"
 
 
 class SharingAgreement(models.Model):

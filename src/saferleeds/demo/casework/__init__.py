@@ -1,0 +1,20 @@
+"""Demo casework: each module seeds its own records on top of the partner data.
+
+Every seeder is safe to repeat (it does nothing if its records exist) and builds its
+records through the same actions the pages use, so the audit trail is a real one.
+"""
+
+from __future__ import annotations
+
+from saferleeds.demo.casework import asb, cases, hate, marac, nrm
+
+
+def seed_casework() -> dict[str, int]:
+    """Seed every casework module; returns records created per module."""
+    return {
+        "cases": cases.seed(),
+        "marac": marac.seed(),
+        "hate": hate.seed(),
+        "asb": asb.seed(),
+        "nrm": nrm.seed(),
+    }

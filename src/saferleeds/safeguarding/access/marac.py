@@ -1,0 +1,105 @@
+"""The only way to read Dash assessments, MARAC referrals and MARAC research.
+
+Each record is held by the agency that recorded it and belongs to a case: the actor sees
+it if that agency shares the record type with the actor's agency under an agreement in
+force, or the actor is a member of the case (``partners.policy.visible``).
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from saferleeds.partners.access import fetch_visible
+from saferleeds.partners.models import RecordType
+from saferleeds.partners.policy import Actor, visible
+from saferleeds.safeguarding.models import DashAssessment, MaracReferral, MaracResearch
+
+
+def dash_assessments_visible_to(actor: Actor) -> QuerySet[DashAssessment]:
+    """Dash assessments the actor may see (no audit: callers audit what they show)."""
+    q = visible(actor, RecordType.DASH_ASSESSMENT, holder="agency", case_path="case")
+    return DashAssessment.objects.filter(q).distinct()
+
+
+def access_dash_assessment_by_id(
+    actor: Actor,
+    record_id: int,
+    *,
+    event: str = "safeguarding.dash_assessment.view",
+    audit: bool = True,
+) -> DashAssessment:
+    """Return the record if visible, logging the consultation.
+
+    Raises:
+        NotFound: Missing or not visible (indistinguishable).
+    """
+    return fetch_visible(
+        actor,
+        dash_assessments_visible_to(actor),
+        RecordType.DASH_ASSESSMENT,
+        record_id,
+        event=event,
+        audit=audit,
+        subject=lambda d: d.victim_id,
+    )
+
+
+def marac_referrals_visible_to(actor: Actor) -> QuerySet[MaracReferral]:
+    """MARAC referrals the actor may see (no audit: callers audit what they show)."""
+    q = visible(
+        actor, RecordType.MARAC_REFERRAL, holder="referring_agency", case_path="case"
+    )
+    return MaracReferral.objects.filter(q).distinct()
+
+
+def access_marac_referral_by_id(
+    actor: Actor,
+    record_id: int,
+    *,
+    event: str = "safeguarding.marac_referral.view",
+    audit: bool = True,
+) -> MaracReferral:
+    """Return the record if visible, logging the consultation.
+
+    Raises:
+        NotFound: Missing or not visible (indistinguishable).
+    """
+    return fetch_visible(
+        actor,
+        marac_referrals_visible_to(actor),
+        RecordType.MARAC_REFERRAL,
+        record_id,
+        event=event,
+        audit=audit,
+        subject=lambda r: r.victim_id,
+    )
+
+
+def marac_research_visible_to(actor: Actor) -> QuerySet[MaracResearch]:
+    """MARAC research entries the actor may see (no audit: callers audit what they show)."""
+    q = visible(
+        actor, RecordType.MARAC_RESEARCH, holder="agency", case_path="referral__case"
+    )
+    return MaracResearch.objects.filter(q).distinct()
+
+
+def access_marac_research_by_id(
+    actor: Actor,
+    record_id: int,
+    *,
+    event: str = "safeguarding.marac_research.view",
+    audit: bool = True,
+) -> MaracResearch:
+    """Return the record if visible, logging the consultation.
+
+    Raises:
+        NotFound: Missing or not visible (indistinguishable).
+    """
+    return fetch_visible(
+        actor,
+        marac_research_visible_to(actor),
+        RecordType.MARAC_RESEARCH,
+        record_id,
+        event=event,
+        audit=audit,
+    )
