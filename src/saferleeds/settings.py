@@ -160,6 +160,11 @@ LOGGING = {
 
 SAFERLEEDS_ANALYTICS_PATH = config.analytics_path()
 
+# Case documents (safeguarding.documents): bytes kept outside the web root (never under
+# STATIC_ROOT or a media URL) with random names, served only through the access check.
+SAFERLEEDS_DOCUMENT_ROOT = DATA_DIR / "documents"
+SAFERLEEDS_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+
 # --- REST API (owned by saferleeds.api) -------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -544,9 +544,21 @@ def test_cases_read(world: World) -> None:
         "case_type": "marac",
         "title": "MARAC: Gemma Thistlewood",
         "status": "open",
+        "risk_level": "",
+        "consent": "not_sought",
         "lead_agency": "wyp",
         "opened_on": world.case.opened_on.isoformat(),
+        "review_due_on": None,
+        "closed_on": None,
         "version": 1,
+        "summary": "",
+        "consent_recorded_on": None,
+        "consent_note": "",
+        "outcome": "",
+        "outcome_note": "",
+        "members": ["pete.practitioner"],
+        "people": [],
+        "tasks": [],
     }
     [entry] = entries(event="safeguarding.case.view")
     assert (entry.record_id, entry.actor_username) == (

@@ -20,12 +20,16 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
 from saferleeds.audit.guard import drop_append_only_triggers
-from saferleeds.incidents.actions import do_create_incident
+from saferleeds.incidents.actions import do_create_incident, do_receive_hate_report
 from saferleeds.partners.actions import do_create_agreement
 from saferleeds.partners.models import Agency
 from saferleeds.partners.policy import actor_for
 from saferleeds.people.actions import do_create_person
-from saferleeds.safeguarding.actions import do_create_case
+from saferleeds.safeguarding.actions import do_create_case, do_link_person_to_case
+from saferleeds.safeguarding.actions.marac import (
+    do_record_dash_assessment,
+    do_refer_to_marac,
+)
 from saferleeds.wsgi import application
 
 ROLES = ["pete.practitioner", "aisha.analyst"]
@@ -41,7 +45,15 @@ def _seed(personas: dict[str, User]) -> None:
         title="Police to council",
         purpose="Safeguarding",
         lawful_basis="Crime and Disorder Act 1998 s115",
-        record_types=["person", "incident", "case"],
+        record_types=[
+            "person",
+            "incident",
+            "case",
+            "case_task",
+            "dash_assessment",
+            "marac_referral",
+            "hate_report",
+        ],
         providers=[agencies["wyp"]],
         recipients=[agencies["lcc"]],
         starts_on=today - timedelta(days=30),
@@ -68,8 +80,31 @@ def _seed(personas: dict[str, User]) -> None:
     do_create_incident(
         actor=pete, reference="13/1/24", category="crime", occurred_on=today
     )
-    do_create_case(
+    case = do_create_case(
         actor=pete, reference="C-1", case_type="marac", title="T", opened_on=today
+    )
+    # Casework with small ids: a victim on the case, a Dash, a referral, a hate report.
+    pete = actor_for(personas["pete.practitioner"])
+    do_link_person_to_case(case.pk, 1, "victim", actor=pete)
+    dash = do_record_dash_assessment(
+        case.pk,
+        actor=pete,
+        victim_id=1,
+        answers=[True] * 14 + [False] * 10,
+        assessed_on=today,
+    )
+    do_refer_to_marac(
+        case.pk, actor=pete, victim_id=1, referred_on=today, dash_id=dash.pk
+    )
+    do_receive_hate_report(
+        {
+            "what_happened": "Abuse in the street",
+            "occurred_on": today,
+            "location": "Briggate",
+            "strands": ["religion"],
+            "perceived_by": "victim",
+            "reporter_is_victim": True,
+        }
     )
 
 

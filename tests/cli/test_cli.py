@@ -103,7 +103,7 @@ def test_demo_load_twice_loses_nothing(tmp_path: Path) -> None:
     # PostgreSQL cluster's own database in the PostgreSQL run.
     first = saferleeds(tmp_path, "demo", "load")
     assert first.returncode == 0, first.stderr
-    assert "9 demo users" in first.stderr and "60,172 new rows" in first.stderr
+    assert "10 demo users" in first.stderr and "60,172 new rows" in first.stderr
     # A user changes their password between runs; the second run must keep it.
     manage_shell(
         tmp_path,

@@ -12,14 +12,47 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from saferleeds.incidents.actions import do_create_incident
+from saferleeds.incidents.models import HateReport
 from saferleeds.partners.actions import do_create_agreement, do_ensure_user
 from saferleeds.partners.models import Agency, RecordType, Role
 from saferleeds.partners.policy import Actor, actor_for
 from saferleeds.people.actions import do_create_person
 from saferleeds.places.actions import do_create_place
 from saferleeds.safeguarding.actions import do_add_case_note, do_create_case
+from saferleeds.safeguarding.documents import store_document
+from saferleeds.safeguarding.models import (
+    AsbCaseReview,
+    AsbComplaint,
+    AsbIntervention,
+    AsbRiskAssessment,
+    CaseDocument,
+    CaseTask,
+    DashAssessment,
+    MaracReferral,
+    MaracResearch,
+    NrmReferral,
+)
 
-RECORD_TYPES = ("person", "incident", "place", "case", "case_note")
+RECORD_TYPES = (
+    "person",
+    "incident",
+    "place",
+    "case",
+    "case_note",
+    "case_task",
+    "attachment",
+    "dash_assessment",
+    "marac_referral",
+    "marac_research",
+    "hate_report",
+    "asb_complaint",
+    "asb_assessment",
+    "asb_intervention",
+    "asb_case_review",
+    "nrm_referral",
+)
+# The casework record types, each held by an agency and belonging to that agency's case.
+CASEWORK_TYPES = RECORD_TYPES[5:]
 HOLDERS = ("lcc", "wyp", "wyfrs", "nps", "ccg")
 STATES = ("none", "in_force", "expired")
 
@@ -58,12 +91,131 @@ class World:
     makers: dict[str, User]
 
 
+def _casework_records(
+    code: str, agency: Agency, user: User, case: Any, person: Any, n: int
+) -> dict[tuple[str, str], int]:
+    """One record of each casework type, held by ``agency``, on its own ``case``.
+
+    Made directly with the ORM: the access layer is what is under test, and the
+    actions' own rules (criteria, thresholds) are tested where they live. Free text
+    names the person (``Given<code>``) so a pseudonymised answer can be checked for it.
+    """
+    day = date(2018, 7, 3)
+    name = f"Given{code} Family{code}"
+    common = {"case": case, "agency": agency}
+    task = CaseTask.objects.create(
+        case=case,
+        title=f"Visit {name}",
+        owner_agency=agency,
+        due_on=day,
+        created_by=user,
+        created_by_agency=agency,
+    )
+    document = CaseDocument.objects.create(
+        **common,
+        uploaded_by=user,
+        title=f"Statement of {name}",
+        original_name="statement.pdf",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+        stored_name=store_document(b"%PDF-1.4\n% matrix document\n"),
+    )
+    dash = DashAssessment.objects.create(
+        **common,
+        victim=person,
+        assessor=user,
+        assessed_on=day,
+        answers=[True] * 14 + [False] * 10,
+        yes_count=14,
+        visible_high_risk=True,
+        risk_level="high",
+        assessor_notes=f"{name} was strangled",
+    )
+    referral = MaracReferral.objects.create(
+        case=case,
+        victim=person,
+        referring_agency=agency,
+        referred_by=user,
+        referred_on=day,
+        criteria=["visible_high_risk"],
+        dash=dash,
+        reason=f"{name} at risk",
+    )
+    research = MaracResearch.objects.create(
+        referral=referral, agency=agency, author=user, findings=f"{name} known"
+    )
+    hate = HateReport.objects.create(
+        **common,
+        what_happened=f"{name} was abused",
+        occurred_on=day,
+        location="Briggate",
+        perceived_by="victim",
+        reporter_is_victim=True,
+        contact_name=name,
+        contact_preference="none",
+        victim=person,
+    )
+    complaint = AsbComplaint.objects.create(
+        **common,
+        complainant=person,
+        behaviour_on=day,
+        reported_on=day,
+        description=f"{name} complained of noise",
+        recorded_by=user,
+    )
+    assessment = AsbRiskAssessment.objects.create(
+        **common,
+        complainant=person,
+        assessor=user,
+        assessed_on=day,
+        answers={},
+        score=1,
+        risk_level="standard",
+        review_interval_days=28,
+        notes=f"{name} copes",
+    )
+    intervention = AsbIntervention.objects.create(
+        **common, recorded_by=user, kind="warning", issued_on=day
+    )
+    review = AsbCaseReview.objects.create(
+        **common,
+        reference=f"ACR-MATRIX-{code}-{n}",
+        applicant=person,
+        received_on=day,
+        received_by=user,
+    )
+    nrm = NrmReferral.objects.create(
+        **common,
+        referred_by=user,
+        potential_victim=person,
+        age_group="adult",
+        consented=True,
+        exploitation=["labour"],
+        referred_on=day,
+        notes=f"{name} found at a car wash",
+    )
+    return {
+        (code, "case_task"): task.pk,
+        (code, "attachment"): document.pk,
+        (code, "dash_assessment"): dash.pk,
+        (code, "marac_referral"): referral.pk,
+        (code, "marac_research"): research.pk,
+        (code, "hate_report"): hate.pk,
+        (code, "asb_complaint"): complaint.pk,
+        (code, "asb_assessment"): assessment.pk,
+        (code, "asb_intervention"): intervention.pk,
+        (code, "asb_case_review"): review.pk,
+        (code, "nrm_referral"): nrm.pk,
+    }
+
+
 def build_world(state: str) -> World:
     """Create one record of each type per holder agency, and the agreement for ``state``."""
     agencies = {a.code: a for a in Agency.objects.all()}
     records: dict[tuple[str, str], int] = {}
     makers: dict[str, User] = {}
-    for code in HOLDERS:
+    for n, code in enumerate(HOLDERS):
         user = do_ensure_user(
             f"maker.{code}",
             agency=agencies[code],
@@ -112,6 +264,7 @@ def build_world(state: str) -> World:
                 (code, "case_note"): note.pk,
             }
         )
+        records.update(_casework_records(code, agencies[code], user, case, person, n))
     if state != "none":
         today = timezone.localdate()
         ends = (

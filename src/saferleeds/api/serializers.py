@@ -19,7 +19,6 @@ from saferleeds.incidents.models import Incident
 from saferleeds.partners.models import RecordType, SharingAgreement
 from saferleeds.people.models import Person
 from saferleeds.people.present import PersonView
-from saferleeds.safeguarding.models import Case
 
 # Record ids and versions are stored as 64-bit (ids) and 32-bit (versions) integers;
 # anything larger can only be a typo or a probe, and would overflow the database driver.
@@ -180,7 +179,7 @@ class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
         read_only_fields = fields
 
 
-# --- Incidents and cases ----------------------------------------------------------------
+# --- Incidents ----------------------------------------------------------------
 
 
 class IncidentCreateSerializer(serializers.Serializer[Any]):
@@ -221,26 +220,7 @@ class IncidentSerializer(serializers.Serializer[Incident]):
         return data
 
 
-class CaseSerializer(serializers.Serializer[Case]):
-    """A case; its reference and title are withheld from pseudonymised callers."""
-
-    id = serializers.IntegerField()
-    reference = serializers.CharField(allow_null=True)
-    case_type = serializers.CharField()
-    title = serializers.CharField(allow_null=True)
-    status = serializers.CharField()
-    lead_agency = serializers.CharField(source="lead_agency.code")
-    opened_on = serializers.DateField()
-    version = serializers.IntegerField()
-
-    def to_representation(self, instance: Case) -> dict[str, Any]:
-        """Blank out identifying text when the context says so."""
-        data = super().to_representation(instance)
-        if self.context.get("pseudonymised"):
-            # Case titles are often "MARAC: <name>"; references map back to people.
-            data["reference"] = None
-            data["title"] = None
-        return data
+# Cases and the other casework records: see saferleeds.api.casework.
 
 
 # --- Sharing agreements (not personal data) ----------------------------------------------

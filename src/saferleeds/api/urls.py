@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path, re_path
 
-from saferleeds.api import dash, views
+from saferleeds.api import casework, dash, views
 
 app_name = "api"
 
@@ -24,7 +24,39 @@ urlpatterns: list[URLPattern] = [
     ),
     path("incidents/", views.IncidentsView.as_view(), name="incidents"),
     path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="incident"),
-    path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case"),
+    path("cases/", casework.CasesView.as_view(), name="cases"),
+    path("cases/<int:pk>/", casework.CaseDetailView.as_view(), name="case"),
+    path(
+        "cases/<int:pk>/dash-assessments/",
+        casework.CaseDashAssessmentsView.as_view(),
+        name="case-dash-assessments",
+    ),
+    path(
+        "cases/<int:pk>/marac-referrals/",
+        casework.CaseMaracReferralsView.as_view(),
+        name="case-marac-referrals",
+    ),
+    path(
+        "dash-assessments/<int:pk>/",
+        casework.DashAssessmentDetailView.as_view(),
+        name="dash-assessment",
+    ),
+    path(
+        "marac-referrals/",
+        casework.MaracReferralsView.as_view(),
+        name="marac-referrals",
+    ),
+    path(
+        "marac-referrals/<int:pk>/",
+        casework.MaracReferralDetailView.as_view(),
+        name="marac-referral",
+    ),
+    path("hate-reports/", casework.HateReportsView.as_view(), name="hate-reports"),
+    path(
+        "hate-reports/<int:pk>/",
+        casework.HateReportDetailView.as_view(),
+        name="hate-report",
+    ),
     path("agreements/", views.AgreementsView.as_view(), name="agreements"),
     path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement"),
     path(

@@ -33,7 +33,6 @@ from saferleeds.api.serializers import (
     AgreementSerializer,
     AgreementUpdateSerializer,
     AuditEntrySerializer,
-    CaseSerializer,
     ConflictSerializer,
     ErrorSerializer,
     IncidentCreateSerializer,
@@ -61,7 +60,6 @@ from saferleeds.people.access import (
 from saferleeds.people.actions import do_create_person, do_update_person
 from saferleeds.people.present import present_person
 from saferleeds.places.access import access_place_by_id
-from saferleeds.safeguarding.access import access_case_by_id
 
 PURPOSE_HEADER = OpenApiParameter(
     "X-Purpose",
@@ -426,25 +424,7 @@ class IncidentDetailView(ApiView):
         )
 
 
-class CaseDetailView(ApiView):
-    """Read one case."""
-
-    @extend_schema(
-        tags=["cases"],
-        operation_id="cases_retrieve",
-        summary="Read a case",
-        description="Recorded in the audit log.",
-        parameters=[PURPOSE_HEADER],
-        responses={200: CaseSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        """Read a case via :func:`access_case_by_id`."""
-        case = access_case_by_id(self.actor, pk)
-        return Response(
-            CaseSerializer(
-                case, context={"pseudonymised": pseudonymised(self.actor)}
-            ).data
-        )
+# Cases, Dash assessments, MARAC referrals and hate reports: see saferleeds.api.casework.
 
 
 # --- Sharing agreements (not personal data: any signed-in user may read them) -------------

@@ -23,6 +23,7 @@ from rich.table import Table
 
 from saferleeds import config
 from saferleeds.cli.asb import register as register_asb
+from saferleeds.cli.hate import register as register_hate
 from saferleeds.cli.indicators import register as register_indicators
 from saferleeds.cli.marac import register as register_marac
 from saferleeds.cli.places import register as register_places
@@ -324,6 +325,11 @@ def demo_load() -> None:
         f"{seeded.people:,} people, {seeded.incidents:,} incidents, {seeded.cases} cases, "
         f"{seeded.agreements} sharing agreements; police.uk: {report.added:,} new rows."
     )
+    err.print(
+        "Casework: "
+        + ", ".join(f"{n:,} {what}" for what, n in seeded.casework.items())
+        + "."
+    )
     if report.exit_code == 2:
         raise typer.Exit(2)
 
@@ -507,6 +513,7 @@ register_indicators(app)
 register_places(app)
 register_marac(app)
 register_asb(app)
+register_hate(app)
 
 
 @users_app.command("reset-2fa")

@@ -121,4 +121,14 @@ PERSONAS: tuple[Persona, ...] = (
         (Role.PRACTITIONER,),
         "Safeguarding nurse",
     ),
+    # Staff of a third-party hate reporting centre: reports for victims and sees only the
+    # references her centre sent (her centre is seeded by demo/casework/hate.py).
+    Persona(
+        "rita.reporter",
+        "Rita",
+        "Gordon",
+        "lcc",
+        (Role.REPORTING_CENTRE,),
+        "Volunteer, City One Stop Centre",
+    ),
 )

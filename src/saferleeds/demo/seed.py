@@ -7,9 +7,16 @@ from dataclasses import dataclass
 from saferleeds.demo.casework import seed_casework
 from saferleeds.demo.partner_data import seed_partner_data
 from saferleeds.demo.personas import AGENCIES, DEMO_PASSWORD, PERSONAS
+from saferleeds.incidents.models import HateReport
 from saferleeds.partners.actions import do_ensure_agency, do_ensure_user
 from saferleeds.partnership import current
 from saferleeds.places.actions import do_load_geography
+from saferleeds.safeguarding.models import (
+    AsbCaseReview,
+    Case,
+    MaracReferral,
+    NrmReferral,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,7 @@ class SeedReport:
     incidents: int
     cases: int
     agreements: int
+    casework: dict[str, int]  # casework records held, by kind
 
 
 def seed_demo() -> SeedReport:
@@ -44,12 +52,19 @@ def seed_demo() -> SeedReport:
     areas = do_load_geography(current(), actor=None)
     partner = seed_partner_data()
     seed_casework()
+    held = {
+        "MARAC referrals": MaracReferral.objects.count(),
+        "hate reports": HateReport.objects.count(),
+        "ASB case reviews": AsbCaseReview.objects.count(),
+        "NRM referrals": NrmReferral.objects.count(),
+    }
     return SeedReport(
         len(agencies),
         len(PERSONAS),
         areas,
         partner.people,
         partner.incidents,
-        partner.cases,
+        Case.objects.count(),
         partner.agreements,
+        held,
     )

@@ -53,6 +53,8 @@ def _required(message: str, **extra: str) -> dict[str, str]:
 class HateReportForm(forms.Form):
     """Everything a member of the public (or a reporting centre) tells us."""
 
+    order: list[tuple[str, str]] = ORDER  # (field, anchor) for the error summary
+
     what_happened = forms.CharField(
         max_length=5000,
         error_messages=_required(
@@ -270,9 +272,10 @@ class HateReportForm(forms.Form):
 
     @property
     def error_list(self) -> list[tuple[str, str]]:
+        """``(anchor id, message)`` pairs in page order, for the error summary."""
         errors = self.field_errors
         listed = []
-        for name, anchor in ORDER:
+        for name, anchor in self.order:
             if name not in errors:
                 continue
             if name == "occurred_on":
@@ -280,28 +283,162 @@ class HateReportForm(forms.Form):
             listed.append((anchor, errors[name]))
         return listed
 
-    def to_report(self) -> HateReport:
-        """An unsaved :class:`HateReport` from the cleaned data."""
+    def details(self) -> dict[str, Any]:
+        """The report's fields from the cleaned data (for ``do_receive_hate_report``)."""
         d = self.cleaned_data
         anonymous = d["anonymous"] == "yes"
         contact = d.get("contact_preference") or HateReport.ContactPreference.NONE
-        return HateReport(
-            what_happened=d["what_happened"],
-            occurred_on=d["occurred_on"],
-            occurred_time=d.get("occurred_time"),
-            location=d["location"],
-            postcode=d.get("postcode", ""),
-            strands=[s for s, _ in HateReport.Strand.choices if s in d["strands"]],
-            strand_other=d.get("strand_other", ""),
-            perceived_by=d["perceived_by"],
-            reporter_is_victim=d["reporter_is_victim"] == "yes",
-            reported_via=d["reported_via"],
-            anonymous=anonymous,
-            contact_preference=HateReport.ContactPreference.NONE
+        return {
+            "what_happened": d["what_happened"],
+            "occurred_on": d["occurred_on"],
+            "occurred_time": d.get("occurred_time"),
+            "location": d["location"],
+            "postcode": d.get("postcode", ""),
+            "strands": [s for s, _ in HateReport.Strand.choices if s in d["strands"]],
+            "strand_other": d.get("strand_other", ""),
+            "perceived_by": d["perceived_by"],
+            "reporter_is_victim": d["reporter_is_victim"] == "yes",
+            "reported_via": d.get("reported_via") or HateReport.ReportedVia.ONLINE,
+            "anonymous": anonymous,
+            "contact_preference": HateReport.ContactPreference.NONE
             if anonymous
             else contact,
-            contact_name="" if anonymous else d.get("contact_name", ""),
-            contact_email="" if anonymous else d.get("contact_email", ""),
-            contact_phone="" if anonymous else d.get("contact_phone", ""),
-            safe_times="" if anonymous else d.get("safe_times", ""),
+            "contact_name": "" if anonymous else d.get("contact_name", ""),
+            "contact_email": "" if anonymous else d.get("contact_email", ""),
+            "contact_phone": "" if anonymous else d.get("contact_phone", ""),
+            "safe_times": "" if anonymous else d.get("safe_times", ""),
+        }
+
+    def to_report(self) -> HateReport:
+        """An unsaved :class:`HateReport` from the cleaned data."""
+        return HateReport(**self.details())
+
+
+class CentreReportForm(HateReportForm):
+    """The same questions, asked by a reporting centre's worker for a victim, plus the
+    centre's own reference and notes. How it was reported is not asked: it is the centre."""
+
+    order = [
+        *[(n, a) for n, a in ORDER if n != "reported_via"],
+        ("centre_reference", "centre_reference"),
+        ("centre_notes", "centre_notes"),
+    ]
+
+    reported_via = forms.CharField(required=False)
+    centre_reference = forms.CharField(
+        required=False,
+        max_length=60,
+        error_messages={"max_length": "Your reference must be 60 characters or fewer"},
+    )
+    centre_notes = forms.CharField(
+        required=False,
+        max_length=5000,
+        error_messages={"max_length": "Notes must be 5000 characters or fewer"},
+    )
+
+    def details(self) -> dict[str, Any]:
+        """The report's fields; the action records it as a third-party report."""
+        out = super().details()
+        out.pop("reported_via")
+        return out
+
+
+# --- The hate crime team's forms ---------------------------------------------------------
+
+
+def parse_date_parts(
+    data: Any, prefix: str, label: str
+) -> tuple[date | None, str | None]:
+    """A GOV.UK date input's three boxes (``<prefix>_day`` ...) as a date, or an error."""
+    values = {p: (data.get(f"{prefix}_{p}") or "").strip() for p in DATE_PARTS}
+    missing = [p for p in DATE_PARTS if not values[p]]
+    if len(missing) == 3:
+        return None, f"Enter {label}"
+    if missing:
+        return None, f"{label.capitalize()} must include a {' and '.join(missing)}"
+    if not all(v.isdigit() for v in values.values()) or len(values["year"]) != 4:
+        return None, f"{label.capitalize()} must be a real date"
+    try:
+        return date(*(int(values[p]) for p in ("year", "month", "day"))), None
+    except ValueError:
+        return None, f"{label.capitalize()} must be a real date"
+
+
+class QueueFilterForm(forms.Form):
+    """The triage queue's filters (all optional)."""
+
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *HateReport.Status.choices]
+    )
+    strand = forms.ChoiceField(
+        required=False, choices=[("", "Any strand"), *HateReport.Strand.choices]
+    )
+    received_from = forms.DateField(
+        required=False,
+        error_messages={"invalid": "Enter the from date as a real date"},
+    )
+    received_to = forms.DateField(
+        required=False,
+        error_messages={"invalid": "Enter the to date as a real date"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:
+            self.add_error(
+                "received_to", "The to date must be on or after the from date"
+            )
+        return data
+
+
+class VersionForm(forms.Form):
+    """The version of the report the user saw, for optimistic locking."""
+
+    version = forms.IntegerField(min_value=1)
+
+
+class TriageForm(VersionForm):
+    """Priority, a note, and optionally the person (from a people search) as victim."""
+
+    priority = forms.ChoiceField(
+        choices=[("standard", "Standard"), ("medium", "Medium"), ("high", "High")],
+        error_messages=_required("Select a priority"),
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=5000,
+        error_messages={"max_length": "The note must be 5000 characters or fewer"},
+    )
+    victim_id = forms.IntegerField(required=False, min_value=1)
+
+
+class ReferralForm(VersionForm):
+    """The date the report went to the police and their reference."""
+
+    police_reference = forms.CharField(
+        max_length=60,
+        error_messages=_required(
+            "Enter the police reference",
+            max_length="The police reference must be 60 characters or fewer",
+        ),
+    )
+    referred_on_day = forms.CharField(required=False)
+    referred_on_month = forms.CharField(required=False)
+    referred_on_year = forms.CharField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        value, error = parse_date_parts(
+            self.data, "referred_on", "the date it was referred"
         )
+        if error:
+            self.add_error("referred_on_day", error)
+        elif value and value > timezone.localdate():
+            self.add_error(
+                "referred_on_day",
+                "The date it was referred must be today or in the past",
+            )
+        else:
+            data["referred_on"] = value
+        return data

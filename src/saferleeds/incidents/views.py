@@ -13,14 +13,12 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from saferleeds.audit.log import record
-from saferleeds.audit.models import Operation
+from saferleeds.incidents.actions import do_receive_hate_report
 from saferleeds.incidents.forms import YES_NO, HateReportForm
 from saferleeds.incidents.models import HateReport
 
@@ -28,7 +26,6 @@ DEFAULT_RATE_LIMIT = 5  # submissions...
 DEFAULT_RATE_WINDOW = 10 * 60  # ...per this many seconds, per client address
 # The confirmation page shows the reference of the report this browser just sent.
 SESSION_KEY = "saferleeds_hate_report_reference"
-RECORD_TYPE = "hate_report"
 
 
 def _rate_limit() -> tuple[int, int]:
@@ -104,19 +101,8 @@ def hate_report(request: HttpRequest) -> HttpResponse:
         return render(request, "incidents/hate_report_refused.html", {}, status=400)
     if not form.is_valid():
         return _render_form(request, form, status=400)
-    with transaction.atomic():
-        report = form.to_report()
-        while HateReport.objects.filter(reference=report.reference).exists():
-            report.reference = HateReport._meta.get_field("reference").get_default()
-        report.save()
-        record(
-            None,
-            operation=Operation.COLLECTION,
-            event="incidents.hate_report.receive",
-            record_type=RECORD_TYPE,
-            record_id=report.pk,
-            detail={"reported_via": report.reported_via, "anonymous": report.anonymous},
-        )
+    # The public is no one in the audit log, whoever may be signed in on this browser.
+    report = do_receive_hate_report(form.details(), actor=None)
     request.session[SESSION_KEY] = report.reference
     return redirect(reverse("incidents:hate_report_sent"))
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F
+from django.db.models import Count, F
 
 from saferleeds.audit.log import atomic_action, record
 from saferleeds.audit.models import Operation
@@ -35,10 +35,14 @@ from saferleeds.safeguarding.access.asb import (
 from saferleeds.safeguarding.access.cases import access_case_by_id
 from saferleeds.safeguarding.actions.cases import do_create_case
 from saferleeds.safeguarding.asb import (
+    AnnualStatistics,
+    ApplicationFacts,
     ComplaintFacts,
     RiskMatrix,
+    ServiceLevels,
     ThresholdResult,
     ThresholdRules,
+    annual_statistics,
     check_threshold,
     score_risk,
 )
@@ -57,6 +61,9 @@ __all__ = [
     "RecommendationInput",
     "threshold_rules",
     "risk_matrix",
+    "service_levels",
+    "partnership_statistics",
+    "statistics_year_start_month",
     "do_record_asb_complaint",
     "do_open_asb_case",
     "do_link_asb_complaint",
@@ -94,6 +101,12 @@ def threshold_rules() -> ThresholdRules:
     """The partnership's threshold (``[casework.asb]``)."""
     p = current()
     return ThresholdRules.from_settings(lambda k, d: p.casework_setting(MODULE, k, d))
+
+
+def service_levels() -> ServiceLevels:
+    """The partnership's case review service levels (``[casework.asb]``)."""
+    p = current()
+    return ServiceLevels.from_settings(lambda k, d: p.casework_setting(MODULE, k, d))
 
 
 def risk_matrix() -> RiskMatrix:
@@ -784,3 +797,38 @@ def do_complete_asb_recommendation(
     _audit_review(actor, review, "complete_recommendation", {"recommendation": rec.pk})
     rec.refresh_from_db()
     return rec
+
+
+# --- statistics (aggregate counts, no personal data) --------------------------------
+
+
+def statistics_year_start_month() -> int:
+    """First month of the reporting year (``[casework.asb]``; 4, the financial year)."""
+    return int(current().casework_setting(MODULE, "statistics_year_start_month", 4))
+
+
+def partnership_statistics(year: int, *, today: date | None = None) -> AnnualStatistics:
+    """The year's published ASB Case Review figures across the whole partnership.
+
+    Counts only (s.104(10) requires them to be published), so every application is
+    counted whoever holds it; no record is read out and nothing personal leaves.
+    """
+    counts = {
+        row["review_id"]: row["n"]
+        for row in AsbRecommendation.objects.values("review_id").annotate(n=Count("id"))
+    }
+    facts = [
+        ApplicationFacts(
+            received_on=r.received_on,
+            decision_on=r.decision_on,
+            threshold_met=r.threshold_met,
+            review_held_on=r.review_held_on,
+            recommendations=counts.get(r.pk, 0),
+        )
+        for r in AsbCaseReview.objects.only(
+            "id", "received_on", "decision_on", "threshold_met", "review_held_on"
+        )
+    ]
+    return annual_statistics(
+        facts, year, start_month=statistics_year_start_month(), today=today
+    )

@@ -34,6 +34,7 @@ from saferleeds.partners.access import fetch_visible
 from saferleeds.partners.models import Agency, Membership, RecordType
 from saferleeds.partners.policy import CASEWORK_ROLES, Actor, Forbidden, may_change
 from saferleeds.people.access import access_person_by_id
+from saferleeds.people.models import SubjectRole
 from saferleeds.places.access import places_visible_to
 from saferleeds.places.models import Area
 from saferleeds.safeguarding import documents
@@ -59,6 +60,7 @@ __all__ = [
     "do_add_case_member",
     "do_remove_case_member",
     "do_link_person_to_case",
+    "do_unlink_person_from_case",
     "do_link_place_to_case",
     "do_unlink_place_from_case",
     "do_link_incident_to_case",
@@ -467,6 +469,7 @@ def do_link_person_to_case(
     if not _may_change_case(actor, case):
         raise Forbidden("you may not change this case")
     _require_open(case)
+    _check_choice(role, SubjectRole, "role")
     link, _ = CasePerson.objects.get_or_create(case=case, person=person, role=role)
     record(
         actor,
@@ -478,6 +481,34 @@ def do_link_person_to_case(
         detail={"role": role},
     )
     return link
+
+
+@atomic_action
+def do_unlink_person_from_case(
+    case_id: int, person_id: int, role: str, *, actor: Actor
+) -> None:
+    """Remove a person's role on a case (the person and their other roles stay).
+
+    Raises:
+        NotFound: The actor may not see the case.
+        Forbidden: The actor may not change the case, it is closed, or the person does
+            not have that role on it.
+    """
+    case = _changeable_case(actor, case_id, what="unlink people")
+    removed, _ = CasePerson.objects.filter(
+        case=case, person_id=person_id, role=role
+    ).delete()
+    if not removed:
+        raise Forbidden("that person does not have that role on this case")
+    record(
+        actor,
+        operation=Operation.ALTERATION,
+        event="safeguarding.case.unlink_person",
+        record_type=RecordType.CASE,
+        record_id=case.pk,
+        subject_person_id=person_id,
+        detail={"role": role},
+    )
 
 
 @atomic_action

@@ -31,7 +31,12 @@ from saferleeds.safeguarding.access.cases import (
 )
 from saferleeds.safeguarding.access.marac import access_marac_referral_by_id
 from saferleeds.safeguarding.dash import score_dash
-from saferleeds.safeguarding.marac import Criterion, marac_referral_criteria
+from saferleeds.safeguarding.marac import (
+    REPEAT_WINDOW_DAYS,
+    Criterion,
+    is_repeat,
+    marac_referral_criteria,
+)
 from saferleeds.safeguarding.marac_queries import (
     COORDINATOR_ROLES,
     PERPETRATOR_ROLES,
@@ -192,11 +197,16 @@ def referral_criteria(
 
     Incidents are every agency's domestic abuse incidents between the victim and the
     perpetrator (counted system-side: the referrer learns only which criteria hold).
+    A repeat needs a further incident 1 to 365 days after the victim's last referral
+    (SafeLives) that is itself at most 365 days before this referral: an incident
+    years ago is history, not the reason for today's referral, and its flag has
+    lapsed (see ``marac_queries.repeat_flags``).
     """
     del case  # the criteria are about the people, across every case they are on
     s = marac_settings()
     previous = last_referral(victim_id, on_or_before=on, exclude_id=exclude_referral_id)
-    return marac_referral_criteria(
+    dates = incident_dates(victim_id, perpetrator_id)
+    met = marac_referral_criteria(
         dash=(
             score_dash(
                 dash.answers,
@@ -207,12 +217,18 @@ def referral_criteria(
             else None
         ),
         professional_judgement=professional_judgement,
-        incidents=incident_dates(victim_id, perpetrator_id),
-        last_referral=previous.referred_on if previous else None,
+        incidents=dates,
+        last_referral=None,  # the repeat is decided below, on recent incidents only
         today=on,
         escalation_threshold=s.escalation_threshold,
         window_days=s.escalation_window_days,
     )
+    recent = [d for d in dates if 0 <= (on - d).days <= REPEAT_WINDOW_DAYS]
+    if previous is not None and is_repeat(
+        recent, last_referral=previous.referred_on, today=on
+    ):
+        met.append(Criterion.REPEAT)  # last in SafeLives' order
+    return met
 
 
 @atomic_action

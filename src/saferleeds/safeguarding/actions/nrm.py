@@ -182,13 +182,17 @@ def do_make_nrm_referral(
     if case.status != Case.Status.OPEN:
         raise NrmRuleError("The case is closed: reopen it to make a referral")
     if age_group not in NrmReferral.AgeGroup.values:
-        raise NrmRuleError("Select whether the person is an adult or a child", "age_group")
+        raise NrmRuleError(
+            "Select whether the person is an adult or a child", "age_group"
+        )
     kinds = list(dict.fromkeys(exploitation))
     if not kinds:
         raise NrmRuleError("Select at least one type of exploitation", "exploitation")
     unknown = [k for k in kinds if k not in NrmReferral.Exploitation.values]
     if unknown:
-        raise NrmRuleError(f"Unknown type of exploitation: {unknown[0]}", "exploitation")
+        raise NrmRuleError(
+            f"Unknown type of exploitation: {unknown[0]}", "exploitation"
+        )
     _not_future(referred_on, "The date of referral", "referred_on")
     if potential_victim_id is not None and not (
         CasePerson.objects.filter(case=case, person_id=potential_victim_id).exists()

@@ -1,0 +1,724 @@
+"""The partner API for casework: cases, Dash assessments, MARAC referrals, hate reports.
+
+Same three layers as the rest of the API: records are read only through the access
+functions (``safeguarding.access``, ``incidents.access``), which apply the sharing
+agreements and log each consultation; changes go through the actions
+(``safeguarding.actions``), which check, change and log in one transaction. Lists log one
+consultation entry per record they return, as the people search does. A record the
+caller may not see is the same 404 as a missing one (``api.errors``).
+
+Pseudonymised callers (analysts) get the same records with identifying free text,
+references and contact details withheld (null).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from saferleeds.api.dash import StrictBooleanField
+from saferleeds.api.serializers import MAX_ID
+from saferleeds.api.views import (
+    CONFLICT,
+    ERROR,
+    INVALID,
+    NOT_FOUND,
+    PURPOSE_HEADER,
+    UNAUTHENTICATED,
+    ApiView,
+    _valid,
+)
+from saferleeds.audit.log import record_many
+from saferleeds.audit.models import Operation
+from saferleeds.incidents.access import (
+    access_hate_report_by_id,
+    hate_reports_visible_to,
+)
+from saferleeds.incidents.models import HateReport
+from saferleeds.partners.models import RecordType
+from saferleeds.partners.policy import Actor, actor_for, pseudonymised
+from saferleeds.people.access import people_visible_to
+from saferleeds.safeguarding.access import (
+    access_case_by_id,
+    case_tasks_visible_to,
+    cases_visible_to,
+)
+from saferleeds.safeguarding.access.marac import (
+    access_dash_assessment_by_id,
+    access_marac_referral_by_id,
+    marac_referrals_visible_to,
+)
+from saferleeds.safeguarding.actions import do_create_case
+from saferleeds.safeguarding.actions.marac import (
+    do_record_dash_assessment,
+    do_refer_to_marac,
+)
+from saferleeds.safeguarding.dash import DASH_QUESTION_COUNT
+from saferleeds.safeguarding.models import Case, MaracReferral, RiskLevel
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def _audit_listed(
+    actor: Actor,
+    event: str,
+    record_type: str,
+    rows: list[Any],
+    subject: Any = lambda _: None,
+) -> None:
+    """One consultation entry per record returned (the log shows what was available)."""
+    if rows:
+        record_many(
+            actor,
+            operation=Operation.CONSULTATION,
+            event=event,
+            records=[(record_type, r.pk, subject(r)) for r in rows],
+        )
+
+
+def _page(qs: QuerySet[Any], query: dict[str, Any]) -> list[Any]:
+    offset = query.get("offset", 0)
+    return list(qs[offset : offset + query.get("limit", DEFAULT_LIMIT)])
+
+
+class _PageQuerySerializer(serializers.Serializer[Any]):
+    """Paging: newest first, ``limit`` records from ``offset``."""
+
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT
+    )
+    offset = serializers.IntegerField(
+        required=False, min_value=0, max_value=1_000_000, default=0
+    )
+
+
+class _Withheld(serializers.Serializer[Any]):
+    """Renders ``withheld`` fields as null when the context says pseudonymised."""
+
+    withheld: tuple[str, ...] = ()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """Blank out identifying fields for pseudonymised callers."""
+        data = super().to_representation(instance)
+        if self.context.get("pseudonymised"):
+            for name in self.withheld:
+                data[name] = None
+        return data
+
+
+def _ctx(actor: Actor, **more: Any) -> dict[str, Any]:
+    return {"pseudonymised": pseudonymised(actor), **more}
+
+
+# --- Cases -------------------------------------------------------------------------------
+
+
+class CaseQuerySerializer(_PageQuerySerializer):
+    """Filters for the case list."""
+
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+    case_type = serializers.ChoiceField(choices=Case.Type.choices, required=False)
+
+
+class CaseSummarySerializer(_Withheld):
+    """A case in a list; reference and title withheld from pseudonymised callers."""
+
+    withheld = ("reference", "title")
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField(allow_null=True)
+    case_type = serializers.CharField()
+    title = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    risk_level = serializers.CharField(allow_blank=True)
+    consent = serializers.CharField()
+    lead_agency = serializers.CharField(source="lead_agency.code")
+    opened_on = serializers.DateField()
+    review_due_on = serializers.DateField(allow_null=True)
+    closed_on = serializers.DateField(allow_null=True)
+    version = serializers.IntegerField()
+
+
+class CasePersonSerializer(serializers.Serializer[Any]):
+    """A person's role on a case (read the person at /people/{id}/)."""
+
+    person = serializers.IntegerField(source="person_id")
+    role = serializers.CharField()
+
+
+class CaseTaskSerializer(_Withheld):
+    """A task or MARAC action on a case; its wording withheld from pseudonymised callers."""
+
+    withheld = ("title", "detail")
+
+    id = serializers.IntegerField()
+    title = serializers.CharField(allow_null=True)
+    detail = serializers.CharField(allow_null=True)
+    owner_agency = serializers.CharField(source="owner_agency.code")
+    due_on = serializers.DateField()
+    completed_on = serializers.DateField(allow_null=True)
+    marac_referral = serializers.IntegerField(
+        source="marac_referral_id", allow_null=True
+    )
+
+
+class CaseDetailSerializer(CaseSummarySerializer):
+    """A case with its members, the people on it and its tasks the caller may see."""
+
+    withheld = ("reference", "title", "summary", "consent_note", "outcome_note")
+
+    summary = serializers.CharField(allow_null=True)
+    consent_recorded_on = serializers.DateField(allow_null=True)
+    consent_note = serializers.CharField(allow_null=True)
+    outcome = serializers.CharField(allow_blank=True)
+    outcome_note = serializers.CharField(allow_null=True)
+    members = serializers.ListField(
+        child=serializers.CharField(),
+        source="member_names",
+        help_text="Usernames of the named workers on the case.",
+    )
+    people = CasePersonSerializer(
+        many=True,
+        source="visible_people",
+        help_text="The people on the case whose records you may see.",
+    )
+    tasks = CaseTaskSerializer(
+        many=True, source="visible_tasks", help_text="The tasks you may see."
+    )
+
+
+class CaseCreateSerializer(serializers.Serializer[Any]):
+    """A new case, led by the caller's agency, with the caller as its first member."""
+
+    case_type = serializers.ChoiceField(choices=Case.Type.choices)
+    title = serializers.CharField(max_length=200)
+    reference = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Blank for the next reference of the type and year.",
+    )
+    opened_on = serializers.DateField(required=False, allow_null=True, default=None)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    risk_level = serializers.ChoiceField(
+        choices=RiskLevel.choices, required=False, allow_blank=True, default=""
+    )
+    review_due_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+def case_detail(actor: Actor, case: Case) -> dict[str, Any]:
+    """Render a case the actor may see, with the people and tasks they may see.
+
+    The case's consultation was logged by the access call; the people and tasks shown
+    with it are logged here, one entry each.
+    """
+    people_ids = set(
+        people_visible_to(actor)
+        .filter(case_links__case=case)
+        .values_list("pk", flat=True)
+    )
+    links = [
+        link for link in case.people.order_by("id") if link.person_id in people_ids
+    ]
+    tasks = list(
+        case_tasks_visible_to(actor)
+        .filter(case=case)
+        .select_related("owner_agency")
+        .order_by("due_on", "id")
+    )
+    shown_people = sorted({link.person_id for link in links})
+    if shown_people:
+        record_many(
+            actor,
+            operation=Operation.CONSULTATION,
+            event="people.person.view",
+            records=[(RecordType.PERSON, pid, pid) for pid in shown_people],
+        )
+    _audit_listed(actor, "safeguarding.case_task.view", RecordType.CASE_TASK, tasks)
+    case.member_names = sorted(  # type: ignore[attr-defined]
+        case.members.values_list("user__username", flat=True)
+    )
+    case.visible_people = links  # type: ignore[attr-defined]
+    case.visible_tasks = tasks  # type: ignore[attr-defined]
+    return dict(CaseDetailSerializer(case, context=_ctx(actor)).data)
+
+
+class CasesView(ApiView):
+    """List the cases the caller may see, or open one."""
+
+    @extend_schema(
+        tags=["cases"],
+        operation_id="cases_list",
+        summary="List cases",
+        description="The cases your agency may see, newest first. Every case returned "
+        "is recorded in the audit log.",
+        parameters=[CaseQuerySerializer, PURPOSE_HEADER],
+        responses={
+            200: CaseSummarySerializer(many=True),
+            400: INVALID,
+            401: UNAUTHENTICATED,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """List via :func:`cases_visible_to`."""
+        query = _valid(CaseQuerySerializer, request.query_params)
+        qs = cases_visible_to(self.actor).select_related("lead_agency")
+        if query.get("status"):
+            qs = qs.filter(status=query["status"])
+        if query.get("case_type"):
+            qs = qs.filter(case_type=query["case_type"])
+        rows = _page(qs.order_by("-opened_on", "-id"), query)
+        _audit_listed(self.actor, "safeguarding.case.list", RecordType.CASE, rows)
+        return Response(
+            CaseSummarySerializer(rows, many=True, context=_ctx(self.actor)).data
+        )
+
+    @extend_schema(
+        tags=["cases"],
+        operation_id="cases_create",
+        summary="Open a case",
+        description="Practitioners and case coordinators only; the case is led by "
+        "your agency and you are its first member.",
+        parameters=[PURPOSE_HEADER],
+        request=CaseCreateSerializer,
+        responses={
+            201: CaseDetailSerializer,
+            400: INVALID,
+            401: UNAUTHENTICATED,
+            403: ERROR,
+            409: CONFLICT,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Open a case via :func:`do_create_case`."""
+        data = _valid(CaseCreateSerializer, request.data)
+        case = do_create_case(actor=self.actor, **data)
+        actor = _refresh(self)
+        shown = access_case_by_id(actor, case.pk, audit=False)
+        response = Response(case_detail(actor, shown), status=status.HTTP_201_CREATED)
+        response["Location"] = f"{request.path.rstrip('/')}/{case.pk}/"
+        return response
+
+
+def _refresh(view: ApiView) -> Actor:
+    """The actor again, with the case memberships an action has just added."""
+    view.actor = actor_for(
+        view.request.user,
+        purpose=view.actor.purpose,
+        remote_addr=view.actor.remote_addr,
+    )
+    return view.actor
+
+
+class CaseDetailView(ApiView):
+    """Read one case."""
+
+    @extend_schema(
+        tags=["cases"],
+        operation_id="cases_retrieve",
+        summary="Read a case",
+        description="With its members, the people on it and its tasks that you may "
+        "see. The case, each person and each task shown are recorded in the audit log.",
+        parameters=[PURPOSE_HEADER],
+        responses={200: CaseDetailSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """Read a case via :func:`access_case_by_id`."""
+        case = access_case_by_id(self.actor, pk)
+        response = Response(case_detail(self.actor, case))
+        response["ETag"] = f'"{case.version}"'
+        return response
+
+
+# --- Dash assessments --------------------------------------------------------------------
+
+
+class DashAssessmentSerializer(_Withheld):
+    """A completed Dash checklist; free text withheld from pseudonymised callers."""
+
+    withheld = ("judgement_reason", "assessor_notes")
+
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id")
+    victim = serializers.IntegerField(source="victim_id")
+    agency = serializers.CharField(source="agency.code")
+    assessed_on = serializers.DateField()
+    answers = serializers.ListField(
+        child=serializers.BooleanField(allow_null=True),
+        min_length=DASH_QUESTION_COUNT,
+        max_length=DASH_QUESTION_COUNT,
+    )
+    yes_count = serializers.IntegerField()
+    visible_high_risk = serializers.BooleanField()
+    professional_judgement = serializers.BooleanField()
+    judgement_reason = serializers.CharField(allow_null=True)
+    risk_level = serializers.CharField()
+    assessor_notes = serializers.CharField(allow_null=True)
+
+
+class DashAssessmentCreateSerializer(serializers.Serializer[Any]):
+    """A completed Dash checklist for the victim on a MARAC case."""
+
+    victim = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="A person on the case as its victim."
+    )
+    answers = serializers.ListField(
+        child=StrictBooleanField(allow_null=True),
+        min_length=DASH_QUESTION_COUNT,
+        max_length=DASH_QUESTION_COUNT,
+        help_text=f"The {DASH_QUESTION_COUNT} answers in question order: true (yes), "
+        "false (no) or null (not known).",
+    )
+    assessed_on = serializers.DateField()
+    professional_judgement = StrictBooleanField(required=False, default=False)
+    judgement_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5000
+    )
+    assessor_notes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=20000
+    )
+
+
+class DashAssessmentDetailView(ApiView):
+    """Read one Dash assessment."""
+
+    @extend_schema(
+        tags=["dash"],
+        operation_id="dash_assessments_retrieve",
+        summary="Read a Dash assessment",
+        description="Recorded in the audit log.",
+        parameters=[PURPOSE_HEADER],
+        responses={
+            200: DashAssessmentSerializer,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """Read via :func:`access_dash_assessment_by_id`."""
+        dash = access_dash_assessment_by_id(self.actor, pk)
+        return Response(DashAssessmentSerializer(dash, context=_ctx(self.actor)).data)
+
+
+class CaseDashAssessmentsView(ApiView):
+    """Record a Dash assessment on a case."""
+
+    @extend_schema(
+        tags=["dash"],
+        operation_id="dash_assessments_create",
+        summary="Record a Dash assessment",
+        description="Scored and graded as POST /api/v1/dash/score does, and kept; the "
+        "case's risk level follows it. The victim must be on the case as its victim.",
+        parameters=[PURPOSE_HEADER],
+        request=DashAssessmentCreateSerializer,
+        responses={
+            201: DashAssessmentSerializer,
+            400: INVALID,
+            401: UNAUTHENTICATED,
+            403: ERROR,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Record via ``do_record_dash_assessment``."""
+        data = _valid(DashAssessmentCreateSerializer, request.data)
+        dash = do_record_dash_assessment(
+            pk,
+            actor=self.actor,
+            victim_id=data["victim"],
+            answers=data["answers"],
+            assessed_on=data["assessed_on"],
+            professional_judgement=data["professional_judgement"],
+            judgement_reason=data["judgement_reason"],
+            assessor_notes=data["assessor_notes"],
+        )
+        response = Response(
+            DashAssessmentSerializer(dash, context=_ctx(self.actor)).data,
+            status=status.HTTP_201_CREATED,
+        )
+        response["Location"] = f"/api/v1/dash-assessments/{dash.pk}/"
+        return response
+
+
+# --- MARAC referrals ---------------------------------------------------------------------
+
+
+class MaracReferralQuerySerializer(_PageQuerySerializer):
+    """Filters for the MARAC referral list."""
+
+    status = serializers.ChoiceField(
+        choices=MaracReferral.Status.choices, required=False
+    )
+
+
+class MaracReferralSerializer(_Withheld):
+    """A MARAC referral; the reason withheld from pseudonymised callers."""
+
+    withheld = ("reason",)
+
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id")
+    victim = serializers.IntegerField(source="victim_id")
+    perpetrator = serializers.IntegerField(source="perpetrator_id", allow_null=True)
+    referring_agency = serializers.CharField(source="referring_agency.code")
+    referred_on = serializers.DateField()
+    criteria = serializers.ListField(child=serializers.CharField())
+    is_repeat = serializers.BooleanField()
+    dash = serializers.IntegerField(source="dash_id", allow_null=True)
+    reason = serializers.CharField(allow_null=True)
+    meeting = serializers.IntegerField(source="meeting_id", allow_null=True)
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class MaracReferralCreateSerializer(serializers.Serializer[Any]):
+    """A referral of the victim on a MARAC case; refused unless a criterion holds."""
+
+    victim = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    perpetrator = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None
+    )
+    referred_on = serializers.DateField()
+    dash = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A Dash assessment of this victim on this case.",
+    )
+    professional_judgement = StrictBooleanField(required=False, default=False)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5000
+    )
+
+
+class MaracReferralsView(ApiView):
+    """List MARAC referrals."""
+
+    @extend_schema(
+        tags=["marac"],
+        operation_id="marac_referrals_list",
+        summary="List MARAC referrals",
+        description="The referrals your agency may see, newest first. Every referral "
+        "returned is recorded in the audit log.",
+        parameters=[MaracReferralQuerySerializer, PURPOSE_HEADER],
+        responses={
+            200: MaracReferralSerializer(many=True),
+            400: INVALID,
+            401: UNAUTHENTICATED,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """List via :func:`marac_referrals_visible_to`."""
+        query = _valid(MaracReferralQuerySerializer, request.query_params)
+        qs = marac_referrals_visible_to(self.actor).select_related("referring_agency")
+        if query.get("status"):
+            qs = qs.filter(status=query["status"])
+        rows = _page(qs.order_by("-referred_on", "-id"), query)
+        _audit_listed(
+            self.actor,
+            "safeguarding.marac_referral.list",
+            RecordType.MARAC_REFERRAL,
+            rows,
+            lambda r: r.victim_id,
+        )
+        return Response(
+            MaracReferralSerializer(rows, many=True, context=_ctx(self.actor)).data
+        )
+
+
+class MaracReferralDetailView(ApiView):
+    """Read one MARAC referral."""
+
+    @extend_schema(
+        tags=["marac"],
+        operation_id="marac_referrals_retrieve",
+        summary="Read a MARAC referral",
+        description="Recorded in the audit log.",
+        parameters=[PURPOSE_HEADER],
+        responses={
+            200: MaracReferralSerializer,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """Read via :func:`access_marac_referral_by_id`."""
+        referral = access_marac_referral_by_id(self.actor, pk)
+        return Response(
+            MaracReferralSerializer(referral, context=_ctx(self.actor)).data
+        )
+
+
+class CaseMaracReferralsView(ApiView):
+    """Refer the victim on a case to MARAC."""
+
+    @extend_schema(
+        tags=["marac"],
+        operation_id="marac_referrals_create",
+        summary="Refer to MARAC",
+        description="Refused (400, nothing stored) unless a SafeLives criterion holds: "
+        "visible high risk on the Dash given, professional judgement, potential "
+        "escalation, or a repeat within 12 months of the last referral.",
+        parameters=[PURPOSE_HEADER],
+        request=MaracReferralCreateSerializer,
+        responses={
+            201: MaracReferralSerializer,
+            400: INVALID,
+            401: UNAUTHENTICATED,
+            403: ERROR,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Refer via ``do_refer_to_marac``."""
+        data = _valid(MaracReferralCreateSerializer, request.data)
+        referral = do_refer_to_marac(
+            pk,
+            actor=self.actor,
+            victim_id=data["victim"],
+            perpetrator_id=data["perpetrator"],
+            referred_on=data["referred_on"],
+            dash_id=data["dash"],
+            professional_judgement=data["professional_judgement"],
+            reason=data["reason"],
+        )
+        response = Response(
+            MaracReferralSerializer(referral, context=_ctx(self.actor)).data,
+            status=status.HTTP_201_CREATED,
+        )
+        response["Location"] = f"/api/v1/marac-referrals/{referral.pk}/"
+        return response
+
+
+# --- Hate reports ------------------------------------------------------------------------
+
+
+class HateReportQuerySerializer(_PageQuerySerializer):
+    """Filters for the hate report list."""
+
+    status = serializers.ChoiceField(choices=HateReport.Status.choices, required=False)
+
+
+class HateReportSerializer(_Withheld):
+    """A hate incident report. Pseudonymised callers get no reference, account,
+    location or contact details."""
+
+    withheld = (
+        "reference",
+        "what_happened",
+        "location",
+        "postcode",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "safe_times",
+        "triage_note",
+        "police_reference",
+        "strand_other",
+    )
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField(allow_null=True)
+    received_at = serializers.DateTimeField()
+    occurred_on = serializers.DateField()
+    what_happened = serializers.CharField(allow_null=True)
+    location = serializers.CharField(allow_null=True)
+    postcode = serializers.CharField(allow_null=True)
+    strands = serializers.ListField(child=serializers.CharField())
+    strand_other = serializers.CharField(allow_null=True)
+    perceived_by = serializers.CharField()
+    reporter_is_victim = serializers.BooleanField()
+    anonymous = serializers.BooleanField()
+    contact_name = serializers.CharField(allow_null=True)
+    contact_email = serializers.CharField(allow_null=True)
+    contact_phone = serializers.CharField(allow_null=True)
+    contact_preference = serializers.CharField()
+    safe_times = serializers.CharField(allow_null=True)
+    reported_via = serializers.CharField()
+    reporting_centre = serializers.IntegerField(
+        source="reporting_centre_id", allow_null=True
+    )
+    status = serializers.CharField()
+    priority = serializers.CharField(allow_blank=True)
+    agency = serializers.CharField(source="agency.code", allow_null=True)
+    victim = serializers.IntegerField(source="victim_id", allow_null=True)
+    case = serializers.IntegerField(source="case_id", allow_null=True)
+    triage_note = serializers.CharField(allow_null=True)
+    police_referred_on = serializers.DateField(allow_null=True)
+    police_reference = serializers.CharField(allow_null=True)
+    version = serializers.IntegerField()
+
+
+class HateReportsView(ApiView):
+    """List hate reports."""
+
+    @extend_schema(
+        tags=["hate"],
+        operation_id="hate_reports_list",
+        summary="List hate incident reports",
+        description="The reports your agency may see, newest first. Every report "
+        "returned is recorded in the audit log.",
+        parameters=[HateReportQuerySerializer, PURPOSE_HEADER],
+        responses={
+            200: HateReportSerializer(many=True),
+            400: INVALID,
+            401: UNAUTHENTICATED,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """List via :func:`hate_reports_visible_to`."""
+        query = _valid(HateReportQuerySerializer, request.query_params)
+        qs = hate_reports_visible_to(self.actor).select_related("agency")
+        if query.get("status"):
+            qs = qs.filter(status=query["status"])
+        rows = _page(qs.order_by("-received_at", "-id"), query)
+        _audit_listed(
+            self.actor,
+            "incidents.hate_report.list",
+            RecordType.HATE_REPORT,
+            rows,
+            lambda r: r.victim_id,
+        )
+        return Response(
+            HateReportSerializer(rows, many=True, context=_ctx(self.actor)).data
+        )
+
+
+class HateReportDetailView(ApiView):
+    """Read one hate report."""
+
+    @extend_schema(
+        tags=["hate"],
+        operation_id="hate_reports_retrieve",
+        summary="Read a hate incident report",
+        description="Recorded in the audit log.",
+        parameters=[PURPOSE_HEADER],
+        responses={200: HateReportSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        """Read via :func:`access_hate_report_by_id`."""
+        report = access_hate_report_by_id(self.actor, pk)
+        return Response(HateReportSerializer(report, context=_ctx(self.actor)).data)
+
+
+__all__ = [
+    "CaseDashAssessmentsView",
+    "CaseDetailView",
+    "CaseMaracReferralsView",
+    "CasesView",
+    "DashAssessmentDetailView",
+    "HateReportDetailView",
+    "HateReportsView",
+    "MaracReferralDetailView",
+    "MaracReferralsView",
+    "case_detail",
+]

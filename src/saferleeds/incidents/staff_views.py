@@ -1,0 +1,546 @@
+"""Signed-in hate report pages: the hate crime team's triage queue and a report's page,
+and the reporting centres' own pages.
+
+Views parse and render only. Reports are read through :mod:`saferleeds.incidents.access`
+(lists audit each row they show) and changed through :mod:`saferleeds.incidents.actions`.
+A report the actor may not see is the same 404 as a missing one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from saferleeds.audit.log import record_many
+from saferleeds.audit.models import Operation
+from saferleeds.incidents import repeats as repeat_rules
+from saferleeds.incidents.access import (
+    access_hate_report_by_id,
+    hate_reports_visible_to,
+)
+from saferleeds.incidents.actions import (
+    centre_of,
+    centre_references,
+    do_close_hate_report,
+    do_open_hate_case,
+    do_refer_hate_report_to_police,
+    do_submit_centre_report,
+    do_triage_hate_report,
+)
+from saferleeds.incidents.forms import (
+    YES_NO,
+    CentreReportForm,
+    QueueFilterForm,
+    ReferralForm,
+    TriageForm,
+    VersionForm,
+)
+from saferleeds.incidents.models import HateReport
+from saferleeds.locking import Conflict
+from saferleeds.partners.models import RecordType
+from saferleeds.partners.policy import (
+    CASEWORK_ROLES,
+    Actor,
+    Forbidden,
+    NotFound,
+    actor_for,
+    may_change,
+)
+from saferleeds.people.access import PeopleQuery, people_visible_to, search_people
+from saferleeds.people.models import Person
+
+QUEUE_LIMIT = 200
+REPEATS_LIMIT = 20
+CENTRE_SESSION_KEY = "saferleeds_centre_report_reference"
+NOT_TEAM = (
+    "Hate reports are for the hate crime team: practitioners and case coordinators of "
+    "an agency the reports are shared with."
+)
+
+
+def _actor(request: HttpRequest, purpose: str) -> Actor:
+    return actor_for(
+        request.user, purpose=purpose, remote_addr=request.META.get("REMOTE_ADDR", "")
+    )
+
+
+def _team_actor(request: HttpRequest, purpose: str) -> Actor:
+    """The actor, if a member of a hate crime team (casework roles); else 403."""
+    actor = _actor(request, purpose)
+    if not actor.has(CASEWORK_ROLES):
+        raise PermissionDenied(NOT_TEAM)
+    return actor
+
+
+def _report_or_404(actor: Actor, report_id: int, **kwargs: Any) -> HateReport:
+    try:
+        return access_hate_report_by_id(actor, report_id, **kwargs)
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+
+
+def _audit_shown(actor: Actor, event: str, reports: list[HateReport]) -> None:
+    """One consultation entry per report a page shows (the log shows what was seen)."""
+    if reports:
+        record_many(
+            actor,
+            operation=Operation.CONSULTATION,
+            event=event,
+            records=[(RecordType.HATE_REPORT, r.pk, r.victim_id) for r in reports],
+        )
+
+
+def _strand_labels(report: HateReport) -> list[str]:
+    labels = dict(HateReport.Strand.choices)
+    out = [labels.get(s, s) for s in report.strands]
+    if report.strand_other:
+        out.append(f"({report.strand_other})")
+    return out
+
+
+# --- The triage queue ----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The hate crime team's queue: reports it may see, filtered, with repeat markers."""
+    actor = _team_actor(request, "hate report triage queue")
+    form = QueueFilterForm(request.GET or None)
+    visible = hate_reports_visible_to(actor)
+    reports = visible.select_related("reporting_centre", "agency")
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    elif form.is_bound:
+        f = form.cleaned_data
+        if f["status"]:
+            reports = reports.filter(status=f["status"])
+        if f["received_from"]:
+            reports = reports.filter(received_at__date__gte=f["received_from"])
+        if f["received_to"]:
+            reports = reports.filter(received_at__date__lte=f["received_to"])
+        if f["strand"]:
+            # JSON containment is not portable to SQLite: filter the strands in Python.
+            wanted = f["strand"]
+            reports = reports.filter(
+                pk__in=[
+                    pk
+                    for pk, strands in reports.values_list("pk", "strands")
+                    if wanted in (strands or [])
+                ]
+            )
+    total = reports.count() if status == 200 else 0
+    rows = list(reports.order_by("-received_at", "-pk")[:QUEUE_LIMIT]) if total else []
+    found = repeat_rules.find_repeats(visible)
+    _audit_shown(actor, "incidents.hate_report.list", rows)
+    error_list = [
+        (name, errors[0]) for name, errors in form.errors.items() if name != "__all__"
+    ]
+    return render(
+        request,
+        "incidents/queue.html",
+        {
+            "form": form,
+            "values": request.GET,
+            "error_list": error_list,
+            "rows": [
+                {
+                    "report": r,
+                    "strands": _strand_labels(r),
+                    "repeat_victim": found.victim_count.get(r.pk, 0),
+                    "repeat_location": found.location_count.get(r.pk, 0),
+                }
+                for r in rows
+            ],
+            "total": total,
+            "limit": QUEUE_LIMIT,
+            "status_choices": QueueFilterForm.base_fields["status"].choices,
+            "strand_choices": QueueFilterForm.base_fields["strand"].choices,
+            "window_days": repeat_rules.window_days(),
+        },
+        status=status,
+    )
+
+
+def _victim_label(group: repeat_rules.Group, people: dict[int, Person]) -> str:
+    latest = group.latest
+    for r in group.reports:
+        if r.victim_id in people:
+            p = people[r.victim_id]
+            return f"{p.given_name} {p.family_name}"
+    if latest.victim_id is not None:
+        return "A linked person you cannot see"
+    return latest.contact_name or latest.contact_email or latest.contact_phone
+
+
+@login_required
+@require_GET
+def repeats(request: HttpRequest) -> HttpResponse:
+    """The top repeat victims and repeat locations in the window."""
+    actor = _team_actor(request, "hate report repeats")
+    found = repeat_rules.find_repeats(hate_reports_visible_to(actor))
+    victims = found.victims[:REPEATS_LIMIT]
+    locations = found.locations[:REPEATS_LIMIT]
+    person_ids = {r.victim_id for g in victims for r in g.reports if r.victim_id}
+    people = {p.pk: p for p in people_visible_to(actor).filter(pk__in=person_ids)}
+    shown = {r.pk: r for g in [*victims, *locations] for r in g.reports}
+    _audit_shown(actor, "incidents.hate_report.repeats", list(shown.values()))
+    return render(
+        request,
+        "incidents/repeats.html",
+        {
+            "victims": [(g, _victim_label(g, people)) for g in victims],
+            "locations": locations,
+            "window_days": repeat_rules.window_days(),
+            "window_start": repeat_rules.window_start(),
+        },
+    )
+
+
+# --- One report ------------------------------------------------------------------------
+
+
+def _report_context(actor: Actor, report: HateReport) -> dict[str, Any]:
+    found = repeat_rules.find_repeats(hate_reports_visible_to(actor))
+    victim = None
+    if report.victim_id:
+        victim = people_visible_to(actor).filter(pk=report.victim_id).first()
+    return {
+        "report": report,
+        "strands": _strand_labels(report),
+        "victim": victim,
+        "can_change": may_change(actor, {report.agency_id}, {report.case_id} - {None}),
+        "repeat_victim": found.victim_count.get(report.pk, 0),
+        "repeat_location": found.location_count.get(report.pk, 0),
+        "window_days": repeat_rules.window_days(),
+    }
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    """A report as the hate crime team sees it, with what can be done next."""
+    actor = _team_actor(request, "view hate report")
+    report = _report_or_404(actor, report_id)
+    return render(request, "incidents/report.html", _report_context(actor, report))
+
+
+def _conflict(
+    request: HttpRequest, actor: Actor, report_id: int, exc: Conflict
+) -> HttpResponse:
+    report = _report_or_404(actor, report_id)
+    return render(
+        request,
+        "incidents/conflict.html",
+        {"report": report, "message": str(exc)},
+        status=409,
+    )
+
+
+def _changing(
+    request: HttpRequest, report_id: int, purpose: str
+) -> tuple[Actor, HateReport]:
+    """The actor and report for a page that changes it: 404 if unseen, 403 if read-only."""
+    actor = _team_actor(request, purpose)
+    # Showing a form is a consultation; a save is logged by the action.
+    report = _report_or_404(actor, report_id, audit=request.method == "GET")
+    if not may_change(actor, {report.agency_id}, {report.case_id} - {None}):
+        raise PermissionDenied(
+            "Only the hate crime team holding this report can change it."
+        )
+    return actor, report
+
+
+def _run(
+    request: HttpRequest, actor: Actor, report_id: int, action: Callable[[], Any]
+) -> HttpResponse | None:
+    """Run an action; the error page to show if it failed, else ``None``."""
+    try:
+        action()
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except Conflict as exc:
+        return _conflict(request, actor, report_id, exc)
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def triage(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Set priority and a note, and link the person it happened to (people search)."""
+    actor, report = _changing(request, report_id, "triage hate report")
+    name = (request.GET.get("name") or "").strip()
+    results = search_people(actor, PeopleQuery(name=name)) if name else None
+    current = None
+    if report.victim_id:
+        current = people_visible_to(actor).filter(pk=report.victim_id).first()
+    context: dict[str, Any] = {
+        "report": report,
+        "name": name,
+        "results": results,
+        "current_victim": current,
+        "priority_choices": TriageForm.base_fields["priority"].choices,
+    }
+    if request.method == "GET":
+        values = {
+            "priority": report.priority,
+            "note": report.triage_note,
+            "version": report.version,
+        }
+        return render(
+            request,
+            "incidents/triage.html",
+            {**context, "values": values, "errors": {}},
+        )
+    form = TriageForm(request.POST)
+    if not form.is_valid():
+        errors = {k: v[0] for k, v in form.errors.items()}
+        return render(
+            request,
+            "incidents/triage.html",
+            {
+                **context,
+                "values": request.POST,
+                "errors": errors,
+                "error_list": [
+                    ("priority-1" if k == "priority" else k, m)
+                    for k, m in errors.items()
+                ],
+            },
+            status=400,
+        )
+    d = form.cleaned_data
+    failed = _run(
+        request,
+        actor,
+        report_id,
+        lambda: do_triage_hate_report(
+            report_id,
+            actor=actor,
+            expected_version=d["version"],
+            priority=d["priority"],
+            note=d["note"],
+            victim_id=d["victim_id"],
+        ),
+    )
+    if failed:
+        return failed
+    messages.success(request, "Triage saved")
+    return redirect("hate:report", report_id=report_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def refer(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Record the referral of the report to the police: date and their reference."""
+    actor, report = _changing(request, report_id, "refer hate report to police")
+    if report.status == HateReport.Status.CLOSED:
+        raise PermissionDenied("A closed report cannot be referred.")
+    if request.method == "GET":
+        today = timezone.localdate()
+        values = {
+            "version": report.version,
+            "police_reference": report.police_reference,
+            "referred_on_day": today.day,
+            "referred_on_month": today.month,
+            "referred_on_year": today.year,
+        }
+        return render(
+            request,
+            "incidents/refer.html",
+            {"report": report, "values": values, "errors": {}},
+        )
+    form = ReferralForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            failed = _run(
+                request,
+                actor,
+                report_id,
+                lambda: do_refer_hate_report_to_police(
+                    report_id,
+                    actor=actor,
+                    expected_version=d["version"],
+                    referred_on=d["referred_on"],
+                    police_reference=d["police_reference"],
+                ),
+            )
+        except ValueError as exc:
+            form.add_error("referred_on_day", str(exc).capitalize())
+        else:
+            if failed:
+                return failed
+            messages.success(request, "Referral to the police recorded")
+            return redirect("hate:report", report_id=report_id)
+    errors = {
+        ("referred_on" if k.startswith("referred_on") else k): v[0]
+        for k, v in form.errors.items()
+    }
+    anchors = {"referred_on": "referred_on-day"}
+    return render(
+        request,
+        "incidents/refer.html",
+        {
+            "report": report,
+            "values": request.POST,
+            "errors": errors,
+            "error_list": [(anchors.get(k, k), m) for k, m in errors.items()],
+            "date_parts": "day month year" if "referred_on" in errors else "",
+        },
+        status=400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def close(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Close the report (GET asks to confirm)."""
+    actor, report = _changing(request, report_id, "close hate report")
+    if report.status == HateReport.Status.CLOSED:
+        raise PermissionDenied("This report is already closed.")
+    if request.method == "GET":
+        return render(request, "incidents/close.html", {"report": report})
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return redirect("hate:close", report_id=report_id)
+    failed = _run(
+        request,
+        actor,
+        report_id,
+        lambda: do_close_hate_report(
+            report_id, actor=actor, expected_version=form.cleaned_data["version"]
+        ),
+    )
+    if failed:
+        return failed
+    messages.success(request, "Report closed")
+    return redirect("hate:report", report_id=report_id)
+
+
+@login_required
+@require_POST
+def open_case(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Open a hate crime case for the report (the button on the report's page)."""
+    actor, report = _changing(request, report_id, "open hate crime case")
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return redirect("hate:report", report_id=report_id)
+    opened: list[Any] = []
+    failed = _run(
+        request,
+        actor,
+        report_id,
+        lambda: opened.append(
+            do_open_hate_case(
+                report_id, actor=actor, expected_version=form.cleaned_data["version"]
+            )
+        ),
+    )
+    if failed:
+        return failed
+    messages.success(request, f"Hate crime case {opened[0].reference} opened")
+    return redirect("hate:report", report_id=report_id)
+
+
+# --- Reporting centres ------------------------------------------------------------------
+
+
+def _centre_actor(request: HttpRequest, purpose: str) -> tuple[Actor, Any]:
+    actor = _actor(request, purpose)
+    try:
+        return actor, centre_of(actor)
+    except Forbidden as exc:
+        raise PermissionDenied(
+            "These pages are for staff of a hate incident reporting centre."
+        ) from exc
+
+
+@login_required
+@require_GET
+def centre_home(request: HttpRequest) -> HttpResponse:
+    """A centre's page: report for a victim, and the references the centre sent."""
+    actor, centre = _centre_actor(request, "reporting centre references")
+    return render(
+        request,
+        "incidents/centre_home.html",
+        {
+            "centre": centre,
+            "reports": centre_references(actor),
+            "just_sent": request.session.pop(CENTRE_SESSION_KEY, None),
+        },
+    )
+
+
+def _render_centre_form(
+    request: HttpRequest, form: CentreReportForm, centre: Any, status: int = 200
+) -> HttpResponse:
+    data = form.data if form.is_bound else {}
+    return render(
+        request,
+        "incidents/centre_form.html",
+        {
+            "centre": centre,
+            "form": form,
+            "values": data,
+            "strands_selected": data.getlist("strands")
+            if hasattr(data, "getlist")
+            else [],
+            "errors": form.field_errors if form.is_bound else {},
+            "error_list": form.error_list if form.is_bound else [],
+            "strand_choices": HateReport.Strand.choices,
+            "perceived_choices": HateReport.PerceivedBy.choices,
+            "contact_choices": HateReport.ContactPreference.choices,
+            "yes_no": YES_NO,
+            "anonymous_choices": [("yes", "Yes, they stay anonymous"), ("no", "No")],
+            "centre_form": True,
+            "strand_other_label": "What else do they think it was about?",
+            "victim_legend": "Is the person you are reporting for the victim?",
+            "anonymous_legend": "Does the victim want to stay anonymous?",
+            "anonymous_hint": "If they stay anonymous, leave the contact questions "
+            "below empty. The hate crime team will not be able to contact them.",
+            "contact_legend": "How should the hate crime team contact them?",
+            "name_label": "Their name (optional)",
+            "safe_label": "When is it safe to contact them? (optional)",
+            "email_hint": "If they want to be emailed",
+            "phone_hint": "If they want a phone call",
+            # The browser would offer the centre worker's own name, email and phone.
+            "contact_autocomplete": "off",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def centre_new(request: HttpRequest) -> HttpResponse:
+    """Report a hate incident on a victim's behalf."""
+    actor, centre = _centre_actor(request, "reporting centre report")
+    if request.method == "GET":
+        return _render_centre_form(request, CentreReportForm(), centre)
+    form = CentreReportForm(request.POST)
+    if not form.is_valid():
+        return _render_centre_form(request, form, centre, status=400)
+    try:
+        report = do_submit_centre_report(
+            form.details(),
+            actor=actor,
+            centre_reference=form.cleaned_data["centre_reference"],
+            centre_notes=form.cleaned_data["centre_notes"],
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    request.session[CENTRE_SESSION_KEY] = report.reference
+    return redirect(reverse("hate:centre"))

@@ -1,0 +1,1154 @@
+"""ASB pages: the ASB home, complaints, opening a case, the risk matrix, interventions,
+ASB Case Review applications and reviews, and the annual statistics.
+
+Views parse the request and render. Records are read only through
+:mod:`saferleeds.safeguarding.access.asb` and the case core's access functions (lists
+audit each record they show) and changed only through
+:mod:`saferleeds.safeguarding.actions.asb`. A record the actor may not see is the same
+404 as a missing one; a case review saved from an out-of-date version is a 409.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from saferleeds.audit.log import record_many
+from saferleeds.audit.models import Operation
+from saferleeds.locking import Conflict
+from saferleeds.partners.models import Agency, RecordType
+from saferleeds.partners.policy import (
+    CASEWORK_ROLES,
+    Actor,
+    Forbidden,
+    NotFound,
+    actor_for,
+    may_change,
+    may_see_personal_data,
+    pseudonymised,
+)
+from saferleeds.people.access import people_visible_to
+from saferleeds.people.models import Person
+from saferleeds.people.present import pseudonym
+from saferleeds.safeguarding.access.asb import (
+    access_asb_case_review_by_id,
+    access_asb_intervention_by_id,
+    asb_assessments_visible_to,
+    asb_case_reviews_visible_to,
+    asb_complaints_visible_to,
+    asb_interventions_visible_to,
+)
+from saferleeds.safeguarding.access.cases import access_case_by_id, cases_visible_to
+from saferleeds.safeguarding.actions.asb import (
+    AsbRuleError,
+    RecommendationInput,
+    do_acknowledge_asb_case_review,
+    do_add_asb_recommendation,
+    do_complete_asb_recommendation,
+    do_decide_asb_case_review,
+    do_hold_asb_case_review,
+    do_open_asb_case,
+    do_receive_asb_case_review,
+    do_record_asb_assessment,
+    do_record_asb_complaint,
+    do_record_asb_intervention,
+    do_record_asb_intervention_outcome,
+    do_tell_asb_applicant,
+    partnership_statistics,
+    risk_matrix,
+    service_levels,
+    statistics_year_start_month,
+    threshold_rules,
+)
+from saferleeds.safeguarding.asb import (
+    ANSWER_SCALE,
+    AnnualStatistics,
+    Deadline,
+    reporting_year,
+    review_deadlines,
+)
+from saferleeds.safeguarding.forms.asb import (
+    YES_NO,
+    AssessmentForm,
+    ComplaintForm,
+    CompleteForm,
+    DecideForm,
+    HoldForm,
+    InterventionForm,
+    OpenCaseForm,
+    OutcomeForm,
+    RecommendationForm,
+    ReviewApplicationForm,
+    StepForm,
+    parsed_date,
+    required_date,
+)
+from saferleeds.safeguarding.models import (
+    AsbCaseReview,
+    AsbComplaint,
+    AsbIntervention,
+    AsbRecommendation,
+    Case,
+    CasePerson,
+)
+
+NO_ACCESS = (
+    "Your role does not give access to ASB casework. Ask your agency administrator "
+    "if you need it for your work."
+)
+CASEWORK_ONLY = "Only practitioners and case coordinators record ASB casework."
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _actor(request: HttpRequest, purpose: str) -> Actor:
+    return actor_for(
+        request.user, purpose=purpose, remote_addr=request.META.get("REMOTE_ADDR", "")
+    )
+
+
+def _reader(request: HttpRequest, purpose: str) -> Actor:
+    actor = _actor(request, purpose)
+    if not may_see_personal_data(actor):
+        raise PermissionDenied(NO_ACCESS)
+    return actor
+
+
+def _writer(request: HttpRequest, purpose: str) -> Actor:
+    actor = _actor(request, purpose)
+    if not actor.has(CASEWORK_ROLES):
+        raise PermissionDenied(CASEWORK_ONLY)
+    return actor
+
+
+def person_label(actor: Actor, person: Person | None) -> str:
+    """A person as the actor may see them: name, or pseudonym for analysts."""
+    if person is None:
+        return "Not recorded"
+    if pseudonymised(actor):
+        return pseudonym(person.pk)
+    return f"{person.given_name} {person.family_name}"
+
+
+def _case_or_404(actor: Actor, case_id: int, *, audit: bool = True) -> Case:
+    try:
+        case = access_case_by_id(actor, case_id, audit=audit)
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    if case.case_type != Case.Type.ASB:
+        raise Http404("Page not found")
+    return case
+
+
+def case_page_url(case: Case) -> str | None:
+    """The case core's page for a case, if that page exists."""
+    try:
+        return reverse("safeguarding:case", kwargs={"case_id": case.pk})
+    except NoReverseMatch:
+        return None
+
+
+def _people_on_case(
+    actor: Actor, case: Case, roles: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
+    """``(person id, label)`` for the people linked to a case (optionally by role)."""
+    # Only people the actor may see themselves, as the case page lists them.
+    links = CasePerson.objects.filter(
+        case=case, person__in=people_visible_to(actor)
+    ).select_related("person")
+    if roles is not None:
+        links = links.filter(role__in=list(roles))
+    seen: dict[int, str] = {}
+    for link in links.order_by("person__family_name", "person__given_name", "pk"):
+        if link.person_id not in seen:
+            seen[link.person_id] = (
+                f"{person_label(actor, link.person)} ({link.get_role_display().lower()})"
+            )
+    return [(str(k), v) for k, v in seen.items()]
+
+
+def _audit_shown(
+    actor: Actor, event: str, rows: list[tuple[str, object, int | None]]
+) -> None:
+    if rows:
+        record_many(actor, operation=Operation.CONSULTATION, event=event, records=rows)
+
+
+def _complaint_label(actor: Actor, c: AsbComplaint) -> str:
+    who = (
+        person_label(actor, c.complainant)
+        if c.complainant_id
+        else "complainant not recorded"
+    )
+    return (
+        f"Reported {c.reported_on:%-d %b %Y} (behaviour {c.behaviour_on:%-d %b %Y}), "
+        f"{who}{'' if c.causes_harassment else ', nuisance only'}"
+    )
+
+
+def _render_form(
+    request: HttpRequest, template: str, context: dict[str, Any], form: Any
+) -> HttpResponse:
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, template, {**context, "form": form}, status=status)
+
+
+def _http_errors(fn: Callable[[], Any]) -> Any:
+    """Run an action, turning NotFound into 404 and Forbidden into 403."""
+    try:
+        return fn()
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+# --- the case panel -----------------------------------------------------------------
+
+
+def _review_row(actor: Actor, r: AsbCaseReview, today: date) -> dict[str, Any]:
+    steps = _deadlines(r, today)
+    pending = [d for d in steps if d.state in ("due", "overdue")]
+    return {
+        "review": r,
+        "applicant": person_label(actor, r.applicant)
+        if r.applicant_id
+        else "Not recorded",
+        "next": pending[0] if pending else None,
+        "overdue": any(d.state == "overdue" for d in steps),
+    }
+
+
+def _deadlines(r: AsbCaseReview, today: date) -> list[Deadline]:
+    return review_deadlines(
+        received_on=r.received_on,
+        acknowledged_on=r.acknowledged_on,
+        decision_on=r.decision_on,
+        threshold_met=r.threshold_met,
+        review_held_on=r.review_held_on,
+        applicant_told_on=r.applicant_told_on,
+        today=today,
+        levels=service_levels(),
+    )
+
+
+def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
+    """Context for this module's panel on the case page, or None for no panel.
+
+    The case page includes "safeguarding/asb/_case_panel.html" with this context when
+    it is not None. Each record shown is read through the access functions and logged.
+    """
+    if case.case_type != Case.Type.ASB:
+        return None
+    complaints = list(
+        asb_complaints_visible_to(actor)
+        .filter(case=case)
+        .select_related("complainant", "agency")
+        .order_by("-reported_on", "-id")
+    )
+    assessments = list(
+        asb_assessments_visible_to(actor)
+        .filter(case=case)
+        .select_related("complainant", "agency")
+        .order_by("-assessed_on", "-id")
+    )
+    interventions = list(
+        asb_interventions_visible_to(actor)
+        .filter(case=case)
+        .select_related("subject", "agency")
+        .order_by("-issued_on", "-id")
+    )
+    reviews = list(
+        asb_case_reviews_visible_to(actor)
+        .filter(case=case)
+        .select_related("applicant")
+        .order_by("-received_on", "-id")
+    )
+    _audit_shown(
+        actor,
+        "safeguarding.asb.case_panel",
+        [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in complaints]
+        + [(RecordType.ASB_ASSESSMENT, a.pk, a.complainant_id) for a in assessments]
+        + [(RecordType.ASB_INTERVENTION, i.pk, i.subject_id) for i in interventions]
+        + [(RecordType.ASB_CASE_REVIEW, r.pk, r.applicant_id) for r in reviews],
+    )
+    today = timezone.localdate()
+    latest = assessments[0] if assessments else None
+    context: dict[str, Any] = {
+        "asb_case": case,
+        "identified": not pseudonymised(actor),
+        "can_change": may_change(actor, {case.lead_agency_id}, {case.pk}),
+        "complaints": [
+            {
+                "c": c,
+                "who": person_label(actor, c.complainant)
+                if c.complainant_id
+                else "Not recorded",
+            }
+            for c in complaints
+        ],
+        "latest_assessment": latest,
+        "latest_assessed": person_label(actor, latest.complainant) if latest else "",
+        "latest_band": risk_matrix().band(latest.risk_level) if latest else None,
+        "assessments": len(assessments),
+        "interventions": [
+            {
+                "i": i,
+                "who": person_label(actor, i.subject)
+                if i.subject_id
+                else "Not served on a person",
+            }
+            for i in interventions
+        ],
+        "reviews": [_review_row(actor, r, today) for r in reviews],
+    }
+    # The panel template reads everything under ``asb``, so a page can also pass just
+    # that (as this module's own case page does).
+    return {**context, "asb": context}
+
+
+# --- home ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Open ASB cases with their risk and next review, and case reviews against their
+    service levels; complaints not yet on a case."""
+    actor = _reader(request, "ASB casework list")
+    today = timezone.localdate()
+    cases = list(
+        cases_visible_to(actor)
+        .filter(case_type=Case.Type.ASB, status=Case.Status.OPEN)
+        .select_related("lead_agency")
+        .order_by("review_due_on", "reference")
+    )
+    reviews = list(
+        asb_case_reviews_visible_to(actor)
+        .exclude(status=AsbCaseReview.Status.CLOSED)
+        .select_related("applicant", "case")
+        .order_by("received_on", "id")
+    )
+    loose = list(
+        asb_complaints_visible_to(actor)
+        .filter(case__isnull=True)
+        .select_related("complainant")
+        .order_by("-reported_on", "-id")[:50]
+    )
+    _audit_shown(
+        actor,
+        "safeguarding.asb.home",
+        [(RecordType.CASE, c.pk, None) for c in cases]
+        + [(RecordType.ASB_CASE_REVIEW, r.pk, r.applicant_id) for r in reviews]
+        + [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in loose],
+    )
+    return render(
+        request,
+        "safeguarding/asb/home.html",
+        {
+            "identified": not pseudonymised(actor),
+            "casework": actor.has(CASEWORK_ROLES),
+            "own_agency": actor.agency_id,
+            "today": today,
+            "cases": [
+                {
+                    "case": c,
+                    "review_overdue": bool(c.review_due_on and c.review_due_on < today),
+                }
+                for c in cases
+            ],
+            "reviews": [_review_row(actor, r, today) for r in reviews],
+            "loose": [{"c": c, "label": _complaint_label(actor, c)} for c in loose],
+        },
+    )
+
+
+# --- complaints and cases -----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    """Record a complaint, on a case (``?case=``) or on its own."""
+    actor = _writer(request, "record ASB complaint")
+    case_id = request.GET.get("case", "")
+    case = _case_or_404(actor, int(case_id), audit=False) if case_id.isdigit() else None
+    people = _people_on_case(actor, case) if case else None
+    context = {
+        "case": case,
+        "people": people,
+        "people_choices": [("", "Not recorded"), *(people or [])],
+        "yes_no": YES_NO,
+    }
+    if request.method == "GET":
+        form = ComplaintForm(people=people, initial={"harassment": "yes"})
+        return _render_form(
+            request, "safeguarding/asb/complaint_form.html", context, form
+        )
+    form = ComplaintForm(request.POST, people=people)
+    if not form.is_valid():
+        return _render_form(
+            request, "safeguarding/asb/complaint_form.html", context, form
+        )
+    try:
+        _http_errors(
+            lambda: do_record_asb_complaint(
+                actor=actor,
+                behaviour_on=required_date(form, "behaviour"),
+                reported_on=required_date(form, "reported"),
+                description=form.cleaned_data["description"],
+                harassment=form.cleaned_data["harassment"] == "yes",
+                complainant_id=form.cleaned_data["complainant"],
+                case_id=case.pk if case else None,
+            )
+        )
+    except Http404:
+        if case is None and form.cleaned_data["complainant"]:
+            form.add_error(
+                "complainant", "There is no person with that number you may see"
+            )
+            return _render_form(
+                request, "safeguarding/asb/complaint_form.html", context, form
+            )
+        raise
+    except AsbRuleError as exc:
+        form.add_error(None, str(exc))
+        return _render_form(
+            request, "safeguarding/asb/complaint_form.html", context, form
+        )
+    messages.success(request, "Complaint recorded")
+    if case:
+        return redirect("safeguarding:asb_case", case_id=case.pk)
+    return redirect("safeguarding:asb_home")
+
+
+def _own_loose_complaints(actor: Actor) -> QuerySet[AsbComplaint]:
+    return (
+        asb_complaints_visible_to(actor)
+        .filter(case__isnull=True, agency_id=actor.agency_id)
+        .select_related("complainant")
+        .order_by("-reported_on", "-id")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Open an ASB case from complaints the actor's agency holds."""
+    actor = _writer(request, "open ASB case")
+    loose = list(_own_loose_complaints(actor)[:100])
+    _audit_shown(
+        actor,
+        "safeguarding.asb.case_new",
+        [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in loose],
+    )
+    choices = [(str(c.pk), _complaint_label(actor, c)) for c in loose]
+    template = "safeguarding/asb/case_form.html"
+    if request.method == "GET":
+        picked = request.GET.getlist("complaint")
+        return _render_form(
+            request,
+            template,
+            {},
+            OpenCaseForm(complaints=choices, initial={"complaints": picked}),
+        )
+    form = OpenCaseForm(request.POST, complaints=choices)
+    if not form.is_valid():
+        return _render_form(request, template, {}, form)
+    perp = form.cleaned_data["perpetrator"]
+    try:
+        case = do_open_asb_case(
+            actor=actor,
+            title=form.cleaned_data["title"],
+            opened_on=timezone.localdate(),
+            complaint_ids=[int(c) for c in form.cleaned_data["complaints"]],
+            perpetrator_ids=[perp] if perp else [],
+        )
+    except NotFound:
+        form.add_error("perpetrator", "There is no person with that number you may see")
+        return _render_form(request, template, {}, form)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, f"Case {case.reference} opened")
+    return redirect("safeguarding:asb_case", case_id=case.pk)
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """An ASB case's complaints, risk, interventions and reviews."""
+    # A record page: a role without access gets the same 404 as a missing record.
+    actor = _actor(request, "view ASB case")
+    case = _case_or_404(actor, case_id)
+    return render(
+        request,
+        "safeguarding/asb/case.html",
+        {
+            "case": case,
+            "panel": case_panel(actor, case),
+            "case_url": case_page_url(case),
+        },
+    )
+
+
+# --- risk assessment ----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The victim vulnerability and risk matrix on a case."""
+    actor = _writer(request, "ASB risk assessment")
+    case = _case_or_404(actor, case_id, audit=request.method == "GET")
+    people = _people_on_case(actor, case, ["complainant", "victim"])
+    matrix = risk_matrix()
+    context = {
+        "case": case,
+        "matrix": matrix,
+        "high_cut": matrix.band("high").min_score,
+        "medium_cut": matrix.band("medium").min_score,
+        "scale_choices": [(str(v), t) for v, t in ANSWER_SCALE],
+        "people": people,
+    }
+    template = "safeguarding/asb/assessment_form.html"
+    if request.method == "GET":
+        return _render_form(
+            request, template, context, AssessmentForm(people=people, matrix=matrix)
+        )
+    form = AssessmentForm(request.POST, people=people, matrix=matrix)
+    if not form.is_valid():
+        return _render_form(request, template, context, form)
+    a = _http_errors(
+        lambda: do_record_asb_assessment(
+            case.pk,
+            actor=actor,
+            complainant_id=int(form.cleaned_data["complainant"]),
+            assessed_on=required_date(form, "assessed"),
+            answers=form.answers(),
+            notes=form.cleaned_data["notes"],
+        )
+    )
+    band = matrix.band(a.risk_level)
+    messages.success(
+        request,
+        f"Risk assessed: score {a.score}, {a.get_risk_level_display().lower()} risk. "
+        f"{band.response}.",
+    )
+    return redirect("safeguarding:asb_case", case_id=case.pk)
+
+
+# --- interventions ------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interventions(request: HttpRequest, case_id: int) -> HttpResponse:
+    """A case's interventions, and the form to record one."""
+    actor = _reader(request, "ASB interventions")
+    case = _case_or_404(actor, case_id, audit=request.method == "GET")
+    rows = list(
+        asb_interventions_visible_to(actor)
+        .filter(case=case)
+        .select_related("subject", "agency")
+        .order_by("-issued_on", "-id")
+    )
+    if request.method == "GET":
+        _audit_shown(
+            actor,
+            "safeguarding.asb.interventions",
+            [(RecordType.ASB_INTERVENTION, i.pk, i.subject_id) for i in rows],
+        )
+    can_change = actor.has(CASEWORK_ROLES) and may_change(
+        actor, {case.lead_agency_id}, {case.pk}
+    )
+    people = _people_on_case(actor, case)
+    context = {
+        "case": case,
+        "rows": [
+            {
+                "i": i,
+                "who": person_label(actor, i.subject)
+                if i.subject_id
+                else "Not served on a person",
+            }
+            for i in rows
+        ],
+        "can_change": can_change,
+        "kind_choices": [
+            ("", "Select the intervention"),
+            *AsbIntervention.Kind.choices,
+        ],
+    }
+    template = "safeguarding/asb/interventions.html"
+    if request.method == "GET":
+        return _render_form(request, template, context, InterventionForm(people=people))
+    if not can_change:
+        raise PermissionDenied("You may see this case but not change it.")
+    form = InterventionForm(request.POST, people=people)
+    if not form.is_valid():
+        return _render_form(request, template, context, form)
+    subject = form.cleaned_data["subject"]
+    try:
+        _http_errors(
+            lambda: do_record_asb_intervention(
+                case.pk,
+                actor=actor,
+                kind=form.cleaned_data["kind"],
+                issued_on=required_date(form, "issued"),
+                expires_on=parsed_date(form, "expires"),
+                subject_id=int(subject) if subject else None,
+                notes=form.cleaned_data["notes"],
+            )
+        )
+    except AsbRuleError as exc:
+        form.add_error(None, str(exc))
+        return _render_form(request, template, context, form)
+    messages.success(request, "Intervention recorded")
+    return redirect("safeguarding:asb_interventions", case_id=case.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intervention_outcome(request: HttpRequest, intervention_id: int) -> HttpResponse:
+    """Record what came of an intervention."""
+    actor = _writer(request, "ASB intervention outcome")
+    try:
+        i = access_asb_intervention_by_id(
+            actor, intervention_id, audit=request.method == "GET"
+        )
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    if not may_change(actor, {i.agency_id}, {i.case_id}):
+        raise PermissionDenied("You may see this intervention but not change it.")
+    context = {
+        "i": i,
+        "who": person_label(actor, i.subject)
+        if i.subject_id
+        else "Not served on a person",
+    }
+    template = "safeguarding/asb/outcome_form.html"
+    if request.method == "GET":
+        return _render_form(request, template, context, OutcomeForm())
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        return _render_form(request, template, context, form)
+    try:
+        _http_errors(
+            lambda: do_record_asb_intervention_outcome(
+                i.pk,
+                actor=actor,
+                outcome=form.cleaned_data["outcome"],
+                outcome_on=required_date(form, "outcome_on"),
+                notes=form.cleaned_data["notes"],
+            )
+        )
+    except AsbRuleError as exc:
+        form.add_date_error(
+            "outcome_on", str(exc).capitalize(), ["day", "month", "year"]
+        )
+        return _render_form(request, template, context, form)
+    messages.success(request, "Outcome recorded")
+    return redirect("safeguarding:asb_interventions", case_id=i.case_id)
+
+
+# --- case reviews -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_new(request: HttpRequest) -> HttpResponse:
+    """Receive an ASB Case Review application (``?case=`` to make it on a case)."""
+    actor = _writer(request, "receive ASB case review application")
+    case_id = request.GET.get("case", "")
+    case = _case_or_404(actor, int(case_id), audit=False) if case_id.isdigit() else None
+    visible = asb_complaints_visible_to(actor).select_related("complainant")
+    offered = visible.filter(case=case) if case else visible.filter(case__isnull=True)
+    offered_list = list(offered.order_by("-reported_on", "-id")[:100])
+    _audit_shown(
+        actor,
+        "safeguarding.asb.review_new",
+        [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in offered_list],
+    )
+    complaints = [(str(c.pk), _complaint_label(actor, c)) for c in offered_list]
+    people = _people_on_case(actor, case, ["complainant", "victim"]) if case else None
+    context = {
+        "case": case,
+        "people": people,
+        "people_choices": [("", "Not recorded"), *(people or [])],
+        "yes_no": YES_NO,
+        "rules": threshold_rules(),
+    }
+    template = "safeguarding/asb/review_form.html"
+    if request.method == "GET":
+        form = ReviewApplicationForm(
+            people=people,
+            complaints=complaints,
+            initial={"complaints": [v for v, _ in complaints] if case else []},
+        )
+        return _render_form(request, template, context, form)
+    form = ReviewApplicationForm(request.POST, people=people, complaints=complaints)
+    if not form.is_valid():
+        return _render_form(request, template, context, form)
+    try:
+        review = do_receive_asb_case_review(
+            actor=actor,
+            received_on=required_date(form, "received"),
+            applicant_id=form.cleaned_data["applicant"],
+            on_behalf_of_victim=form.cleaned_data["on_behalf"] == "yes",
+            case_id=case.pk if case else None,
+            complaint_ids=[int(c) for c in form.cleaned_data["complaints"]],
+        )
+    except NotFound as exc:
+        if form.cleaned_data["applicant"] and case is None:
+            form.add_error(
+                "applicant", "There is no person with that number you may see"
+            )
+            return _render_form(request, template, context, form)
+        raise Http404("Page not found") from exc
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, f"Application {review.reference} received")
+    return redirect("safeguarding:asb_review", review_id=review.pk)
+
+
+def _review_or_404(actor: Actor, review_id: int, *, audit: bool) -> AsbCaseReview:
+    try:
+        return access_asb_case_review_by_id(actor, review_id, audit=audit)
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+
+
+def _review_context(actor: Actor, review: AsbCaseReview) -> dict[str, Any]:
+    """Everything the review page shows (complaints read through the access layer)."""
+    today = timezone.localdate()
+    complaints = {
+        c.pk: c
+        for c in asb_complaints_visible_to(actor)
+        .filter(pk__in=[c["id"] for c in review.threshold_detail.get("complaints", [])])
+        .select_related("complainant")
+    }
+    recommendations = list(
+        AsbRecommendation.objects.filter(review=review)
+        .select_related("owner_agency")
+        .order_by("id")
+    )
+    _audit_shown(
+        actor,
+        "safeguarding.asb.review",
+        [
+            (RecordType.ASB_COMPLAINT, c.pk, c.complainant_id)
+            for c in complaints.values()
+        ],
+    )
+    detail = review.threshold_detail
+    verdicts = [
+        {
+            **row,
+            "complaint": complaints.get(row["id"]),
+            "who": person_label(actor, complaints[row["id"]].complainant)
+            if row["id"] in complaints and complaints[row["id"]].complainant_id
+            else "",
+        }
+        for row in detail.get("complaints", [])
+    ]
+    cases = {review.case_id} if review.case_id else set()
+    can_change = may_change(actor, {review.agency_id}, cases)
+    return {
+        "review": review,
+        "identified": not pseudonymised(actor),
+        "applicant": person_label(actor, review.applicant)
+        if review.applicant_id
+        else "Not recorded",
+        "detail": detail,
+        "verdicts": verdicts,
+        "deadlines": _deadlines(review, today),
+        "levels": service_levels(),
+        "recommendations": [
+            {
+                "r": r,
+                "can_complete": r.completed_on is None
+                and may_change(actor, {review.agency_id, r.owner_agency_id}, cases),
+            }
+            for r in recommendations
+        ],
+        "can_change": can_change,
+        "next_step": _next_step(review),
+        "window_start": date.fromisoformat(detail["window_start"])
+        if detail.get("window_start")
+        else None,
+        "grounds_text": ", ".join(GROUNDS.get(g, g) for g in detail.get("grounds", [])),
+        "yes_no": YES_NO,
+        "agencies": _agencies(),
+        "today": today,
+    }
+
+
+GROUNDS = {
+    "complaints": "qualifying complaints",
+    "individuals": "different people complaining (local rule)",
+    "hate_incidents": "a hate-motivated incident (local rule)",
+}
+
+
+def _next_step(review: AsbCaseReview) -> str | None:
+    """Which step's form the review page offers."""
+    if review.status == AsbCaseReview.Status.CLOSED:
+        return None
+    if review.acknowledged_on is None:
+        return "acknowledge"
+    return {
+        AsbCaseReview.Status.RECEIVED: "decide",
+        AsbCaseReview.Status.REVIEW_DUE: "hold",
+        AsbCaseReview.Status.REVIEW_HELD: "held",
+        AsbCaseReview.Status.THRESHOLD_NOT_MET: "not_met",
+    }.get(review.status)
+
+
+def _forms_for(
+    context: dict[str, Any], bound: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    review: AsbCaseReview = context["review"]
+    v = {"version": review.version}
+    forms = {
+        "ack_form": StepForm(initial=v, label="Date acknowledged"),
+        "decide_form": DecideForm(initial=v, label="Date of the decision"),
+        "hold_form": HoldForm(initial=v, label="Date of the review"),
+        "rec_form": RecommendationForm(agencies=context["agencies"]),
+        "tell_form": StepForm(initial=v, label="Date the applicant was told"),
+        "complete_form": CompleteForm(),
+    }
+    forms.update(bound or {})
+    return forms
+
+
+@login_required
+@require_GET
+def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+    """An application: the threshold check with each complaint's reason, the service
+    level clock, the review and its recommendations, and the next step."""
+    actor = _actor(request, "view ASB case review")
+    review = _review_or_404(actor, review_id, audit=True)
+    context = _review_context(actor, review)
+    return render(
+        request, "safeguarding/asb/review.html", {**context, **_forms_for(context)}
+    )
+
+
+def _review_step(
+    request: HttpRequest,
+    review_id: int,
+    *,
+    key: str,
+    make: Callable[[Any], Any],
+    run: Callable[[Actor, AsbCaseReview, Any], Any],
+    done: str,
+) -> HttpResponse:
+    """POST one step of a review: validate, act, and redirect (or re-show with errors:
+    400 invalid, 409 saved by someone else meanwhile)."""
+    actor = _writer(request, "ASB case review")
+    review = _review_or_404(actor, review_id, audit=False)
+    form = make(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            _http_errors(lambda: run(actor, review, form))
+        except AsbRuleError as exc:
+            form.add_error(None, str(exc).capitalize())
+        except Conflict as exc:
+            status = 409
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, done)
+            return redirect("safeguarding:asb_review", review_id=review.pk)
+    review.refresh_from_db()
+    context = _review_context(actor, review)
+    return render(
+        request,
+        "safeguarding/asb/review.html",
+        {**context, **_forms_for(context, {key: form}), "errors": form.error_list},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def review_acknowledge(request: HttpRequest, review_id: int) -> HttpResponse:
+    """Record the acknowledgement."""
+    return _review_step(
+        request,
+        review_id,
+        key="ack_form",
+        make=lambda data: StepForm(data, label="Date acknowledged"),
+        run=lambda actor, r, f: do_acknowledge_asb_case_review(
+            r.pk,
+            actor=actor,
+            acknowledged_on=required_date(f, "on"),
+            version=f.cleaned_data["version"],
+        ),
+        done="Acknowledgement recorded",
+    )
+
+
+@login_required
+@require_POST
+def review_decide(request: HttpRequest, review_id: int) -> HttpResponse:
+    """Record the threshold decision."""
+    return _review_step(
+        request,
+        review_id,
+        key="decide_form",
+        make=lambda data: DecideForm(data, label="Date of the decision"),
+        run=lambda actor, r, f: do_decide_asb_case_review(
+            r.pk,
+            actor=actor,
+            decision_on=required_date(f, "on"),
+            version=f.cleaned_data["version"],
+            hold_review={"yes": True, "no": False}.get(f.cleaned_data["hold_review"]),
+        ),
+        done="Threshold decision recorded",
+    )
+
+
+@login_required
+@require_POST
+def review_hold(request: HttpRequest, review_id: int) -> HttpResponse:
+    """Record the review meeting."""
+    return _review_step(
+        request,
+        review_id,
+        key="hold_form",
+        make=lambda data: HoldForm(data, label="Date of the review"),
+        run=lambda actor, r, f: do_hold_asb_case_review(
+            r.pk,
+            actor=actor,
+            held_on=required_date(f, "on"),
+            chair=f.cleaned_data["chair"],
+            outcome=f.cleaned_data["outcome"],
+            version=f.cleaned_data["version"],
+        ),
+        done="Review recorded",
+    )
+
+
+def _agencies() -> list[tuple[str, str]]:
+    return [(str(a.pk), a.name) for a in Agency.objects.order_by("name")]
+
+
+@login_required
+@require_POST
+def review_recommend(request: HttpRequest, review_id: int) -> HttpResponse:
+    """Add a recommendation to a review held."""
+    return _review_step(
+        request,
+        review_id,
+        key="rec_form",
+        make=lambda data: RecommendationForm(data, agencies=_agencies()),
+        run=lambda actor, r, f: do_add_asb_recommendation(
+            r.pk,
+            RecommendationInput(
+                f.cleaned_data["text"],
+                int(f.cleaned_data["owner"]),
+                parsed_date(f, "due"),
+            ),
+            actor=actor,
+        ),
+        done="Recommendation added",
+    )
+
+
+@login_required
+@require_POST
+def review_tell(request: HttpRequest, review_id: int) -> HttpResponse:
+    """Record that the applicant was told."""
+    return _review_step(
+        request,
+        review_id,
+        key="tell_form",
+        make=lambda data: StepForm(data, label="Date the applicant was told"),
+        run=lambda actor, r, f: do_tell_asb_applicant(
+            r.pk,
+            actor=actor,
+            told_on=required_date(f, "on"),
+            version=f.cleaned_data["version"],
+        ),
+        done="Applicant told: application closed",
+    )
+
+
+@login_required
+@require_POST
+def recommendation_complete(
+    request: HttpRequest, recommendation_id: int
+) -> HttpResponse:
+    """Mark a recommendation done."""
+    actor = _writer(request, "ASB recommendation done")
+    rec = AsbRecommendation.objects.filter(pk=recommendation_id).first()
+    if rec is None:
+        raise Http404("Page not found")
+    review = _review_or_404(actor, rec.review_id, audit=False)
+    form = CompleteForm(request.POST)
+    if form.is_valid():
+        try:
+            _http_errors(
+                lambda: do_complete_asb_recommendation(
+                    rec.pk,
+                    actor=actor,
+                    completed_on=required_date(form, "done"),
+                )
+            )
+        except AsbRuleError as exc:
+            form.add_error(None, str(exc).capitalize())
+        else:
+            messages.success(request, "Recommendation marked done")
+            return redirect("safeguarding:asb_review", review_id=review.pk)
+    context = _review_context(actor, review)
+    return render(
+        request,
+        "safeguarding/asb/review.html",
+        {
+            **context,
+            **_forms_for(context, {"complete_form": form}),
+            "failed": "complete_form",
+            "failed_rec": rec.pk,
+        },
+        status=400,
+    )
+
+
+# --- statistics ---------------------------------------------------------------------
+
+
+def _current_year() -> int:
+    """The reporting year today falls in (the year it starts in)."""
+    today = timezone.localdate()
+    return (
+        today.year if today.month >= statistics_year_start_month() else today.year - 1
+    )
+
+
+def _statistics_year(request: HttpRequest) -> int:
+    raw = request.GET.get("year", "")
+    if raw.isdigit() and 2014 <= int(raw) <= 2100:
+        return int(raw)
+    if raw:
+        raise Http404("Page not found")
+    return _current_year()
+
+
+def _statistics_rows(s: AnnualStatistics) -> list[tuple[str, int]]:
+    return [
+        ("Applications received", s.applications),
+        ("Threshold met", s.thresholds_met),
+        ("Threshold not met", s.thresholds_not_met),
+        ("Awaiting a threshold decision", s.awaiting_decision),
+        ("Reviews held", s.reviews_held),
+        ("Reviews that made recommendations", s.reviews_with_recommendations),
+        ("Recommendations made", s.recommendations),
+    ]
+
+
+@login_required
+@require_GET
+def statistics(request: HttpRequest) -> HttpResponse:
+    """The year's ASB Case Review figures the partnership publishes (counts only)."""
+    year = _statistics_year(request)
+    s = partnership_statistics(year, today=timezone.localdate())
+    start_month = statistics_year_start_month()
+    this_year = _current_year()
+    return render(
+        request,
+        "safeguarding/asb/statistics.html",
+        {
+            "year": year,
+            "stats": s,
+            "rows": _statistics_rows(s),
+            "by_month": [
+                (date.fromisoformat(f"{m}-01"), n) for m, n in s.applications_by_month
+            ],
+            "financial": start_month == 4,
+            "years": [
+                (y, reporting_year(y, start_month))
+                for y in range(this_year, this_year - 6, -1)
+            ],
+        },
+    )
+
+
+@login_required
+@require_GET
+def statistics_csv(request: HttpRequest) -> HttpResponse:
+    """The same figures as CSV: one row per measure, then one per month."""
+    year = _statistics_year(request)
+    s = partnership_statistics(year, today=timezone.localdate())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["measure", "period", "count"])
+    period = f"{s.first_day.isoformat()}/{s.last_day.isoformat()}"
+    for label, n in _statistics_rows(s):
+        writer.writerow([label, period, n])
+    for month, n in s.applications_by_month:
+        writer.writerow(["Applications received", month, n])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="asb-case-review-statistics-{year}.csv"'
+    )
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("asb/", home, name="asb_home"),
+    path("asb/complaints/new/", complaint_new, name="asb_complaint_new"),
+    path("asb/cases/new/", case_new, name="asb_case_new"),
+    path("asb/cases/<int:case_id>/", case_detail, name="asb_case"),
+    path(
+        "asb/cases/<int:case_id>/assessment/", assessment_new, name="asb_assessment_new"
+    ),
+    path(
+        "asb/cases/<int:case_id>/interventions/",
+        interventions,
+        name="asb_interventions",
+    ),
+    path(
+        "asb/interventions/<int:intervention_id>/outcome/",
+        intervention_outcome,
+        name="asb_intervention_outcome",
+    ),
+    path("asb/reviews/new/", review_new, name="asb_review_new"),
+    path("asb/reviews/<int:review_id>/", review_detail, name="asb_review"),
+    path(
+        "asb/reviews/<int:review_id>/acknowledge/",
+        review_acknowledge,
+        name="asb_review_acknowledge",
+    ),
+    path(
+        "asb/reviews/<int:review_id>/decide/", review_decide, name="asb_review_decide"
+    ),
+    path("asb/reviews/<int:review_id>/hold/", review_hold, name="asb_review_hold"),
+    path(
+        "asb/reviews/<int:review_id>/recommend/",
+        review_recommend,
+        name="asb_review_recommend",
+    ),
+    path("asb/reviews/<int:review_id>/tell/", review_tell, name="asb_review_tell"),
+    path(
+        "asb/recommendations/<int:recommendation_id>/complete/",
+        recommendation_complete,
+        name="asb_recommendation_complete",
+    ),
+    path("asb/statistics/", statistics, name="asb_statistics"),
+    path("asb/statistics.csv", statistics_csv, name="asb_statistics_csv"),
+]

@@ -1,0 +1,1518 @@
+"""Case pages: the case list, opening a case, the case page and its forms, documents.
+
+Views parse the request and render. Cases and everything on them are read only through
+the access modules' ``*_visible_to`` querysets and ``access_*_by_id`` functions (and what
+a page shows is audited); they are changed only through
+:mod:`saferleeds.safeguarding.actions.cases`. A case the actor may not see is the same 404
+as a missing one; a change they may not make is a 403; a save from an out-of-date version
+is a 409 that shows what is saved now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, Min, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from saferleeds.audit.log import record, record_many
+from saferleeds.audit.models import Operation
+from saferleeds.incidents.access import hate_reports_visible_to, incidents_visible_to
+from saferleeds.incidents.models import Incident
+from saferleeds.locking import Conflict
+from saferleeds.partners.models import Agency, RecordType, Role
+from saferleeds.partners.policy import (
+    CASEWORK_ROLES,
+    Actor,
+    Forbidden,
+    NotFound,
+    may_change,
+    may_see_personal_data,
+    pseudonymised,
+)
+from saferleeds.people.access import people_visible_to
+from saferleeds.people.models import SubjectRole
+from saferleeds.people.present import present_person
+from saferleeds.people.views import request_actor
+from saferleeds.places.access import places_visible_to
+from saferleeds.places.models import Area
+from saferleeds.safeguarding import documents
+from saferleeds.safeguarding.access.asb import (
+    asb_assessments_visible_to,
+    asb_case_reviews_visible_to,
+    asb_complaints_visible_to,
+    asb_interventions_visible_to,
+)
+from saferleeds.safeguarding.access.cases import (
+    access_case_by_id,
+    access_case_document_by_id,
+    access_case_task_by_id,
+    case_documents_visible_to,
+    case_tasks_visible_to,
+    cases_visible_to,
+    notes_visible_to,
+)
+from saferleeds.safeguarding.access.marac import (
+    dash_assessments_visible_to,
+    marac_referrals_visible_to,
+)
+from saferleeds.safeguarding.access.nrm import nrm_referrals_visible_to
+from saferleeds.safeguarding.actions import cases as actions
+from saferleeds.safeguarding.forms.cases import (
+    CaseCreateForm,
+    CaseEditForm,
+    CaseListFilterForm,
+    CloseCaseForm,
+    CompleteTaskForm,
+    ConsentForm,
+    DocumentForm,
+    IncidentLinkForm,
+    MemberForm,
+    NoteForm,
+    PersonLinkForm,
+    PlaceLinkForm,
+    ReopenCaseForm,
+    TaskForm,
+)
+from saferleeds.safeguarding.models import (
+    Case,
+    CaseMember,
+    CaseNote,
+    CasePerson,
+    CasePlace,
+    CaseTask,
+    RiskLevel,
+)
+
+PAGE_SIZE = 25
+PANEL_MODULES = ("marac", "asb", "nrm")
+NO_PERSONAL_DATA = (
+    "Your role does not give access to casework. Ask your agency administrator if you "
+    "need it for your work."
+)
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _actor(request: HttpRequest, purpose: str) -> Actor:
+    actor = request_actor(request, purpose)
+    if not may_see_personal_data(actor):
+        raise PermissionDenied(NO_PERSONAL_DATA)
+    return actor
+
+
+def _case_or_404(actor: Actor, case_id: int, **kwargs: Any) -> Case:
+    try:
+        return access_case_by_id(actor, case_id, **kwargs)
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+
+
+def _may_change(actor: Actor, case: Case) -> bool:
+    return may_change(actor, {case.lead_agency_id}, {case.pk})
+
+
+def _is_lead(actor: Actor, case: Case) -> bool:
+    return actor.has(CASEWORK_ROLES) and actor.agency_id == case.lead_agency_id
+
+
+def _changeable_or_403(actor: Actor, case: Case) -> None:
+    if not _may_change(actor, case):
+        raise PermissionDenied("You may see this case but not change it.")
+    if case.status != Case.Status.OPEN:
+        raise PermissionDenied("This case is closed: reopen it to change it.")
+
+
+def _agency_choices() -> list[tuple[int, str]]:
+    return list(Agency.objects.order_by("name").values_list("id", "name"))
+
+
+def _area_choices(levels: tuple[str, ...]) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Areas grouped by level, for a select with option groups."""
+    groups: list[tuple[str, list[tuple[int, str]]]] = []
+    for level in levels:
+        options = list(
+            Area.objects.filter(level=level).order_by("name").values_list("id", "name")
+        )
+        if options:
+            groups.append((Area.Level(level).label, options))
+    return groups
+
+
+FILTER_AREA_LEVELS = (Area.Level.NEIGHBOURHOOD, Area.Level.MSOA, Area.Level.LSOA)
+CASE_AREA_LEVELS = (Area.Level.LSOA,)
+
+
+def _run_action(
+    form: Any, call: Callable[[], Any], field: str | None = None
+) -> tuple[Any, bool]:
+    """Run an action; a ``ValueError`` becomes a form error, a refusal a 403/404.
+
+    Returns:
+        ``(result, ok)``.
+    """
+    try:
+        return call(), True
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except (ValueError, documents.DocumentRejected) as exc:
+        message = str(exc)
+        form.add_error(field, message[0].upper() + message[1:])
+        return None, False
+
+
+def _render_form(
+    request: HttpRequest,
+    template: str,
+    case: Case | None,
+    form: Any,
+    *,
+    status: int | None = None,
+    **extra: Any,
+) -> HttpResponse:
+    context = {"case": case, "form": form, **extra}
+    if status is None:
+        status = 400 if form.is_bound and form.error_list else 200
+    return render(request, template, context, status=status)
+
+
+# --- case list ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One case in the list, as the actor may see it."""
+
+    id: int
+    reference: str | None
+    title: str | None
+    case_type: str
+    status: str
+    risk: str
+    lead_agency: str
+    area: str
+    next_due: date | None
+    overdue: bool
+
+
+def _filtered_cases(actor: Actor, filters: dict[str, Any]) -> Any:
+    qs = cases_visible_to(actor)
+    today = timezone.localdate()
+    if filters["status"] in (Case.Status.OPEN, Case.Status.CLOSED):
+        qs = qs.filter(status=filters["status"])
+    if "case_type" in filters:
+        qs = qs.filter(case_type=filters["case_type"])
+    if "lead_agency" in filters:
+        qs = qs.filter(lead_agency_id=filters["lead_agency"])
+    if "area" in filters:
+        area = Area.objects.filter(pk=filters["area"]).first()
+        if area is not None:
+            qs = qs.filter(Q(area=area) | Q(area__within=area))
+    due = filters.get("due")
+    if due == "overdue":
+        late = case_tasks_visible_to(actor).filter(
+            completed_on__isnull=True, due_on__lt=today
+        )
+        qs = qs.filter(pk__in=late.values("case_id"))
+    elif due:
+        qs = qs.filter(
+            status=Case.Status.OPEN, review_due_on__lte=today + timedelta(days=int(due))
+        )
+    return qs.select_related("lead_agency", "area").order_by(
+        F("review_due_on").asc(nulls_last=True), "-opened_on", "pk"
+    )
+
+
+def _rows(actor: Actor, cases: list[Case]) -> list[CaseRow]:
+    today = timezone.localdate()
+    visible_tasks = case_tasks_visible_to(actor).values("pk")
+    task_due = dict(
+        CaseTask.objects.filter(
+            pk__in=visible_tasks,
+            case_id__in=[c.pk for c in cases],
+            completed_on__isnull=True,
+        )
+        .values("case_id")
+        .annotate(first=Min("due_on"))
+        .values_list("case_id", "first")
+    )
+    identified = not pseudonymised(actor)
+    rows = []
+    for c in cases:
+        dates = [d for d in (task_due.get(c.pk), c.review_due_on) if d is not None]
+        if c.status != Case.Status.OPEN:
+            dates = []
+        next_due = min(dates) if dates else None
+        rows.append(
+            CaseRow(
+                id=c.pk,
+                reference=c.reference if identified else None,
+                title=c.title if identified else None,
+                case_type=Case.Type(c.case_type).label,
+                status=Case.Status(c.status).label,
+                risk=RiskLevel(c.risk_level).label if c.risk_level else "Not assessed",
+                lead_agency=c.lead_agency.name,
+                area=c.area.name if c.area else "Not set",
+                next_due=next_due,
+                overdue=next_due is not None and next_due < today,
+            )
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases the actor may see, filtered; every case listed is audited as seen."""
+    actor = _actor(request, "case list")
+    form = CaseListFilterForm(
+        request.GET or None,
+        agencies=_agency_choices(),
+        areas=_area_choices(FILTER_AREA_LEVELS),
+    )
+    filters = form.filters() if form.is_bound else {"status": "open"}
+    paginator = Paginator(_filtered_cases(actor, filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    cases = list(page.object_list)
+    if cases:
+        record_many(
+            actor,
+            operation=Operation.CONSULTATION,
+            event="safeguarding.case.list",
+            records=[(RecordType.CASE, c.pk, None) for c in cases],
+            detail={"filters": sorted(k for k in filters if k != "status")},
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "safeguarding/cases/list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "rows": _rows(actor, cases),
+            "page": page,
+            "paginator": paginator,
+            "query": query.urlencode(),
+            "analyst": pseudonymised(actor),
+            "can_open": actor.has(CASEWORK_ROLES) and actor.agency_id is not None,
+            "status_choices": form.fields["status"].choices,
+            "type_choices": form.fields["case_type"].choices,
+            "agency_choices": _agency_choices(),
+            "area_groups": _area_choices(FILTER_AREA_LEVELS),
+            "due_choices": form.fields["due"].choices,
+        },
+    )
+
+
+# --- opening a case -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Open a case led by the actor's agency."""
+    actor = _actor(request, "open case")
+    if not actor.has(CASEWORK_ROLES) or actor.agency_id is None:
+        raise PermissionDenied("Only practitioners and case coordinators open cases.")
+    areas = _area_choices(CASE_AREA_LEVELS)
+    extra = {
+        "type_choices": Case.Type.choices,
+        "risk_choices": [("", "Not assessed"), *RiskLevel.choices],
+        "area_groups": areas,
+    }
+    if request.method == "GET":
+        form = CaseCreateForm(areas=areas)
+        return _render_form(request, "safeguarding/cases/new.html", None, form, **extra)
+    form = CaseCreateForm(request.POST, areas=areas)
+    if form.is_valid():
+        d = form.cleaned_data
+        case, ok = _run_action(
+            form,
+            lambda: actions.do_create_case(
+                actor=actor,
+                case_type=d["case_type"],
+                title=d["title"],
+                summary=d["summary"],
+                risk_level=d["risk_level"],
+                area_id=d["area"],
+                opened_on=d["opened"],
+                review_due_on=d["review"],
+            ),
+        )
+        if ok:
+            messages.success(request, f"Case {case.reference} opened")
+            return redirect("safeguarding:case", case_id=case.pk)
+    return _render_form(request, "safeguarding/cases/new.html", None, form, **extra)
+
+
+# --- the case page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry on the case timeline."""
+
+    on: date
+    at: datetime | None
+    title: str
+    byline: str
+    text: str | None
+
+
+def _local(dt: datetime) -> tuple[date, datetime]:
+    local = timezone.localtime(dt)
+    return local.date(), local
+
+
+def _timeline(
+    actor: Actor, case: Case, shown: dict[str, list[Any]], identified: bool
+) -> list[Event]:
+    """Everything that happened on the case that the actor may see, newest first."""
+    events = [Event(case.opened_on, None, "Case opened", case.lead_agency.name, None)]
+    if case.closed_on:
+        events.append(
+            Event(
+                case.closed_on,
+                None,
+                f"Case closed: {Case.Outcome(case.outcome).label.lower()}"
+                if case.outcome
+                else "Case closed",
+                case.lead_agency.name,
+                case.outcome_note if identified and case.outcome_note else None,
+            )
+        )
+    for n in shown["notes"]:
+        on, at = _local(n.created_at)
+        events.append(
+            Event(
+                on,
+                at,
+                f"{CaseNote.Kind(n.kind).label} recorded",
+                f"{n.author.get_full_name() or n.author.username}, {n.author_agency.name}",
+                n.text if identified else None,
+            )
+        )
+    for t in shown["tasks"]:
+        on, at = _local(t.created_at)
+        label = "MARAC action" if t.marac_referral_id else "Task"
+        events.append(
+            Event(
+                on,
+                at,
+                f"{label} set for {t.owner_agency.name}",
+                t.created_by_agency.name,
+                t.title if identified else None,
+            )
+        )
+        if t.completed_on:
+            events.append(
+                Event(
+                    t.completed_on,
+                    None,
+                    f"{label} completed",
+                    ", ".join(
+                        x
+                        for x in (
+                            t.completed_by.get_full_name() if t.completed_by else "",
+                            t.owner_agency.name,
+                        )
+                        if x
+                    ),
+                    t.completion_note if identified else None,
+                )
+            )
+    for d in shown["documents"]:
+        on, at = _local(d.uploaded_at)
+        events.append(
+            Event(
+                on, at, "Document added", d.agency.name, d.title if identified else None
+            )
+        )
+    for i in shown["incidents"]:
+        events.append(
+            Event(
+                i.occurred_on,
+                None,
+                f"Incident: {Incident.Category(i.category).label}",
+                i.owner_agency.name,
+                (i.summary or None) if identified else None,
+            )
+        )
+    for h in shown["hate_reports"]:
+        on, at = _local(h.received_at)
+        events.append(
+            Event(
+                on,
+                at,
+                "Hate incident reported",
+                h.agency.name if h.agency else "",
+                f"Reference {h.reference}" if identified else None,
+            )
+        )
+    for d in shown["dash"]:
+        events.append(
+            Event(
+                d.assessed_on,
+                None,
+                f"Dash risk assessment: {RiskLevel(d.risk_level).label.lower()} risk "
+                f"({d.yes_count} yes)",
+                d.agency.name,
+                None,
+            )
+        )
+    for r in shown["marac_referrals"]:
+        events.append(
+            Event(
+                r.referred_on,
+                None,
+                "Referred to MARAC" + (" (repeat)" if r.is_repeat else ""),
+                r.referring_agency.name,
+                None,
+            )
+        )
+    for c in shown["asb_complaints"]:
+        events.append(
+            Event(
+                c.reported_on,
+                None,
+                "ASB complaint made",
+                c.agency.name,
+                c.description if identified else None,
+            )
+        )
+    for a in shown["asb_assessments"]:
+        events.append(
+            Event(
+                a.assessed_on,
+                None,
+                f"ASB risk assessment: {RiskLevel(a.risk_level).label.lower()} risk "
+                f"(score {a.score})",
+                a.agency.name,
+                None,
+            )
+        )
+    for v in shown["asb_interventions"]:
+        events.append(
+            Event(
+                v.issued_on,
+                None,
+                f"ASB intervention: {v.get_kind_display()}",
+                v.agency.name,
+                None,
+            )
+        )
+    for r in shown["asb_case_reviews"]:
+        events.append(
+            Event(
+                r.received_on,
+                None,
+                "ASB Case Review application received",
+                r.agency.name,
+                f"Reference {r.reference}" if identified else None,
+            )
+        )
+    for r in shown["nrm_referrals"]:
+        events.append(
+            Event(
+                r.referred_on,
+                None,
+                "National Referral Mechanism referral",
+                r.agency.name,
+                None,
+            )
+        )
+    # An event known only by its date (a completion, a closure) was recorded after the
+    # timed events of that day, so it sorts above them; the opening sorts below them.
+    opening = events[0]
+    return sorted(
+        events,
+        key=lambda e: (
+            e.on,
+            e.at.time() if e.at else (time.min if e is opening else time.max),
+        ),
+        reverse=True,
+    )
+
+
+def _shown_records(actor: Actor, case: Case) -> dict[str, list[Any]]:
+    """The records on the case the actor may see, each through its access queryset."""
+    return {
+        "notes": list(
+            notes_visible_to(actor)
+            .filter(case=case)
+            .select_related("author", "author_agency")
+            .order_by("-created_at", "-pk")
+        ),
+        "tasks": list(
+            case_tasks_visible_to(actor)
+            .filter(case=case)
+            .select_related(
+                "owner_agency", "assigned_to", "completed_by", "created_by_agency"
+            )
+            .order_by("due_on", "pk")
+        ),
+        "documents": list(
+            case_documents_visible_to(actor)
+            .filter(case=case)
+            .select_related("agency", "uploaded_by")
+            .order_by("-uploaded_at", "-pk")
+        ),
+        "incidents": list(
+            incidents_visible_to(actor)
+            .filter(case_links__case=case)
+            .select_related("owner_agency", "place")
+            .order_by("-occurred_on", "-pk")
+        ),
+        "hate_reports": list(
+            hate_reports_visible_to(actor).filter(case=case).select_related("agency")
+        ),
+        "dash": list(
+            dash_assessments_visible_to(actor)
+            .filter(case=case)
+            .select_related("agency")
+        ),
+        "marac_referrals": list(
+            marac_referrals_visible_to(actor)
+            .filter(case=case)
+            .select_related("referring_agency")
+        ),
+        "asb_complaints": list(
+            asb_complaints_visible_to(actor).filter(case=case).select_related("agency")
+        ),
+        "asb_assessments": list(
+            asb_assessments_visible_to(actor).filter(case=case).select_related("agency")
+        ),
+        "asb_interventions": list(
+            asb_interventions_visible_to(actor)
+            .filter(case=case)
+            .select_related("agency")
+        ),
+        "asb_case_reviews": list(
+            asb_case_reviews_visible_to(actor)
+            .filter(case=case)
+            .select_related("agency")
+        ),
+        "nrm_referrals": list(
+            nrm_referrals_visible_to(actor).filter(case=case).select_related("agency")
+        ),
+    }
+
+
+AUDITED = {
+    "notes": RecordType.CASE_NOTE,
+    "tasks": RecordType.CASE_TASK,
+    "documents": RecordType.ATTACHMENT,
+    "incidents": RecordType.INCIDENT,
+    "hate_reports": RecordType.HATE_REPORT,
+    "dash": RecordType.DASH_ASSESSMENT,
+    "marac_referrals": RecordType.MARAC_REFERRAL,
+    "asb_complaints": RecordType.ASB_COMPLAINT,
+    "asb_assessments": RecordType.ASB_ASSESSMENT,
+    "asb_interventions": RecordType.ASB_INTERVENTION,
+    "asb_case_reviews": RecordType.ASB_CASE_REVIEW,
+    "nrm_referrals": RecordType.NRM_REFERRAL,
+}
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A person on the case, with their roles, as the actor may see them."""
+
+    id: int
+    name: str
+    roles: tuple[tuple[str, str], ...]  # (value, label)
+
+
+def _people(actor: Actor, case: Case) -> tuple[list[PersonRow], int]:
+    links = list(CasePerson.objects.filter(case=case).values_list("person_id", "role"))
+    visible = list(
+        people_visible_to(actor).filter(pk__in={p for p, _ in links}).order_by("pk")
+    )
+    rows = []
+    for person in visible:
+        view = present_person(actor, person)
+        roles = tuple(
+            sorted(
+                {(r, SubjectRole(r).label) for p, r in links if p == person.pk},
+                key=lambda r: r[1],
+            )
+        )
+        rows.append(PersonRow(person.pk, view.display_name, roles))
+    hidden = len({p for p, _ in links} - {p.pk for p in visible})
+    return rows, hidden
+
+
+def _panels(request: HttpRequest, actor: Actor, case: Case) -> list[SafeString]:
+    """Each casework module's panel for this case (modules with nothing to show give
+    None, and then their template is never rendered)."""
+    from saferleeds.safeguarding.views import asb, marac, nrm
+
+    modules = {"marac": marac, "asb": asb, "nrm": nrm}
+    panels = []
+    for name in PANEL_MODULES:
+        context = modules[name].case_panel(actor, case)
+        if context is None:
+            continue
+        html = render_to_string(
+            f"safeguarding/{name}/_case_panel.html",
+            {"case": case, **context},
+            request=request,
+        )
+        panels.append(mark_safe(html))  # noqa: S308 - rendered by our own template
+    return panels
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case: summary, timeline, people, members, places, notes, tasks, documents."""
+    actor = _actor(request, "view case")
+    case = _case_or_404(actor, case_id)
+    identified = not pseudonymised(actor)
+    shown = _shown_records(actor, case)
+    people, hidden_people = _people(actor, case)
+    links = CasePlace.objects.filter(case=case)
+    places = list(
+        links.filter(place__in=places_visible_to(actor)).select_related("place__lsoa")
+    )
+    hidden_places = links.count() - len(places)
+    audited = [
+        (AUDITED[key], obj.pk, None) for key, objs in shown.items() for obj in objs
+    ] + [(RecordType.PERSON, p.id, p.id) for p in people]
+    audited += [(RecordType.PLACE, link.place_id, None) for link in places]
+    if audited:
+        record_many(
+            actor,
+            operation=Operation.CONSULTATION,
+            event="safeguarding.case.view_records",
+            records=audited,
+            detail={"case": case.pk},
+        )
+    today = timezone.localdate()
+    can_change = _may_change(actor, case)
+    is_open = case.status == Case.Status.OPEN
+    is_lead = _is_lead(actor, case)
+    tasks = [
+        {
+            "task": t,
+            "overdue": t.completed_on is None and t.due_on < today,
+            "can_complete": is_open
+            and t.completed_on is None
+            and actor.has(CASEWORK_ROLES)
+            and actor.agency_id in {t.owner_agency_id, case.lead_agency_id},
+        }
+        for t in shown["tasks"]
+    ]
+    members = list(
+        CaseMember.objects.filter(case=case)
+        .select_related("user__membership__agency")
+        .order_by("user__last_name", "user__first_name")
+    )
+    return render(
+        request,
+        "safeguarding/cases/case.html",
+        {
+            "case": case,
+            "identified": identified,
+            "type_label": Case.Type(case.case_type).label,
+            "risk_label": RiskLevel(case.risk_level).label if case.risk_level else "",
+            "timeline": _timeline(actor, case, shown, identified),
+            "shown": shown,
+            "tasks": tasks,
+            "open_tasks": sum(1 for t in tasks if t["task"].completed_on is None),
+            "people": people,
+            "hidden_people": hidden_people,
+            "places": places,
+            "hidden_places": hidden_places,
+            "members": members,
+            "can_change": can_change and is_open,
+            "can_note": can_change,
+            "can_close": is_lead and is_open,
+            "can_reopen": is_lead and not is_open,
+            "is_open": is_open,
+            "panels": _panels(request, actor, case),
+        },
+    )
+
+
+# --- changing the case ------------------------------------------------------------------
+
+
+def _conflict(
+    request: HttpRequest,
+    template: str,
+    case_id: int,
+    actor: Actor,
+    make: Any,
+    exc: Conflict,
+    entered: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """Re-show a versioned form with what is saved now, and say why (409).
+
+    With ``entered`` (the details the user tried to save), also list each detail where
+    what is saved now differs from what they entered.
+    """
+    current = _case_or_404(actor, case_id, event="safeguarding.case.view")
+    form = make(current)
+    return _render_form(
+        request,
+        template,
+        current,
+        form,
+        status=409,
+        conflict=str(exc),
+        conflict_rows=_differences(current, entered) if entered else [],
+        **_case_form_extra(),
+    )
+
+
+def _differences(case: Case, entered: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(detail, saved now, you entered)`` for each case detail that differs."""
+
+    def show(field: str, value: Any) -> str:
+        if value in (None, ""):
+            return "(blank)"
+        if field == "risk_level":
+            return str(RiskLevel(value).label)
+        if field == "area_id":
+            area = Area.objects.filter(pk=value).first()
+            return area.name if area else "(blank)"
+        if isinstance(value, date):
+            return value.strftime("%-d %B %Y")
+        return str(value)
+
+    labels = {
+        "title": "Title",
+        "summary": "Summary",
+        "risk_level": "Risk level",
+        "area_id": "Area",
+        "review_due_on": "Next review date",
+    }
+    return [
+        (label, show(k, getattr(case, k)), show(k, entered.get(k)))
+        for k, label in labels.items()
+        if (getattr(case, k) or None) != (entered.get(k) or None)
+    ]
+
+
+def _case_form_extra() -> dict[str, Any]:
+    return {
+        "risk_choices": [("", "Not assessed"), *RiskLevel.choices],
+        "area_groups": _area_choices(CASE_AREA_LEVELS),
+        "consent_choices": Case.Consent.choices,
+        "outcome_choices": Case.Outcome.choices,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Change a case's details (versioned)."""
+    actor = _actor(request, "change case details")
+    case = _case_or_404(actor, case_id, audit=request.method == "GET")
+    _changeable_or_403(actor, case)
+    areas = _area_choices(CASE_AREA_LEVELS)
+    template = "safeguarding/cases/edit.html"
+    if request.method == "GET":
+        form = CaseEditForm(
+            initial=CaseEditForm.initial_for(case),
+            areas=areas,
+            opened_on=case.opened_on,
+        )
+        return _render_form(request, template, case, form, **_case_form_extra())
+    form = CaseEditForm(request.POST, areas=areas, opened_on=case.opened_on)
+    if form.is_valid():
+        try:
+            _, ok = _run_action(
+                form,
+                lambda: actions.do_update_case(
+                    case_id,
+                    actor=actor,
+                    expected_version=form.cleaned_data["version"],
+                    changes=form.changes(),
+                ),
+            )
+        except Conflict as exc:
+            return _conflict(
+                request,
+                template,
+                case_id,
+                actor,
+                lambda c: CaseEditForm(
+                    initial=CaseEditForm.initial_for(c),
+                    areas=areas,
+                    opened_on=c.opened_on,
+                ),
+                exc,
+                entered=form.changes(),
+            )
+        if ok:
+            messages.success(request, "Case details saved")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form, **_case_form_extra())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_consent(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Record consent to share (versioned)."""
+    actor = _actor(request, "record consent")
+    case = _case_or_404(actor, case_id, audit=request.method == "GET")
+    _changeable_or_403(actor, case)
+    template = "safeguarding/cases/consent.html"
+    if request.method == "GET":
+        form = ConsentForm(
+            initial=ConsentForm.initial_for(case), opened_on=case.opened_on
+        )
+        return _render_form(request, template, case, form, **_case_form_extra())
+    form = ConsentForm(request.POST, opened_on=case.opened_on)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            _, ok = _run_action(
+                form,
+                lambda: actions.do_record_consent(
+                    case_id,
+                    actor=actor,
+                    expected_version=d["version"],
+                    consent=d["consent"],
+                    recorded_on=d["recorded"],
+                    note=d["note"],
+                ),
+            )
+        except Conflict as exc:
+            return _conflict(
+                request,
+                template,
+                case_id,
+                actor,
+                lambda c: ConsentForm(
+                    initial=ConsentForm.initial_for(c), opened_on=c.opened_on
+                ),
+                exc,
+            )
+        if ok:
+            messages.success(request, "Consent recorded")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form, **_case_form_extra())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Close the case with its outcome (lead agency only)."""
+    actor = _actor(request, "close case")
+    case = _case_or_404(actor, case_id, audit=request.method == "GET")
+    if not _is_lead(actor, case) or case.status != Case.Status.OPEN:
+        raise PermissionDenied("Only the lead agency closes an open case.")
+    template = "safeguarding/cases/close.html"
+    open_tasks = (
+        case_tasks_visible_to(actor)
+        .filter(case=case, completed_on__isnull=True)
+        .count()
+    )
+    extra = {**_case_form_extra(), "open_tasks": open_tasks}
+    if request.method == "GET":
+        form = CloseCaseForm(
+            initial={"version": case.version}, opened_on=case.opened_on
+        )
+        return _render_form(request, template, case, form, **extra)
+    form = CloseCaseForm(request.POST, opened_on=case.opened_on)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            _, ok = _run_action(
+                form,
+                lambda: actions.do_close_case(
+                    case_id,
+                    actor=actor,
+                    expected_version=d["version"],
+                    outcome=d["outcome"],
+                    closed_on=d["closed"],
+                    note=d["note"],
+                ),
+            )
+        except Conflict as exc:
+            return _conflict(
+                request,
+                template,
+                case_id,
+                actor,
+                lambda c: CloseCaseForm(
+                    initial={"version": c.version}, opened_on=c.opened_on
+                ),
+                exc,
+            )
+        if ok:
+            messages.success(request, "Case closed")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form, **extra)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Reopen a closed case (lead agency only)."""
+    actor = _actor(request, "reopen case")
+    case = _case_or_404(actor, case_id, audit=request.method == "GET")
+    if not _is_lead(actor, case) or case.status != Case.Status.CLOSED:
+        raise PermissionDenied("Only the lead agency reopens a closed case.")
+    template = "safeguarding/cases/reopen.html"
+    if request.method == "GET":
+        form = ReopenCaseForm(initial={"version": case.version})
+        return _render_form(request, template, case, form)
+    form = ReopenCaseForm(request.POST)
+    if form.is_valid():
+        try:
+            _, ok = _run_action(
+                form,
+                lambda: actions.do_reopen_case(
+                    case_id,
+                    actor=actor,
+                    expected_version=form.cleaned_data["version"],
+                    reason=form.cleaned_data["reason"],
+                ),
+            )
+        except Conflict as exc:
+            return _conflict(
+                request,
+                template,
+                case_id,
+                actor,
+                lambda c: ReopenCaseForm(initial={"version": c.version}),
+                exc,
+            )
+        if ok:
+            messages.success(request, "Case reopened")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def note_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Add a note (fact or professional assessment)."""
+    actor = _actor(request, "add case note")
+    case = _case_or_404(actor, case_id, audit=False)
+    if not _may_change(actor, case):
+        raise PermissionDenied("You may see this case but not add notes to it.")
+    template = "safeguarding/cases/note.html"
+    extra = {"kind_choices": CaseNote.Kind.choices}
+    if request.method == "GET":
+        return _render_form(request, template, case, NoteForm(), **extra)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        _, ok = _run_action(
+            form,
+            lambda: actions.do_add_case_note(
+                case_id, actor=actor, kind=d["kind"], text=d["text"]
+            ),
+        )
+        if ok:
+            messages.success(request, "Note added")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form, **extra)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Add a task for an agency, with its due date."""
+    actor = _actor(request, "add case task")
+    case = _case_or_404(actor, case_id, audit=False)
+    _changeable_or_403(actor, case)
+    template = "safeguarding/cases/task.html"
+    agencies = _agency_choices()
+    workers = _worker_groups()
+    extra = {"agency_choices": agencies, "worker_groups": workers}
+    if request.method == "GET":
+        form = TaskForm(
+            initial={"owner_agency": actor.agency_id},
+            agencies=agencies,
+            workers=workers,
+            opened_on=case.opened_on,
+        )
+        return _render_form(request, template, case, form, **extra)
+    form = TaskForm(
+        request.POST, agencies=agencies, workers=workers, opened_on=case.opened_on
+    )
+    if form.is_valid():
+        d = form.cleaned_data
+        _, ok = _run_action(
+            form,
+            lambda: actions.do_add_case_task(
+                case_id,
+                actor=actor,
+                title=d["title"],
+                detail=d["detail"],
+                owner_agency_id=d["owner_agency"],
+                due_on=d["due"],
+                assigned_to_id=d["assigned_to"],
+            ),
+            "assigned_to",
+        )
+        if ok:
+            messages.success(request, "Task added")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form, **extra)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_complete(request: HttpRequest, case_id: int, task_id: int) -> HttpResponse:
+    """Mark a task done with the evidence (owner agency or lead agency)."""
+    actor = _actor(request, "complete case task")
+    case = _case_or_404(actor, case_id, audit=False)
+    try:
+        task = access_case_task_by_id(actor, task_id, audit=request.method == "GET")
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    if task.case_id != case.pk:
+        raise Http404("Page not found")
+    if (
+        not actor.has(CASEWORK_ROLES)
+        or actor.agency_id not in {task.owner_agency_id, case.lead_agency_id}
+        or task.completed_on is not None
+        or case.status != Case.Status.OPEN
+    ):
+        raise PermissionDenied(
+            "Only the owner agency or the lead agency completes an outstanding task."
+        )
+    template = "safeguarding/cases/task_complete.html"
+    extra = {"task": task, "identified": not pseudonymised(actor)}
+    if request.method == "GET":
+        form = CompleteTaskForm(
+            initial={"version": task.version}, opened_on=case.opened_on
+        )
+        return _render_form(request, template, case, form, **extra)
+    form = CompleteTaskForm(request.POST, opened_on=case.opened_on)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            _, ok = _run_action(
+                form,
+                lambda: actions.do_complete_case_task(
+                    task_id,
+                    actor=actor,
+                    expected_version=d["version"],
+                    completed_on=d["completed"],
+                    note=d["note"],
+                ),
+            )
+        except Conflict as exc:
+            task.refresh_from_db()
+            if task.completed_on is not None:
+                messages.success(request, "Someone else completed this task first")
+                return redirect("safeguarding:case", case_id=case_id)
+            fresh = CompleteTaskForm(
+                initial={"version": task.version}, opened_on=case.opened_on
+            )
+            return _render_form(
+                request, template, case, fresh, status=409, conflict=str(exc), **extra
+            )
+        if ok:
+            messages.success(request, "Task marked as complete")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form, **extra)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Upload a document (checked for type and size, stored outside the web root)."""
+    actor = _actor(request, "add case document")
+    case = _case_or_404(actor, case_id, audit=False)
+    _changeable_or_403(actor, case)
+    template = "safeguarding/cases/document.html"
+    extra = {
+        "allowed": documents.ALLOWED_EXTENSIONS,
+        "max_mb": documents.max_bytes() // (1024 * 1024),
+    }
+    if request.method == "GET":
+        return _render_form(request, template, case, DocumentForm(), **extra)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        limit = documents.max_bytes()
+        # Read one byte past the limit: enough to refuse, never the whole of a huge file.
+        data = upload.read(limit + 1)
+        _, ok = _run_action(
+            form,
+            lambda: actions.do_upload_case_document(
+                case_id,
+                actor=actor,
+                title=form.cleaned_data["title"],
+                filename=upload.name or "",
+                data=data,
+            ),
+            field="file",
+        )
+        if ok:
+            messages.success(request, "Document added")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form, **extra)
+
+
+@login_required
+@require_GET
+def document_download(
+    request: HttpRequest, case_id: int, document_id: int
+) -> HttpResponse:
+    """Send a document as an attachment, after the access check (audited)."""
+    actor = _actor(request, "download case document")
+    if pseudonymised(actor):
+        # A document cannot be pseudonymised: analysts see that it exists, not its content.
+        raise PermissionDenied("Documents are not available to analysts.")
+    try:
+        doc = access_case_document_by_id(
+            actor, document_id, event="safeguarding.case_document.download", audit=False
+        )
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    if doc.case_id != case_id:
+        raise Http404("Page not found")
+    # Logged once the document is known to be this case's, as the bytes go out.
+    record(
+        actor,
+        operation=Operation.CONSULTATION,
+        event="safeguarding.case_document.download",
+        record_type=RecordType.ATTACHMENT,
+        record_id=doc.pk,
+    )
+    try:
+        data = documents.read_document(doc.stored_name)
+    except FileNotFoundError as exc:
+        raise Http404("Page not found") from exc
+    response = HttpResponse(data, content_type=doc.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        True, documents.download_name(doc.original_name)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Length"] = str(len(data))
+    return response
+
+
+def _worker_groups(
+    exclude: set[int] | None = None,
+) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Active practitioners and case coordinators of every agency, grouped by agency."""
+    workers: dict[str, list[tuple[int, str]]] = {}
+    candidates = (
+        User.objects.filter(
+            is_active=True,
+            membership__isnull=False,
+            role_grants__role__in=[Role.PRACTITIONER, Role.CASE_COORDINATOR],
+        )
+        .exclude(pk__in=exclude or set())
+        .select_related("membership__agency")
+        .distinct()
+        .order_by("membership__agency__name", "last_name", "first_name")
+    )
+    for u in candidates:
+        label = u.get_full_name() or u.username
+        if u.membership.job_title:
+            label += f", {u.membership.job_title}"
+        workers.setdefault(u.membership.agency.name, []).append((u.pk, label))
+    return list(workers.items())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Add a named worker of any partner agency (a disclosure to them)."""
+    actor = _actor(request, "add case member")
+    case = _case_or_404(actor, case_id, audit=False)
+    _changeable_or_403(actor, case)
+    current = set(
+        CaseMember.objects.filter(case=case).values_list("user_id", flat=True)
+    )
+    groups = _worker_groups(exclude=current)
+    template = "safeguarding/cases/member.html"
+    extra = {"worker_groups": groups}
+    if request.method == "GET":
+        return _render_form(
+            request, template, case, MemberForm(workers=groups), **extra
+        )
+    form = MemberForm(request.POST, workers=groups)
+    if form.is_valid():
+        user = User.objects.get(pk=form.cleaned_data["user"])
+        _, ok = _run_action(
+            form, lambda: actions.do_add_case_member(case_id, user, actor=actor), "user"
+        )
+        if ok:
+            messages.success(request, f"{user.get_full_name() or user.username} added")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form, **extra)
+
+
+def _post_action(
+    request: HttpRequest, case_id: int, call: Callable[[Actor], Any], message: str
+) -> HttpResponse:
+    actor = _actor(request, "change case")
+    try:
+        call(actor)
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, message)
+    return redirect("safeguarding:case", case_id=case_id)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, case_id: int, user_id: int) -> HttpResponse:
+    """Take a named worker off the case."""
+    return _post_action(
+        request,
+        case_id,
+        lambda a: actions.do_remove_case_member(case_id, user_id, actor=a),
+        "Member removed",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_link(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Link an incident the actor may see, found by its agency reference."""
+    actor = _actor(request, "link incident to case")
+    case = _case_or_404(actor, case_id, audit=False)
+    _changeable_or_403(actor, case)
+    template = "safeguarding/cases/incident_link.html"
+    if request.method == "GET":
+        return _render_form(request, template, case, IncidentLinkForm())
+    form = IncidentLinkForm(request.POST)
+    if form.is_valid():
+        found = list(
+            incidents_visible_to(actor)
+            .filter(reference__iexact=form.cleaned_data["reference"])
+            .values_list("pk", flat=True)[:2]
+        )
+        if not found:
+            form.add_error(
+                "reference", "No incident you have access to has that reference"
+            )
+        elif len(found) > 1:
+            form.add_error(
+                "reference",
+                "More than one agency uses that reference: ask the agency that "
+                "recorded it to link it",
+            )
+        else:
+            _, ok = _run_action(
+                form,
+                lambda: actions.do_link_incident_to_case(
+                    case_id, found[0], actor=actor
+                ),
+                "reference",
+            )
+            if ok:
+                messages.success(request, "Incident linked")
+                return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form)
+
+
+@login_required
+@require_POST
+def incident_unlink(
+    request: HttpRequest, case_id: int, incident_id: int
+) -> HttpResponse:
+    """Remove an incident's link to the case."""
+    return _post_action(
+        request,
+        case_id,
+        lambda a: actions.do_unlink_incident_from_case(case_id, incident_id, actor=a),
+        "Incident unlinked",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_link(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Link a person in a role: one of those, visible to the actor, on the case's
+    incidents (finding anyone else is the people search's job)."""
+    actor = _actor(request, "link person to case")
+    case = _case_or_404(actor, case_id, audit=False)
+    _changeable_or_403(actor, case)
+    incident_ids = incidents_visible_to(actor).filter(case_links__case=case)
+    options = list(
+        people_visible_to(actor)
+        .filter(incident_roles__incident__in=incident_ids.values("pk"))
+        .order_by("family_name", "given_name", "pk")
+    )
+    choices = [(p.pk, present_person(actor, p).display_name) for p in options]
+    if options:
+        record_many(
+            actor,
+            operation=Operation.CONSULTATION,
+            event="safeguarding.case.person_options",
+            records=[(RecordType.PERSON, p.pk, p.pk) for p in options],
+            detail={"case": case.pk},
+        )
+    template = "safeguarding/cases/person_link.html"
+    extra = {"person_choices": choices, "role_choices": SubjectRole.choices}
+    if request.method == "GET":
+        form = PersonLinkForm(people=choices)
+        return _render_form(request, template, case, form, **extra)
+    form = PersonLinkForm(request.POST, people=choices)
+    if form.is_valid():
+        d = form.cleaned_data
+        _, ok = _run_action(
+            form,
+            lambda: actions.do_link_person_to_case(
+                case_id, d["person"], d["role"], actor=actor
+            ),
+            "person",
+        )
+        if ok:
+            messages.success(request, "Person linked")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form, **extra)
+
+
+@login_required
+@require_POST
+def person_unlink(request: HttpRequest, case_id: int, person_id: int) -> HttpResponse:
+    """Remove a person's role (posted as ``role``) on the case."""
+    role = request.POST.get("role", "")
+    return _post_action(
+        request,
+        case_id,
+        lambda a: actions.do_unlink_person_from_case(case_id, person_id, role, actor=a),
+        "Person unlinked",
+    )
+
+
+def _place_label(place: Any) -> str:
+    label = ", ".join(p for p in (place.address, place.postcode) if p)
+    label = label or f"Place {place.pk}"
+    return f"{label} ({place.lsoa.name})" if place.lsoa else label
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def place_link(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Link a place: one of those, visible to the actor, of the case's incidents."""
+    actor = _actor(request, "link place to case")
+    case = _case_or_404(actor, case_id, audit=False)
+    _changeable_or_403(actor, case)
+    linked = CasePlace.objects.filter(case=case).values("place_id")
+    incident_places = incidents_visible_to(actor).filter(case_links__case=case)
+    options = list(
+        places_visible_to(actor)
+        .filter(pk__in=incident_places.values("place_id"))
+        .exclude(pk__in=linked)
+        .select_related("lsoa")
+        .order_by("address", "pk")
+    )
+    choices = [(p.pk, _place_label(p)) for p in options]
+    if options:
+        record_many(
+            actor,
+            operation=Operation.CONSULTATION,
+            event="safeguarding.case.place_options",
+            records=[(RecordType.PLACE, p.pk, None) for p in options],
+            detail={"case": case.pk},
+        )
+    template = "safeguarding/cases/place_link.html"
+    extra = {"place_choices": choices}
+    if request.method == "GET":
+        return _render_form(
+            request, template, case, PlaceLinkForm(places=choices), **extra
+        )
+    form = PlaceLinkForm(request.POST, places=choices)
+    if form.is_valid():
+        d = form.cleaned_data
+        _, ok = _run_action(
+            form,
+            lambda: actions.do_link_place_to_case(
+                case_id, d["place"], actor=actor, note=d["note"]
+            ),
+            "place",
+        )
+        if ok:
+            messages.success(request, "Place linked")
+            return redirect("safeguarding:case", case_id=case_id)
+    return _render_form(request, template, case, form, **extra)
+
+
+@login_required
+@require_POST
+def place_unlink(request: HttpRequest, case_id: int, place_id: int) -> HttpResponse:
+    """Remove a place's link to the case."""
+    return _post_action(
+        request,
+        case_id,
+        lambda a: actions.do_unlink_place_from_case(case_id, place_id, actor=a),
+        "Place unlinked",
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("cases/", case_list, name="case_list"),
+    path("cases/new/", case_new, name="case_new"),
+    path("cases/<int:case_id>/", case_detail, name="case"),
+    path("cases/<int:case_id>/edit/", case_edit, name="case_edit"),
+    path("cases/<int:case_id>/consent/", case_consent, name="case_consent"),
+    path("cases/<int:case_id>/close/", case_close, name="case_close"),
+    path("cases/<int:case_id>/reopen/", case_reopen, name="case_reopen"),
+    path("cases/<int:case_id>/notes/new/", note_new, name="case_note_new"),
+    path("cases/<int:case_id>/tasks/new/", task_new, name="case_task_new"),
+    path(
+        "cases/<int:case_id>/tasks/<int:task_id>/complete/",
+        task_complete,
+        name="case_task_complete",
+    ),
+    path("cases/<int:case_id>/documents/new/", document_new, name="case_document_new"),
+    path(
+        "cases/<int:case_id>/documents/<int:document_id>/",
+        document_download,
+        name="case_document",
+    ),
+    path("cases/<int:case_id>/members/new/", member_new, name="case_member_new"),
+    path(
+        "cases/<int:case_id>/members/<int:user_id>/remove/",
+        member_remove,
+        name="case_member_remove",
+    ),
+    path(
+        "cases/<int:case_id>/incidents/new/", incident_link, name="case_incident_link"
+    ),
+    path(
+        "cases/<int:case_id>/incidents/<int:incident_id>/unlink/",
+        incident_unlink,
+        name="case_incident_unlink",
+    ),
+    path("cases/<int:case_id>/people/new/", person_link, name="case_person_link"),
+    path(
+        "cases/<int:case_id>/people/<int:person_id>/unlink/",
+        person_unlink,
+        name="case_person_unlink",
+    ),
+    path("cases/<int:case_id>/places/new/", place_link, name="case_place_link"),
+    path(
+        "cases/<int:case_id>/places/<int:place_id>/unlink/",
+        place_unlink,
+        name="case_place_unlink",
+    ),
+]
