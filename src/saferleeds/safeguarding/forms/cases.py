@@ -114,6 +114,26 @@ class _DatesMixin(GovukForm):
             )
 
 
+class _OnOpenCaseMixin(_DatesMixin):
+    """A form on an open case whose date ``not_before_opening`` may not predate it.
+
+    Takes the case's ``opened_on`` as a keyword argument.
+    """
+
+    not_before_opening: str = ""
+
+    def __init__(self, *args: Any, opened_on: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.opened_on = opened_on
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self.date_not_before(
+            self.not_before_opening, self.opened_on, "the date the case opened"
+        )
+        return data
+
+
 class CaseListFilterForm(forms.Form):
     """The case list's filters (GET); an unknown value is treated as no filter."""
 
@@ -287,7 +307,7 @@ class ConsentForm(_DatesMixin):
         }
 
 
-class CloseCaseForm(_DatesMixin):
+class CloseCaseForm(_OnOpenCaseMixin):
     """Close a case with its outcome."""
 
     order = ("outcome", "closed", "note")
@@ -298,15 +318,7 @@ class CloseCaseForm(_DatesMixin):
     outcome = _choice(Case.Outcome.choices, "Select the outcome")
     note = forms.CharField(required=False, strip=True, max_length=5000)
     version = _version()
-
-    def __init__(self, *args: Any, opened_on: date, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.opened_on = opened_on
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        self.date_not_before("closed", self.opened_on, "the date the case opened")
-        return data
+    not_before_opening = "closed"
 
 
 class ReopenCaseForm(GovukForm):
@@ -372,7 +384,7 @@ class TaskForm(_DatesMixin):
         return data
 
 
-class CompleteTaskForm(_DatesMixin):
+class CompleteTaskForm(_OnOpenCaseMixin):
     """Mark a task done with evidence."""
 
     order = ("completed", "note")
@@ -382,15 +394,7 @@ class CompleteTaskForm(_DatesMixin):
 
     note = _text("what was done (the evidence the task is complete)", max_length=5000)
     version = _version()
-
-    def __init__(self, *args: Any, opened_on: date, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.opened_on = opened_on
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        self.date_not_before("completed", self.opened_on, "the date the case opened")
-        return data
+    not_before_opening = "completed"
 
 
 class DocumentForm(GovukForm):

@@ -26,8 +26,6 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from saferleeds.audit.log import record_many
-from saferleeds.audit.models import Operation
 from saferleeds.locking import Conflict
 from saferleeds.partners.models import Agency, RecordType
 from saferleeds.partners.policy import (
@@ -35,7 +33,6 @@ from saferleeds.partners.policy import (
     Actor,
     Forbidden,
     NotFound,
-    actor_for,
     may_change,
     may_see_personal_data,
     pseudonymised,
@@ -51,7 +48,7 @@ from saferleeds.safeguarding.access.asb import (
     asb_complaints_visible_to,
     asb_interventions_visible_to,
 )
-from saferleeds.safeguarding.access.cases import access_case_by_id, cases_visible_to
+from saferleeds.safeguarding.access.cases import cases_visible_to
 from saferleeds.safeguarding.actions.asb import (
     AsbRuleError,
     RecommendationInput,
@@ -104,6 +101,14 @@ from saferleeds.safeguarding.models import (
     Case,
     CasePerson,
 )
+from saferleeds.safeguarding.views._common import (
+    audit_shown,
+    case_or_404,
+    form_page,
+    get_or_404,
+    http_errors,
+    request_actor,
+)
 
 NO_ACCESS = (
     "Your role does not give access to ASB casework. Ask your agency administrator "
@@ -115,21 +120,15 @@ CASEWORK_ONLY = "Only practitioners and case coordinators record ASB casework."
 # --- helpers ------------------------------------------------------------------------
 
 
-def _actor(request: HttpRequest, purpose: str) -> Actor:
-    return actor_for(
-        request.user, purpose=purpose, remote_addr=request.META.get("REMOTE_ADDR", "")
-    )
-
-
 def _reader(request: HttpRequest, purpose: str) -> Actor:
-    actor = _actor(request, purpose)
+    actor = request_actor(request, purpose)
     if not may_see_personal_data(actor):
         raise PermissionDenied(NO_ACCESS)
     return actor
 
 
 def _writer(request: HttpRequest, purpose: str) -> Actor:
-    actor = _actor(request, purpose)
+    actor = request_actor(request, purpose)
     if not actor.has(CASEWORK_ROLES):
         raise PermissionDenied(CASEWORK_ONLY)
     return actor
@@ -145,13 +144,7 @@ def person_label(actor: Actor, person: Person | None) -> str:
 
 
 def _case_or_404(actor: Actor, case_id: int, *, audit: bool = True) -> Case:
-    try:
-        case = access_case_by_id(actor, case_id, audit=audit)
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
-    if case.case_type != Case.Type.ASB:
-        raise Http404("Page not found")
-    return case
+    return case_or_404(actor, case_id, case_type=Case.Type.ASB, audit=audit)
 
 
 def case_page_url(case: Case) -> str | None:
@@ -181,13 +174,6 @@ def _people_on_case(
     return [(str(k), v) for k, v in seen.items()]
 
 
-def _audit_shown(
-    actor: Actor, event: str, rows: list[tuple[str, object, int | None]]
-) -> None:
-    if rows:
-        record_many(actor, operation=Operation.CONSULTATION, event=event, records=rows)
-
-
 def _complaint_label(actor: Actor, c: AsbComplaint) -> str:
     who = (
         person_label(actor, c.complainant)
@@ -205,16 +191,6 @@ def _render_form(
 ) -> HttpResponse:
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, template, {**context, "form": form}, status=status)
-
-
-def _http_errors(fn: Callable[[], Any]) -> Any:
-    """Run an action, turning NotFound into 404 and Forbidden into 403."""
-    try:
-        return fn()
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
 
 
 # --- the case panel -----------------------------------------------------------------
@@ -278,7 +254,7 @@ def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
         .select_related("applicant")
         .order_by("-received_on", "-id")
     )
-    _audit_shown(
+    audit_shown(
         actor,
         "safeguarding.asb.case_panel",
         [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in complaints]
@@ -349,7 +325,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("complainant")
         .order_by("-reported_on", "-id")[:50]
     )
-    _audit_shown(
+    audit_shown(
         actor,
         "safeguarding.asb.home",
         [(RecordType.CASE, c.pk, None) for c in cases]
@@ -405,7 +381,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
             request, "safeguarding/asb/complaint_form.html", context, form
         )
     try:
-        _http_errors(
+        http_errors(
             lambda: do_record_asb_complaint(
                 actor=actor,
                 behaviour_on=required_date(form, "behaviour"),
@@ -451,7 +427,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     """Open an ASB case from complaints the actor's agency holds."""
     actor = _writer(request, "open ASB case")
     loose = list(_own_loose_complaints(actor)[:100])
-    _audit_shown(
+    audit_shown(
         actor,
         "safeguarding.asb.case_new",
         [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in loose],
@@ -492,7 +468,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     """An ASB case's complaints, risk, interventions and reviews."""
     # A record page: a role without access gets the same 404 as a missing record.
-    actor = _actor(request, "view ASB case")
+    actor = request_actor(request, "view ASB case")
     case = _case_or_404(actor, case_id)
     return render(
         request,
@@ -525,30 +501,27 @@ def assessment_new(request: HttpRequest, case_id: int) -> HttpResponse:
         "people": people,
     }
     template = "safeguarding/asb/assessment_form.html"
-    if request.method == "GET":
-        return _render_form(
-            request, template, context, AssessmentForm(people=people, matrix=matrix)
-        )
-    form = AssessmentForm(request.POST, people=people, matrix=matrix)
-    if not form.is_valid():
-        return _render_form(request, template, context, form)
-    a = _http_errors(
-        lambda: do_record_asb_assessment(
+    return form_page(
+        request,
+        make_form=lambda data: AssessmentForm(data, people=people, matrix=matrix),
+        action=lambda form: do_record_asb_assessment(
             case.pk,
             actor=actor,
             complainant_id=int(form.cleaned_data["complainant"]),
             assessed_on=required_date(form, "assessed"),
             answers=form.answers(),
             notes=form.cleaned_data["notes"],
-        )
+        ),
+        success=lambda a: (
+            f"Risk assessed: score {a.score}, "
+            f"{a.get_risk_level_display().lower()} risk. "
+            f"{matrix.band(a.risk_level).response}."
+        ),
+        done=lambda _: redirect("safeguarding:asb_case", case_id=case.pk),
+        show=lambda form, _status: _render_form(request, template, context, form),
+        # The matrix breaks no rule a form could show: only refusals (403/404).
+        errors=(),
     )
-    band = matrix.band(a.risk_level)
-    messages.success(
-        request,
-        f"Risk assessed: score {a.score}, {a.get_risk_level_display().lower()} risk. "
-        f"{band.response}.",
-    )
-    return redirect("safeguarding:asb_case", case_id=case.pk)
 
 
 # --- interventions ------------------------------------------------------------------
@@ -567,7 +540,7 @@ def interventions(request: HttpRequest, case_id: int) -> HttpResponse:
         .order_by("-issued_on", "-id")
     )
     if request.method == "GET":
-        _audit_shown(
+        audit_shown(
             actor,
             "safeguarding.asb.interventions",
             [(RecordType.ASB_INTERVENTION, i.pk, i.subject_id) for i in rows],
@@ -603,7 +576,7 @@ def interventions(request: HttpRequest, case_id: int) -> HttpResponse:
         return _render_form(request, template, context, form)
     subject = form.cleaned_data["subject"]
     try:
-        _http_errors(
+        http_errors(
             lambda: do_record_asb_intervention(
                 case.pk,
                 actor=actor,
@@ -626,12 +599,12 @@ def interventions(request: HttpRequest, case_id: int) -> HttpResponse:
 def intervention_outcome(request: HttpRequest, intervention_id: int) -> HttpResponse:
     """Record what came of an intervention."""
     actor = _writer(request, "ASB intervention outcome")
-    try:
-        i = access_asb_intervention_by_id(
-            actor, intervention_id, audit=request.method == "GET"
-        )
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
+    i = get_or_404(
+        access_asb_intervention_by_id,
+        actor,
+        intervention_id,
+        audit=request.method == "GET",
+    )
     if not may_change(actor, {i.agency_id}, {i.case_id}):
         raise PermissionDenied("You may see this intervention but not change it.")
     context = {
@@ -647,7 +620,7 @@ def intervention_outcome(request: HttpRequest, intervention_id: int) -> HttpResp
     if not form.is_valid():
         return _render_form(request, template, context, form)
     try:
-        _http_errors(
+        http_errors(
             lambda: do_record_asb_intervention_outcome(
                 i.pk,
                 actor=actor,
@@ -678,7 +651,7 @@ def review_new(request: HttpRequest) -> HttpResponse:
     visible = asb_complaints_visible_to(actor).select_related("complainant")
     offered = visible.filter(case=case) if case else visible.filter(case__isnull=True)
     offered_list = list(offered.order_by("-reported_on", "-id")[:100])
-    _audit_shown(
+    audit_shown(
         actor,
         "safeguarding.asb.review_new",
         [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in offered_list],
@@ -726,10 +699,7 @@ def review_new(request: HttpRequest) -> HttpResponse:
 
 
 def _review_or_404(actor: Actor, review_id: int, *, audit: bool) -> AsbCaseReview:
-    try:
-        return access_asb_case_review_by_id(actor, review_id, audit=audit)
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
+    return get_or_404(access_asb_case_review_by_id, actor, review_id, audit=audit)
 
 
 def _review_context(actor: Actor, review: AsbCaseReview) -> dict[str, Any]:
@@ -746,7 +716,7 @@ def _review_context(actor: Actor, review: AsbCaseReview) -> dict[str, Any]:
         .select_related("owner_agency")
         .order_by("id")
     )
-    _audit_shown(
+    audit_shown(
         actor,
         "safeguarding.asb.review",
         [
@@ -840,7 +810,7 @@ def _forms_for(
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     """An application: the threshold check with each complaint's reason, the service
     level clock, the review and its recommendations, and the next step."""
-    actor = _actor(request, "view ASB case review")
+    actor = request_actor(request, "view ASB case review")
     review = _review_or_404(actor, review_id, audit=True)
     context = _review_context(actor, review)
     return render(
@@ -865,7 +835,7 @@ def _review_step(
     status = 400
     if form.is_valid():
         try:
-            _http_errors(lambda: run(actor, review, form))
+            http_errors(lambda: run(actor, review, form))
         except AsbRuleError as exc:
             form.add_error(None, str(exc).capitalize())
         except Conflict as exc:
@@ -1003,7 +973,7 @@ def recommendation_complete(
     form = CompleteForm(request.POST)
     if form.is_valid():
         try:
-            _http_errors(
+            http_errors(
                 lambda: do_complete_asb_recommendation(
                     rec.pk,
                     actor=actor,

@@ -39,8 +39,6 @@ from saferleeds.partners.models import Agency, RecordType, Role
 from saferleeds.partners.policy import (
     CASEWORK_ROLES,
     Actor,
-    Forbidden,
-    NotFound,
     may_change,
     may_see_personal_data,
     pseudonymised,
@@ -48,7 +46,6 @@ from saferleeds.partners.policy import (
 from saferleeds.people.access import people_visible_to
 from saferleeds.people.models import SubjectRole
 from saferleeds.people.present import present_person
-from saferleeds.people.views import request_actor
 from saferleeds.places.access import places_visible_to
 from saferleeds.places.models import Area
 from saferleeds.safeguarding import documents
@@ -59,7 +56,6 @@ from saferleeds.safeguarding.access.asb import (
     asb_interventions_visible_to,
 )
 from saferleeds.safeguarding.access.cases import (
-    access_case_by_id,
     access_case_document_by_id,
     access_case_task_by_id,
     case_documents_visible_to,
@@ -98,6 +94,14 @@ from saferleeds.safeguarding.models import (
     CaseTask,
     RiskLevel,
 )
+from saferleeds.safeguarding.views._common import (
+    case_or_404,
+    form_page,
+    get_or_404,
+    http_errors,
+    request_actor,
+    sentence,
+)
 
 PAGE_SIZE = 25
 PANEL_MODULES = ("marac", "asb", "nrm")
@@ -115,13 +119,6 @@ def _actor(request: HttpRequest, purpose: str) -> Actor:
     if not may_see_personal_data(actor):
         raise PermissionDenied(NO_PERSONAL_DATA)
     return actor
-
-
-def _case_or_404(actor: Actor, case_id: int, **kwargs: Any) -> Case:
-    try:
-        return access_case_by_id(actor, case_id, **kwargs)
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
 
 
 def _may_change(actor: Actor, case: Case) -> bool:
@@ -159,24 +156,41 @@ FILTER_AREA_LEVELS = (Area.Level.NEIGHBOURHOOD, Area.Level.MSOA, Area.Level.LSOA
 CASE_AREA_LEVELS = (Area.Level.LSOA,)
 
 
-def _run_action(
-    form: Any, call: Callable[[], Any], field: str | None = None
-) -> tuple[Any, bool]:
-    """Run an action; a ``ValueError`` becomes a form error, a refusal a 403/404.
+def _form_page(
+    request: HttpRequest,
+    template: str,
+    case: Case | None,
+    *,
+    make_form: Callable[[Any], Any],
+    action: Callable[[Any], Any],
+    success: str | Callable[[Any], str],
+    field: str | None = None,
+    on_conflict: Callable[[Conflict, Any], HttpResponse] | None = None,
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The shared form cycle with this module's wording and redirect.
 
-    Returns:
-        ``(result, ok)``.
+    A broken rule's message is shown as a sentence; success goes back to the case
+    page (``case_new`` passes its own result's case). ``context`` is what the
+    template needs besides the case and the form.
     """
-    try:
-        return call(), True
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except (ValueError, documents.DocumentRejected) as exc:
-        message = str(exc)
-        form.add_error(field, message[0].upper() + message[1:])
-        return None, False
+    extra = context or {}
+    return form_page(
+        request,
+        make_form=make_form,
+        action=action,
+        success=success,
+        done=lambda result: redirect(
+            "safeguarding:case", case_id=case.pk if case else result.pk
+        ),
+        show=lambda form, status: _render_form(
+            request, template, case, form, status=status, **extra
+        ),
+        field=field,
+        errors=(ValueError, documents.DocumentRejected),
+        text=sentence,
+        on_conflict=on_conflict,
+    )
 
 
 def _render_form(
@@ -339,29 +353,24 @@ def case_new(request: HttpRequest) -> HttpResponse:
         "risk_choices": [("", "Not assessed"), *RiskLevel.choices],
         "area_groups": areas,
     }
-    if request.method == "GET":
-        form = CaseCreateForm(areas=areas)
-        return _render_form(request, "safeguarding/cases/new.html", None, form, **extra)
-    form = CaseCreateForm(request.POST, areas=areas)
-    if form.is_valid():
-        d = form.cleaned_data
-        case, ok = _run_action(
-            form,
-            lambda: actions.do_create_case(
-                actor=actor,
-                case_type=d["case_type"],
-                title=d["title"],
-                summary=d["summary"],
-                risk_level=d["risk_level"],
-                area_id=d["area"],
-                opened_on=d["opened"],
-                review_due_on=d["review"],
-            ),
-        )
-        if ok:
-            messages.success(request, f"Case {case.reference} opened")
-            return redirect("safeguarding:case", case_id=case.pk)
-    return _render_form(request, "safeguarding/cases/new.html", None, form, **extra)
+    return _form_page(
+        request,
+        "safeguarding/cases/new.html",
+        None,
+        make_form=lambda data: CaseCreateForm(data, areas=areas),
+        action=lambda form: actions.do_create_case(
+            actor=actor,
+            case_type=form.cleaned_data["case_type"],
+            title=form.cleaned_data["title"],
+            summary=form.cleaned_data["summary"],
+            risk_level=form.cleaned_data["risk_level"],
+            area_id=form.cleaned_data["area"],
+            opened_on=form.cleaned_data["opened"],
+            review_due_on=form.cleaned_data["review"],
+        ),
+        success=lambda case: f"Case {case.reference} opened",
+        context=extra,
+    )
 
 
 # --- the case page ----------------------------------------------------------------------
@@ -686,7 +695,7 @@ def _panels(request: HttpRequest, actor: Actor, case: Case) -> list[SafeString]:
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     """The case: summary, timeline, people, members, places, notes, tasks, documents."""
     actor = _actor(request, "view case")
-    case = _case_or_404(actor, case_id)
+    case = case_or_404(actor, case_id)
     identified = not pseudonymised(actor)
     shown = _shown_records(actor, case)
     people, hidden_people = _people(actor, case)
@@ -771,7 +780,7 @@ def _conflict(
     With ``entered`` (the details the user tried to save), also list each detail where
     what is saved now differs from what they entered.
     """
-    current = _case_or_404(actor, case_id, event="safeguarding.case.view")
+    current = case_or_404(actor, case_id, event="safeguarding.case.view")
     form = make(current)
     return _render_form(
         request,
@@ -828,47 +837,37 @@ def _case_form_extra() -> dict[str, Any]:
 def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     """Change a case's details (versioned)."""
     actor = _actor(request, "change case details")
-    case = _case_or_404(actor, case_id, audit=request.method == "GET")
+    case = case_or_404(actor, case_id, audit=request.method == "GET")
     _changeable_or_403(actor, case)
     areas = _area_choices(CASE_AREA_LEVELS)
     template = "safeguarding/cases/edit.html"
-    if request.method == "GET":
-        form = CaseEditForm(
-            initial=CaseEditForm.initial_for(case),
-            areas=areas,
-            opened_on=case.opened_on,
+
+    def blank(c: Case) -> CaseEditForm:
+        return CaseEditForm(
+            initial=CaseEditForm.initial_for(c), areas=areas, opened_on=c.opened_on
         )
-        return _render_form(request, template, case, form, **_case_form_extra())
-    form = CaseEditForm(request.POST, areas=areas, opened_on=case.opened_on)
-    if form.is_valid():
-        try:
-            _, ok = _run_action(
-                form,
-                lambda: actions.do_update_case(
-                    case_id,
-                    actor=actor,
-                    expected_version=form.cleaned_data["version"],
-                    changes=form.changes(),
-                ),
-            )
-        except Conflict as exc:
-            return _conflict(
-                request,
-                template,
-                case_id,
-                actor,
-                lambda c: CaseEditForm(
-                    initial=CaseEditForm.initial_for(c),
-                    areas=areas,
-                    opened_on=c.opened_on,
-                ),
-                exc,
-                entered=form.changes(),
-            )
-        if ok:
-            messages.success(request, "Case details saved")
-            return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form, **_case_form_extra())
+
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=lambda data: (
+            blank(case)
+            if data is None
+            else CaseEditForm(data, areas=areas, opened_on=case.opened_on)
+        ),
+        action=lambda form: actions.do_update_case(
+            case_id,
+            actor=actor,
+            expected_version=form.cleaned_data["version"],
+            changes=form.changes(),
+        ),
+        success="Case details saved",
+        on_conflict=lambda exc, form: _conflict(
+            request, template, case_id, actor, blank, exc, entered=form.changes()
+        ),
+        context=_case_form_extra(),
+    )
 
 
 @login_required
@@ -876,44 +875,34 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_consent(request: HttpRequest, case_id: int) -> HttpResponse:
     """Record consent to share (versioned)."""
     actor = _actor(request, "record consent")
-    case = _case_or_404(actor, case_id, audit=request.method == "GET")
+    case = case_or_404(actor, case_id, audit=request.method == "GET")
     _changeable_or_403(actor, case)
     template = "safeguarding/cases/consent.html"
-    if request.method == "GET":
-        form = ConsentForm(
-            initial=ConsentForm.initial_for(case), opened_on=case.opened_on
-        )
-        return _render_form(request, template, case, form, **_case_form_extra())
-    form = ConsentForm(request.POST, opened_on=case.opened_on)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            _, ok = _run_action(
-                form,
-                lambda: actions.do_record_consent(
-                    case_id,
-                    actor=actor,
-                    expected_version=d["version"],
-                    consent=d["consent"],
-                    recorded_on=d["recorded"],
-                    note=d["note"],
-                ),
-            )
-        except Conflict as exc:
-            return _conflict(
-                request,
-                template,
-                case_id,
-                actor,
-                lambda c: ConsentForm(
-                    initial=ConsentForm.initial_for(c), opened_on=c.opened_on
-                ),
-                exc,
-            )
-        if ok:
-            messages.success(request, "Consent recorded")
-            return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form, **_case_form_extra())
+
+    def blank(c: Case) -> ConsentForm:
+        return ConsentForm(initial=ConsentForm.initial_for(c), opened_on=c.opened_on)
+
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=lambda data: (
+            blank(case) if data is None else ConsentForm(data, opened_on=case.opened_on)
+        ),
+        action=lambda form: actions.do_record_consent(
+            case_id,
+            actor=actor,
+            expected_version=form.cleaned_data["version"],
+            consent=form.cleaned_data["consent"],
+            recorded_on=form.cleaned_data["recorded"],
+            note=form.cleaned_data["note"],
+        ),
+        success="Consent recorded",
+        on_conflict=lambda exc, form: _conflict(
+            request, template, case_id, actor, blank, exc
+        ),
+        context=_case_form_extra(),
+    )
 
 
 @login_required
@@ -921,7 +910,7 @@ def case_consent(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     """Close the case with its outcome (lead agency only)."""
     actor = _actor(request, "close case")
-    case = _case_or_404(actor, case_id, audit=request.method == "GET")
+    case = case_or_404(actor, case_id, audit=request.method == "GET")
     if not _is_lead(actor, case) or case.status != Case.Status.OPEN:
         raise PermissionDenied("Only the lead agency closes an open case.")
     template = "safeguarding/cases/close.html"
@@ -931,41 +920,33 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
         .count()
     )
     extra = {**_case_form_extra(), "open_tasks": open_tasks}
-    if request.method == "GET":
-        form = CloseCaseForm(
-            initial={"version": case.version}, opened_on=case.opened_on
-        )
-        return _render_form(request, template, case, form, **extra)
-    form = CloseCaseForm(request.POST, opened_on=case.opened_on)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            _, ok = _run_action(
-                form,
-                lambda: actions.do_close_case(
-                    case_id,
-                    actor=actor,
-                    expected_version=d["version"],
-                    outcome=d["outcome"],
-                    closed_on=d["closed"],
-                    note=d["note"],
-                ),
-            )
-        except Conflict as exc:
-            return _conflict(
-                request,
-                template,
-                case_id,
-                actor,
-                lambda c: CloseCaseForm(
-                    initial={"version": c.version}, opened_on=c.opened_on
-                ),
-                exc,
-            )
-        if ok:
-            messages.success(request, "Case closed")
-            return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form, **extra)
+
+    def blank(c: Case) -> CloseCaseForm:
+        return CloseCaseForm(initial={"version": c.version}, opened_on=c.opened_on)
+
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=lambda data: (
+            blank(case)
+            if data is None
+            else CloseCaseForm(data, opened_on=case.opened_on)
+        ),
+        action=lambda form: actions.do_close_case(
+            case_id,
+            actor=actor,
+            expected_version=form.cleaned_data["version"],
+            outcome=form.cleaned_data["outcome"],
+            closed_on=form.cleaned_data["closed"],
+            note=form.cleaned_data["note"],
+        ),
+        success="Case closed",
+        on_conflict=lambda exc, form: _conflict(
+            request, template, case_id, actor, blank, exc
+        ),
+        context=extra,
+    )
 
 
 @login_required
@@ -973,38 +954,30 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
     """Reopen a closed case (lead agency only)."""
     actor = _actor(request, "reopen case")
-    case = _case_or_404(actor, case_id, audit=request.method == "GET")
+    case = case_or_404(actor, case_id, audit=request.method == "GET")
     if not _is_lead(actor, case) or case.status != Case.Status.CLOSED:
         raise PermissionDenied("Only the lead agency reopens a closed case.")
     template = "safeguarding/cases/reopen.html"
-    if request.method == "GET":
-        form = ReopenCaseForm(initial={"version": case.version})
-        return _render_form(request, template, case, form)
-    form = ReopenCaseForm(request.POST)
-    if form.is_valid():
-        try:
-            _, ok = _run_action(
-                form,
-                lambda: actions.do_reopen_case(
-                    case_id,
-                    actor=actor,
-                    expected_version=form.cleaned_data["version"],
-                    reason=form.cleaned_data["reason"],
-                ),
-            )
-        except Conflict as exc:
-            return _conflict(
-                request,
-                template,
-                case_id,
-                actor,
-                lambda c: ReopenCaseForm(initial={"version": c.version}),
-                exc,
-            )
-        if ok:
-            messages.success(request, "Case reopened")
-            return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form)
+
+    def blank(c: Case) -> ReopenCaseForm:
+        return ReopenCaseForm(initial={"version": c.version})
+
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=lambda data: blank(case) if data is None else ReopenCaseForm(data),
+        action=lambda form: actions.do_reopen_case(
+            case_id,
+            actor=actor,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success="Case reopened",
+        on_conflict=lambda exc, form: _conflict(
+            request, template, case_id, actor, blank, exc
+        ),
+    )
 
 
 @login_required
@@ -1012,26 +985,25 @@ def case_reopen(request: HttpRequest, case_id: int) -> HttpResponse:
 def note_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Add a note (fact or professional assessment)."""
     actor = _actor(request, "add case note")
-    case = _case_or_404(actor, case_id, audit=False)
+    case = case_or_404(actor, case_id, audit=False)
     if not _may_change(actor, case):
         raise PermissionDenied("You may see this case but not add notes to it.")
     template = "safeguarding/cases/note.html"
     extra = {"kind_choices": CaseNote.Kind.choices}
-    if request.method == "GET":
-        return _render_form(request, template, case, NoteForm(), **extra)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        _, ok = _run_action(
-            form,
-            lambda: actions.do_add_case_note(
-                case_id, actor=actor, kind=d["kind"], text=d["text"]
-            ),
-        )
-        if ok:
-            messages.success(request, "Note added")
-            return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form, **extra)
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=NoteForm,
+        action=lambda form: actions.do_add_case_note(
+            case_id,
+            actor=actor,
+            kind=form.cleaned_data["kind"],
+            text=form.cleaned_data["text"],
+        ),
+        success="Note added",
+        context=extra,
+    )
 
 
 @login_required
@@ -1039,42 +1011,37 @@ def note_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def task_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Add a task for an agency, with its due date."""
     actor = _actor(request, "add case task")
-    case = _case_or_404(actor, case_id, audit=False)
+    case = case_or_404(actor, case_id, audit=False)
     _changeable_or_403(actor, case)
     template = "safeguarding/cases/task.html"
     agencies = _agency_choices()
     workers = _worker_groups()
     extra = {"agency_choices": agencies, "worker_groups": workers}
-    if request.method == "GET":
-        form = TaskForm(
-            initial={"owner_agency": actor.agency_id},
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=lambda data: TaskForm(
+            data,
+            # The actor's own agency is the likely owner of a new task.
+            initial=None if data is not None else {"owner_agency": actor.agency_id},
             agencies=agencies,
             workers=workers,
             opened_on=case.opened_on,
-        )
-        return _render_form(request, template, case, form, **extra)
-    form = TaskForm(
-        request.POST, agencies=agencies, workers=workers, opened_on=case.opened_on
+        ),
+        action=lambda form: actions.do_add_case_task(
+            case_id,
+            actor=actor,
+            title=form.cleaned_data["title"],
+            detail=form.cleaned_data["detail"],
+            owner_agency_id=form.cleaned_data["owner_agency"],
+            due_on=form.cleaned_data["due"],
+            assigned_to_id=form.cleaned_data["assigned_to"],
+        ),
+        success="Task added",
+        field="assigned_to",
+        context=extra,
     )
-    if form.is_valid():
-        d = form.cleaned_data
-        _, ok = _run_action(
-            form,
-            lambda: actions.do_add_case_task(
-                case_id,
-                actor=actor,
-                title=d["title"],
-                detail=d["detail"],
-                owner_agency_id=d["owner_agency"],
-                due_on=d["due"],
-                assigned_to_id=d["assigned_to"],
-            ),
-            "assigned_to",
-        )
-        if ok:
-            messages.success(request, "Task added")
-            return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form, **extra)
 
 
 @login_required
@@ -1082,11 +1049,10 @@ def task_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def task_complete(request: HttpRequest, case_id: int, task_id: int) -> HttpResponse:
     """Mark a task done with the evidence (owner agency or lead agency)."""
     actor = _actor(request, "complete case task")
-    case = _case_or_404(actor, case_id, audit=False)
-    try:
-        task = access_case_task_by_id(actor, task_id, audit=request.method == "GET")
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
+    case = case_or_404(actor, case_id, audit=False)
+    task = get_or_404(
+        access_case_task_by_id, actor, task_id, audit=request.method == "GET"
+    )
     if task.case_id != case.pk:
         raise Http404("Page not found")
     if (
@@ -1100,40 +1066,41 @@ def task_complete(request: HttpRequest, case_id: int, task_id: int) -> HttpRespo
         )
     template = "safeguarding/cases/task_complete.html"
     extra = {"task": task, "identified": not pseudonymised(actor)}
-    if request.method == "GET":
-        form = CompleteTaskForm(
+
+    def blank() -> CompleteTaskForm:
+        return CompleteTaskForm(
             initial={"version": task.version}, opened_on=case.opened_on
         )
-        return _render_form(request, template, case, form, **extra)
-    form = CompleteTaskForm(request.POST, opened_on=case.opened_on)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            _, ok = _run_action(
-                form,
-                lambda: actions.do_complete_case_task(
-                    task_id,
-                    actor=actor,
-                    expected_version=d["version"],
-                    completed_on=d["completed"],
-                    note=d["note"],
-                ),
-            )
-        except Conflict as exc:
-            task.refresh_from_db()
-            if task.completed_on is not None:
-                messages.success(request, "Someone else completed this task first")
-                return redirect("safeguarding:case", case_id=case_id)
-            fresh = CompleteTaskForm(
-                initial={"version": task.version}, opened_on=case.opened_on
-            )
-            return _render_form(
-                request, template, case, fresh, status=409, conflict=str(exc), **extra
-            )
-        if ok:
-            messages.success(request, "Task marked as complete")
+
+    def conflict(exc: Conflict, form: CompleteTaskForm) -> HttpResponse:
+        task.refresh_from_db()
+        if task.completed_on is not None:
+            messages.success(request, "Someone else completed this task first")
             return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form, **extra)
+        return _render_form(
+            request, template, case, blank(), status=409, conflict=str(exc), **extra
+        )
+
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=lambda data: (
+            blank()
+            if data is None
+            else CompleteTaskForm(data, opened_on=case.opened_on)
+        ),
+        action=lambda form: actions.do_complete_case_task(
+            task_id,
+            actor=actor,
+            expected_version=form.cleaned_data["version"],
+            completed_on=form.cleaned_data["completed"],
+            note=form.cleaned_data["note"],
+        ),
+        success="Task marked as complete",
+        on_conflict=conflict,
+        context=extra,
+    )
 
 
 @login_required
@@ -1141,36 +1108,39 @@ def task_complete(request: HttpRequest, case_id: int, task_id: int) -> HttpRespo
 def document_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Upload a document (checked for type and size, stored outside the web root)."""
     actor = _actor(request, "add case document")
-    case = _case_or_404(actor, case_id, audit=False)
+    case = case_or_404(actor, case_id, audit=False)
     _changeable_or_403(actor, case)
     template = "safeguarding/cases/document.html"
     extra = {
         "allowed": documents.ALLOWED_EXTENSIONS,
         "max_mb": documents.max_bytes() // (1024 * 1024),
     }
-    if request.method == "GET":
-        return _render_form(request, template, case, DocumentForm(), **extra)
-    form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        limit = documents.max_bytes()
+
+    def upload(form: DocumentForm) -> Any:
+        file = form.cleaned_data["file"]
         # Read one byte past the limit: enough to refuse, never the whole of a huge file.
-        data = upload.read(limit + 1)
-        _, ok = _run_action(
-            form,
-            lambda: actions.do_upload_case_document(
-                case_id,
-                actor=actor,
-                title=form.cleaned_data["title"],
-                filename=upload.name or "",
-                data=data,
-            ),
-            field="file",
+        data = file.read(documents.max_bytes() + 1)
+        return actions.do_upload_case_document(
+            case_id,
+            actor=actor,
+            title=form.cleaned_data["title"],
+            filename=file.name or "",
+            data=data,
         )
-        if ok:
-            messages.success(request, "Document added")
-            return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form, **extra)
+
+    return _form_page(
+        request,
+        template,
+        case,
+        # Unbound on GET: a form given even an empty FILES would count as bound.
+        make_form=lambda data: (
+            DocumentForm() if data is None else DocumentForm(data, request.FILES)
+        ),
+        action=upload,
+        success="Document added",
+        field="file",
+        context=extra,
+    )
 
 
 @login_required
@@ -1183,12 +1153,13 @@ def document_download(
     if pseudonymised(actor):
         # A document cannot be pseudonymised: analysts see that it exists, not its content.
         raise PermissionDenied("Documents are not available to analysts.")
-    try:
-        doc = access_case_document_by_id(
-            actor, document_id, event="safeguarding.case_document.download", audit=False
-        )
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
+    doc = get_or_404(
+        access_case_document_by_id,
+        actor,
+        document_id,
+        event="safeguarding.case_document.download",
+        audit=False,
+    )
     if doc.case_id != case_id:
         raise Http404("Page not found")
     # Logged once the document is known to be this case's, as the bytes go out.
@@ -1241,7 +1212,7 @@ def _worker_groups(
 def member_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Add a named worker of any partner agency (a disclosure to them)."""
     actor = _actor(request, "add case member")
-    case = _case_or_404(actor, case_id, audit=False)
+    case = case_or_404(actor, case_id, audit=False)
     _changeable_or_403(actor, case)
     current = set(
         CaseMember.objects.filter(case=case).values_list("user_id", flat=True)
@@ -1249,32 +1220,29 @@ def member_new(request: HttpRequest, case_id: int) -> HttpResponse:
     groups = _worker_groups(exclude=current)
     template = "safeguarding/cases/member.html"
     extra = {"worker_groups": groups}
-    if request.method == "GET":
-        return _render_form(
-            request, template, case, MemberForm(workers=groups), **extra
-        )
-    form = MemberForm(request.POST, workers=groups)
-    if form.is_valid():
+
+    def add(form: MemberForm) -> User:
         user = User.objects.get(pk=form.cleaned_data["user"])
-        _, ok = _run_action(
-            form, lambda: actions.do_add_case_member(case_id, user, actor=actor), "user"
-        )
-        if ok:
-            messages.success(request, f"{user.get_full_name() or user.username} added")
-            return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form, **extra)
+        actions.do_add_case_member(case_id, user, actor=actor)
+        return user
+
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=lambda data: MemberForm(data, workers=groups),
+        action=add,
+        success=lambda user: f"{user.get_full_name() or user.username} added",
+        field="user",
+        context=extra,
+    )
 
 
 def _post_action(
     request: HttpRequest, case_id: int, call: Callable[[Actor], Any], message: str
 ) -> HttpResponse:
     actor = _actor(request, "change case")
-    try:
-        call(actor)
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
+    http_errors(lambda: call(actor))
     messages.success(request, message)
     return redirect("safeguarding:case", case_id=case_id)
 
@@ -1296,40 +1264,35 @@ def member_remove(request: HttpRequest, case_id: int, user_id: int) -> HttpRespo
 def incident_link(request: HttpRequest, case_id: int) -> HttpResponse:
     """Link an incident the actor may see, found by its agency reference."""
     actor = _actor(request, "link incident to case")
-    case = _case_or_404(actor, case_id, audit=False)
+    case = case_or_404(actor, case_id, audit=False)
     _changeable_or_403(actor, case)
     template = "safeguarding/cases/incident_link.html"
-    if request.method == "GET":
-        return _render_form(request, template, case, IncidentLinkForm())
-    form = IncidentLinkForm(request.POST)
-    if form.is_valid():
+
+    def link(form: IncidentLinkForm) -> None:
         found = list(
             incidents_visible_to(actor)
             .filter(reference__iexact=form.cleaned_data["reference"])
             .values_list("pk", flat=True)[:2]
         )
+        # Raised as broken rules so that they land on the reference field.
         if not found:
-            form.add_error(
-                "reference", "No incident you have access to has that reference"
-            )
-        elif len(found) > 1:
-            form.add_error(
-                "reference",
+            raise ValueError("No incident you have access to has that reference")
+        if len(found) > 1:
+            raise ValueError(
                 "More than one agency uses that reference: ask the agency that "
-                "recorded it to link it",
+                "recorded it to link it"
             )
-        else:
-            _, ok = _run_action(
-                form,
-                lambda: actions.do_link_incident_to_case(
-                    case_id, found[0], actor=actor
-                ),
-                "reference",
-            )
-            if ok:
-                messages.success(request, "Incident linked")
-                return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form)
+        actions.do_link_incident_to_case(case_id, found[0], actor=actor)
+
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=IncidentLinkForm,
+        action=link,
+        success="Incident linked",
+        field="reference",
+    )
 
 
 @login_required
@@ -1352,7 +1315,7 @@ def person_link(request: HttpRequest, case_id: int) -> HttpResponse:
     """Link a person in a role: one of those, visible to the actor, on the case's
     incidents (finding anyone else is the people search's job)."""
     actor = _actor(request, "link person to case")
-    case = _case_or_404(actor, case_id, audit=False)
+    case = case_or_404(actor, case_id, audit=False)
     _changeable_or_403(actor, case)
     incident_ids = incidents_visible_to(actor).filter(case_links__case=case)
     options = list(
@@ -1371,23 +1334,18 @@ def person_link(request: HttpRequest, case_id: int) -> HttpResponse:
         )
     template = "safeguarding/cases/person_link.html"
     extra = {"person_choices": choices, "role_choices": SubjectRole.choices}
-    if request.method == "GET":
-        form = PersonLinkForm(people=choices)
-        return _render_form(request, template, case, form, **extra)
-    form = PersonLinkForm(request.POST, people=choices)
-    if form.is_valid():
-        d = form.cleaned_data
-        _, ok = _run_action(
-            form,
-            lambda: actions.do_link_person_to_case(
-                case_id, d["person"], d["role"], actor=actor
-            ),
-            "person",
-        )
-        if ok:
-            messages.success(request, "Person linked")
-            return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form, **extra)
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=lambda data: PersonLinkForm(data, people=choices),
+        action=lambda form: actions.do_link_person_to_case(
+            case_id, form.cleaned_data["person"], form.cleaned_data["role"], actor=actor
+        ),
+        success="Person linked",
+        field="person",
+        context=extra,
+    )
 
 
 @login_required
@@ -1414,7 +1372,7 @@ def _place_label(place: Any) -> str:
 def place_link(request: HttpRequest, case_id: int) -> HttpResponse:
     """Link a place: one of those, visible to the actor, of the case's incidents."""
     actor = _actor(request, "link place to case")
-    case = _case_or_404(actor, case_id, audit=False)
+    case = case_or_404(actor, case_id, audit=False)
     _changeable_or_403(actor, case)
     linked = CasePlace.objects.filter(case=case).values("place_id")
     incident_places = incidents_visible_to(actor).filter(case_links__case=case)
@@ -1436,24 +1394,21 @@ def place_link(request: HttpRequest, case_id: int) -> HttpResponse:
         )
     template = "safeguarding/cases/place_link.html"
     extra = {"place_choices": choices}
-    if request.method == "GET":
-        return _render_form(
-            request, template, case, PlaceLinkForm(places=choices), **extra
-        )
-    form = PlaceLinkForm(request.POST, places=choices)
-    if form.is_valid():
-        d = form.cleaned_data
-        _, ok = _run_action(
-            form,
-            lambda: actions.do_link_place_to_case(
-                case_id, d["place"], actor=actor, note=d["note"]
-            ),
-            "place",
-        )
-        if ok:
-            messages.success(request, "Place linked")
-            return redirect("safeguarding:case", case_id=case_id)
-    return _render_form(request, template, case, form, **extra)
+    return _form_page(
+        request,
+        template,
+        case,
+        make_form=lambda data: PlaceLinkForm(data, places=choices),
+        action=lambda form: actions.do_link_place_to_case(
+            case_id,
+            form.cleaned_data["place"],
+            actor=actor,
+            note=form.cleaned_data["note"],
+        ),
+        success="Place linked",
+        field="place",
+        context=extra,
+    )
 
 
 @login_required

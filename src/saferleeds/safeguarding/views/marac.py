@@ -9,6 +9,7 @@ are the same 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -22,16 +23,13 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from saferleeds.audit.log import record, record_many
+from saferleeds.audit.log import record
 from saferleeds.audit.models import Operation
 from saferleeds.partners.models import Agency, RecordType, Role
 from saferleeds.partners.policy import (
     CASEWORK_ROLES,
     PSEUDONYMISED_ROLES,
     Actor,
-    Forbidden,
-    NotFound,
-    actor_for,
     agreements_in_force,
     may_change,
     pseudonymised,
@@ -40,7 +38,6 @@ from saferleeds.people.forms import DateParts
 from saferleeds.people.models import Person, SubjectRole
 from saferleeds.people.present import pseudonym
 from saferleeds.safeguarding.access.cases import (
-    access_case_by_id,
     access_case_task_by_id,
     case_tasks_visible_to,
 )
@@ -92,6 +89,14 @@ from saferleeds.safeguarding.models import (
     MaracReferral,
     MaracResearch,
 )
+from saferleeds.safeguarding.views._common import (
+    audit_shown,
+    case_or_404,
+    form_page,
+    get_or_404,
+    http_errors,
+    request_actor,
+)
 
 CRITERION_LABELS = {
     Criterion.VISIBLE_HIGH_RISK.value: "Visible high risk (14 or more “yes”)",
@@ -107,13 +112,6 @@ NOT_CASEWORK = (
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def request_actor(request: HttpRequest, purpose: str) -> Actor:
-    """The actor for this request; ``purpose`` is what the audit log records as why."""
-    return actor_for(
-        request.user, purpose=purpose, remote_addr=request.META.get("REMOTE_ADDR", "")
-    )
 
 
 def casework_actor(request: HttpRequest, purpose: str) -> Actor:
@@ -152,13 +150,7 @@ def criteria_labels(values: list[str]) -> list[str]:
 
 
 def _marac_case(actor: Actor, case_id: int, *, audit: bool) -> Case:
-    try:
-        case = access_case_by_id(actor, case_id, audit=audit)
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
-    if case.case_type != Case.Type.MARAC:
-        raise Http404("Page not found")
-    return case
+    return case_or_404(actor, case_id, case_type=Case.Type.MARAC, audit=audit)
 
 
 def _people(case: Case, roles: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -174,17 +166,7 @@ def _people(case: Case, roles: tuple[str, ...]) -> list[tuple[int, str]]:
 
 
 def _referral_or_404(actor: Actor, referral_id: int, **kw: Any) -> MaracReferral:
-    try:
-        return access_marac_referral_by_id(actor, referral_id, **kw)
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
-
-
-def _audit_rows(
-    actor: Actor, event: str, rows: list[tuple[str, object, int | None]]
-) -> None:
-    if rows:
-        record_many(actor, operation=Operation.CONSULTATION, event=event, records=rows)
+    return get_or_404(access_marac_referral_by_id, actor, referral_id, **kw)
 
 
 def _research_agencies() -> list[Agency]:
@@ -196,8 +178,26 @@ def _research_agencies() -> list[Agency]:
     return list(Agency.objects.filter(pk__in=ids).order_by("name"))
 
 
-def _success(request: HttpRequest, text: str) -> None:
-    messages.success(request, text)
+def _page(
+    request: HttpRequest, template: str, context: Callable[[Any], dict[str, Any]]
+) -> Callable[[Any, int], HttpResponse]:
+    """A ``show`` for :func:`form_page`: the template with the form and its context."""
+    return lambda form, status: render(
+        request,
+        template,
+        {**context(form), "form": form, "section": "marac"},
+        status=status,
+    )
+
+
+def _to_referral(referral: MaracReferral) -> HttpResponse:
+    """Back to the referral's page (where every referral form leads)."""
+    return redirect("safeguarding:marac-referral", referral_id=referral.pk)
+
+
+def _agency_name(actor: Actor) -> str:
+    agency = Agency.objects.filter(pk=actor.agency_id).first()
+    return agency.name if agency else ""
 
 
 # --- Dash ------------------------------------------------------------------------------
@@ -212,53 +212,40 @@ def dash_new(request: HttpRequest, case_id: int) -> HttpResponse:
     if not may_change(actor, {case.lead_agency_id}, {case.pk}):
         raise PermissionDenied("You may see this case but not add to it.")
     victims = _people(case, (SubjectRole.VICTIM,))
-    data = request.POST if request.method == "POST" else None
     initial = DateParts.initial("assessed", timezone.localdate())
     if len(victims) == 1:
         initial["victim"] = victims[0][0]
-    form = DashForm(data, initial=initial, victims=victims)
-    status = 200
-    if form.is_bound:
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                dash = do_record_dash_assessment(
-                    case.pk,
-                    actor=actor,
-                    victim_id=d["victim"],
-                    answers=form.answers(),
-                    assessed_on=d["assessed_on"],
-                    professional_judgement=d["professional_judgement"] == "yes",
-                    judgement_reason=d["judgement_reason"],
-                    assessor_notes=d["assessor_notes"],
-                )
-            except NotFound as exc:
-                raise Http404("Page not found") from exc
-            except Forbidden as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except ValueError as exc:
-                form.add_error(None, str(exc))
-            else:
-                _success(request, "Dash checklist saved")
-                return redirect("safeguarding:marac-dash", dash_id=dash.pk)
-        status = 400
-    questions = [(q, form[QUESTION_FIELDS[q.number - 1]]) for q in DASH_QUESTIONS]
-    return render(
+    return form_page(
         request,
-        "safeguarding/marac/dash_form.html",
-        {
-            "case": case,
-            "form": form,
-            "questions": questions,
-            "victims": victims,
-            "answer_choices": [
-                ("yes", "Yes"),
-                ("no", "No"),
-                ("not_known", "Not known"),
-            ],
-            "section": "marac",
-        },
-        status=status,
+        make_form=lambda data: DashForm(data, initial=initial, victims=victims),
+        action=lambda form: do_record_dash_assessment(
+            case.pk,
+            actor=actor,
+            victim_id=form.cleaned_data["victim"],
+            answers=form.answers(),
+            assessed_on=form.cleaned_data["assessed_on"],
+            professional_judgement=form.cleaned_data["professional_judgement"] == "yes",
+            judgement_reason=form.cleaned_data["judgement_reason"],
+            assessor_notes=form.cleaned_data["assessor_notes"],
+        ),
+        success="Dash checklist saved",
+        done=lambda dash: redirect("safeguarding:marac-dash", dash_id=dash.pk),
+        show=_page(
+            request,
+            "safeguarding/marac/dash_form.html",
+            lambda form: {
+                "case": case,
+                "questions": [
+                    (q, form[QUESTION_FIELDS[q.number - 1]]) for q in DASH_QUESTIONS
+                ],
+                "victims": victims,
+                "answer_choices": [
+                    ("yes", "Yes"),
+                    ("no", "No"),
+                    ("not_known", "Not known"),
+                ],
+            },
+        ),
     )
 
 
@@ -267,10 +254,7 @@ def dash_new(request: HttpRequest, case_id: int) -> HttpResponse:
 def dash_detail(request: HttpRequest, dash_id: int) -> HttpResponse:
     """A completed checklist: score, grading, and which MARAC criteria hold today."""
     actor = casework_actor(request, "view Dash risk checklist")
-    try:
-        dash = access_dash_assessment_by_id(actor, dash_id)
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
+    dash = get_or_404(access_dash_assessment_by_id, actor, dash_id)
     case = dash.case
     can_refer = actor.has(CASEWORK_ROLES) and may_change(
         actor, {case.lead_agency_id}, {case.pk}
@@ -345,47 +329,33 @@ def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
         initial["victim"] = victims[0][0]
     if len(perpetrators) == 1:
         initial["perpetrator"] = str(perpetrators[0][0])
-    data = request.POST if request.method == "POST" else None
-    form = ReferralForm(
-        data, initial=initial, victims=victims, perpetrators=perpetrators
-    )
-    status = 200
-    if form.is_bound:
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                referral = do_refer_to_marac(
-                    case.pk,
-                    actor=actor,
-                    victim_id=d["victim"],
-                    perpetrator_id=d["perpetrator_id"],
-                    referred_on=d["referred_on"],
-                    dash_id=dash.pk if dash else None,
-                    professional_judgement=d["professional_judgement"] == "yes",
-                    reason=d["reason"],
-                )
-            except NotFound as exc:
-                raise Http404("Page not found") from exc
-            except Forbidden as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except ValueError as exc:
-                form.add_error(None, str(exc))
-            else:
-                _success(request, "Referred to MARAC")
-                return redirect("safeguarding:marac-referral", referral_id=referral.pk)
-        status = 400
-    return render(
+    return form_page(
         request,
-        "safeguarding/marac/referral_form.html",
-        {
-            "case": case,
-            "form": form,
-            "dash": dash,
-            "victims": victims,
-            "perpetrator_choices": form.fields["perpetrator"].choices,  # type: ignore[attr-defined]
-            "section": "marac",
-        },
-        status=status,
+        make_form=lambda data: ReferralForm(
+            data, initial=initial, victims=victims, perpetrators=perpetrators
+        ),
+        action=lambda form: do_refer_to_marac(
+            case.pk,
+            actor=actor,
+            victim_id=form.cleaned_data["victim"],
+            perpetrator_id=form.cleaned_data["perpetrator_id"],
+            referred_on=form.cleaned_data["referred_on"],
+            dash_id=dash.pk if dash else None,
+            professional_judgement=form.cleaned_data["professional_judgement"] == "yes",
+            reason=form.cleaned_data["reason"],
+        ),
+        success="Referred to MARAC",
+        done=_to_referral,
+        show=_page(
+            request,
+            "safeguarding/marac/referral_form.html",
+            lambda form: {
+                "case": case,
+                "dash": dash,
+                "victims": victims,
+                "perpetrator_choices": form.fields["perpetrator"].choices,  # type: ignore[attr-defined]
+            },
+        ),
     )
 
 
@@ -427,7 +397,7 @@ def _rows(
         .order_by("due_on", "id")
     )
     agencies = _research_agencies()
-    _audit_rows(
+    audit_shown(
         actor,
         event,
         [(RecordType.MARAC_REFERRAL, r.pk, r.victim_id) for r in referrals]
@@ -493,7 +463,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("owner_agency", "case")
         .order_by("due_on", "id")
     )
-    _audit_rows(
+    audit_shown(
         actor,
         "safeguarding.marac.home",
         [(RecordType.MARAC_REFERRAL, r.pk, r.victim_id) for r in awaiting]
@@ -523,22 +493,22 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     actor = casework_actor(request, "schedule MARAC meeting")
     if not is_coordinator(actor):
         raise PermissionDenied("Only the MARAC coordinator schedules meetings.")
-    form = MeetingForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        try:
-            meeting = do_create_marac_meeting(
-                actor=actor, held_on=d["held_on"], venue=d["venue"], chair=d["chair"]
-            )
-        except Forbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        _success(request, "Meeting scheduled")
-        return redirect("safeguarding:marac-meeting", meeting_id=meeting.pk)
-    return render(
+    return form_page(
         request,
-        "safeguarding/marac/meeting_form.html",
-        {"form": form, "section": "marac"},
-        status=400 if form.is_bound else 200,
+        make_form=MeetingForm,
+        action=lambda form: do_create_marac_meeting(
+            actor=actor,
+            held_on=form.cleaned_data["held_on"],
+            venue=form.cleaned_data["venue"],
+            chair=form.cleaned_data["chair"],
+        ),
+        success="Meeting scheduled",
+        done=lambda meeting: redirect(
+            "safeguarding:marac-meeting", meeting_id=meeting.pk
+        ),
+        show=_page(request, "safeguarding/marac/meeting_form.html", lambda form: {}),
+        # Scheduling breaks no rule a form could show: only a refusal (403).
+        errors=(),
     )
 
 
@@ -631,15 +601,11 @@ def _post_action(
     request: HttpRequest, referral_id: int, fn: Any, ok: str
 ) -> HttpResponse:
     try:
-        fn()
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
+        http_errors(fn)
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
-        _success(request, ok)
+        messages.success(request, ok)
     return redirect("safeguarding:marac-referral", referral_id=referral_id)
 
 
@@ -705,39 +671,26 @@ def research_edit(request: HttpRequest, referral_id: int) -> HttpResponse:
         if mine
         else {}
     )
-    form = ResearchForm(
-        request.POST if request.method == "POST" else None, initial=initial
-    )
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        try:
-            do_record_marac_research(
-                referral.pk,
-                actor=actor,
-                holds_information=d["holds_information"] == "yes",
-                findings=d["findings"],
-            )
-        except NotFound as exc:
-            raise Http404("Page not found") from exc
-        except Forbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValueError as exc:
-            form.add_error(None, str(exc))
-        else:
-            _success(request, "Research saved")
-            return redirect("safeguarding:marac-referral", referral_id=referral.pk)
-    agency = Agency.objects.filter(pk=actor.agency_id).first()
-    return render(
+    return form_page(
         request,
-        "safeguarding/marac/research_form.html",
-        {
-            "referral": referral,
-            "victim": name_of(referral.victim),
-            "form": form,
-            "agency": agency.name if agency else "",
-            "section": "marac",
-        },
-        status=400 if form.is_bound else 200,
+        make_form=lambda data: ResearchForm(data, initial=initial),
+        action=lambda form: do_record_marac_research(
+            referral.pk,
+            actor=actor,
+            holds_information=form.cleaned_data["holds_information"] == "yes",
+            findings=form.cleaned_data["findings"],
+        ),
+        success="Research saved",
+        done=lambda _: _to_referral(referral),
+        show=_page(
+            request,
+            "safeguarding/marac/research_form.html",
+            lambda form: {
+                "referral": referral,
+                "victim": name_of(referral.victim),
+                "agency": _agency_name(actor),
+            },
+        ),
     )
 
 
@@ -748,40 +701,28 @@ def action_new(request: HttpRequest, referral_id: int) -> HttpResponse:
     actor = casework_actor(request, "add MARAC action")
     referral = _referral_or_404(actor, referral_id, audit=request.method == "GET")
     agencies = [(a.pk, a.name) for a in Agency.objects.order_by("name")]
-    form = ActionForm(
-        request.POST if request.method == "POST" else None, agencies=agencies
-    )
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        try:
-            do_add_marac_action(
-                referral.pk,
-                actor=actor,
-                title=d["title"],
-                owner_agency_id=d["owner_agency"],
-                due_on=d["due_on"],
-                detail=d["detail"],
-            )
-        except NotFound as exc:
-            raise Http404("Page not found") from exc
-        except Forbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValueError as exc:
-            form.add_error(None, str(exc))
-        else:
-            _success(request, "Action added")
-            return redirect("safeguarding:marac-referral", referral_id=referral.pk)
-    return render(
+    return form_page(
         request,
-        "safeguarding/marac/action_form.html",
-        {
-            "referral": referral,
-            "victim": name_of(referral.victim),
-            "form": form,
-            "agencies": agencies,
-            "section": "marac",
-        },
-        status=400 if form.is_bound else 200,
+        make_form=lambda data: ActionForm(data, agencies=agencies),
+        action=lambda form: do_add_marac_action(
+            referral.pk,
+            actor=actor,
+            title=form.cleaned_data["title"],
+            owner_agency_id=form.cleaned_data["owner_agency"],
+            due_on=form.cleaned_data["due_on"],
+            detail=form.cleaned_data["detail"],
+        ),
+        success="Action added",
+        done=lambda _: _to_referral(referral),
+        show=_page(
+            request,
+            "safeguarding/marac/action_form.html",
+            lambda form: {
+                "referral": referral,
+                "victim": name_of(referral.victim),
+                "agencies": agencies,
+            },
+        ),
     )
 
 
@@ -790,41 +731,30 @@ def action_new(request: HttpRequest, referral_id: int) -> HttpResponse:
 def action_complete(request: HttpRequest, task_id: int) -> HttpResponse:
     """Mark a MARAC action done, with the evidence."""
     actor = casework_actor(request, "complete MARAC action")
-    try:
-        task = access_case_task_by_id(actor, task_id, audit=request.method == "GET")
-    except NotFound as exc:
-        raise Http404("Page not found") from exc
+    task = get_or_404(
+        access_case_task_by_id, actor, task_id, audit=request.method == "GET"
+    )
     if task.marac_referral_id is None:
         raise Http404("Page not found")
     initial = DateParts.initial("completed", timezone.localdate())
-    form = CompleteActionForm(
-        request.POST if request.method == "POST" else None, initial=initial
-    )
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        try:
-            do_complete_marac_action(
-                task.pk,
-                actor=actor,
-                completed_on=d["completed_on"],
-                evidence=d["evidence"],
-            )
-        except NotFound as exc:
-            raise Http404("Page not found") from exc
-        except Forbidden as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValueError as exc:
-            form.add_error(None, str(exc))
-        else:
-            _success(request, "Action marked as done")
-            return redirect(
-                "safeguarding:marac-referral", referral_id=task.marac_referral_id
-            )
-    return render(
+    return form_page(
         request,
-        "safeguarding/marac/action_complete.html",
-        {"task": task, "form": form, "section": "marac"},
-        status=400 if form.is_bound else 200,
+        make_form=lambda data: CompleteActionForm(data, initial=initial),
+        action=lambda form: do_complete_marac_action(
+            task.pk,
+            actor=actor,
+            completed_on=form.cleaned_data["completed_on"],
+            evidence=form.cleaned_data["evidence"],
+        ),
+        success="Action marked as done",
+        done=lambda _: redirect(
+            "safeguarding:marac-referral", referral_id=task.marac_referral_id
+        ),
+        show=_page(
+            request,
+            "safeguarding/marac/action_complete.html",
+            lambda form: {"task": task},
+        ),
     )
 
 
@@ -915,7 +845,7 @@ def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
         .select_related("victim", "referring_agency", "meeting")
         .order_by("-referred_on", "-id")
     )
-    _audit_rows(
+    audit_shown(
         actor,
         "safeguarding.marac.case_panel",
         [(RecordType.DASH_ASSESSMENT, d.pk, d.victim_id) for d in dashes]
