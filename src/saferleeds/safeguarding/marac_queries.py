@@ -182,7 +182,12 @@ def repeat_flags(actor: Actor, *, today: date | None = None) -> list[RepeatFlag]
     latest: dict[int, MaracReferral] = {}
     for r in (
         MaracReferral.objects.exclude(status=MaracReferral.Status.WITHDRAWN)
-        .filter(referred_on__lte=day)
+        # An older referral's flag has lapsed, and a victim with a newer one is
+        # judged on the newer: neither needs reading.
+        .filter(
+            referred_on__lte=day,
+            referred_on__gte=earliest - timedelta(days=REPEAT_WINDOW_DAYS),
+        )
         .select_related("case")
         .order_by("referred_on", "id")
     ):

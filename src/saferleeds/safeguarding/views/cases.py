@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Min, Q
+from django.db.models import F, Min, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -562,6 +562,19 @@ def _timeline(
     )
 
 
+# (context key, access queryset, holding agency field) for each module's records on a case.
+MODULE_RECORDS: tuple[tuple[str, Callable[[Actor], QuerySet[Any]], str], ...] = (
+    ("hate_reports", hate_reports_visible_to, "agency"),
+    ("dash", dash_assessments_visible_to, "agency"),
+    ("marac_referrals", marac_referrals_visible_to, "referring_agency"),
+    ("asb_complaints", asb_complaints_visible_to, "agency"),
+    ("asb_assessments", asb_assessments_visible_to, "agency"),
+    ("asb_interventions", asb_interventions_visible_to, "agency"),
+    ("asb_case_reviews", asb_case_reviews_visible_to, "agency"),
+    ("nrm_referrals", nrm_referrals_visible_to, "agency"),
+)
+
+
 def _shown_records(actor: Actor, case: Case) -> dict[str, list[Any]]:
     """The records on the case the actor may see, each through its access queryset."""
     return {
@@ -591,38 +604,11 @@ def _shown_records(actor: Actor, case: Case) -> dict[str, list[Any]]:
             .select_related("owner_agency", "place")
             .order_by("-occurred_on", "-pk")
         ),
-        "hate_reports": list(
-            hate_reports_visible_to(actor).filter(case=case).select_related("agency")
-        ),
-        "dash": list(
-            dash_assessments_visible_to(actor)
-            .filter(case=case)
-            .select_related("agency")
-        ),
-        "marac_referrals": list(
-            marac_referrals_visible_to(actor)
-            .filter(case=case)
-            .select_related("referring_agency")
-        ),
-        "asb_complaints": list(
-            asb_complaints_visible_to(actor).filter(case=case).select_related("agency")
-        ),
-        "asb_assessments": list(
-            asb_assessments_visible_to(actor).filter(case=case).select_related("agency")
-        ),
-        "asb_interventions": list(
-            asb_interventions_visible_to(actor)
-            .filter(case=case)
-            .select_related("agency")
-        ),
-        "asb_case_reviews": list(
-            asb_case_reviews_visible_to(actor)
-            .filter(case=case)
-            .select_related("agency")
-        ),
-        "nrm_referrals": list(
-            nrm_referrals_visible_to(actor).filter(case=case).select_related("agency")
-        ),
+        # The casework modules' records: one access queryset each, held by an agency.
+        **{
+            key: list(visible_to(actor).filter(case=case).select_related(holder))
+            for key, visible_to, holder in MODULE_RECORDS
+        },
     }
 
 

@@ -34,6 +34,7 @@ from saferleeds.partners.policy import (
     may_change,
     pseudonymised,
 )
+from saferleeds.people.access import people_visible_to
 from saferleeds.people.forms import DateParts
 from saferleeds.people.models import Person, SubjectRole
 from saferleeds.people.present import pseudonym
@@ -153,15 +154,19 @@ def _marac_case(actor: Actor, case_id: int, *, audit: bool) -> Case:
     return case_or_404(actor, case_id, case_type=Case.Type.MARAC, audit=audit)
 
 
-def _people(case: Case, roles: tuple[str, ...]) -> list[tuple[int, str]]:
+def _people(actor: Actor, case: Case, roles: tuple[str, ...]) -> list[tuple[int, str]]:
+    """``(person id, name)`` for the people in ``roles`` on the case whom the actor may
+    see themselves (through ``people_visible_to``, as the case page lists them)."""
     links = (
-        CasePerson.objects.filter(case=case, role__in=roles)
+        CasePerson.objects.filter(
+            case=case, role__in=roles, person__in=people_visible_to(actor)
+        )
         .select_related("person")
         .order_by("person__family_name", "person__given_name", "person_id")
     )
     seen: dict[int, str] = {}
     for link in links:
-        seen.setdefault(link.person_id, name_of(link.person))
+        seen.setdefault(link.person_id, name_of(link.person, actor))
     return list(seen.items())
 
 
@@ -211,7 +216,7 @@ def dash_new(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _marac_case(actor, case_id, audit=request.method == "GET")
     if not may_change(actor, {case.lead_agency_id}, {case.pk}):
         raise PermissionDenied("You may see this case but not add to it.")
-    victims = _people(case, (SubjectRole.VICTIM,))
+    victims = _people(actor, case, (SubjectRole.VICTIM,))
     initial = DateParts.initial("assessed", timezone.localdate())
     if len(victims) == 1:
         initial["victim"] = victims[0][0]
@@ -259,7 +264,7 @@ def dash_detail(request: HttpRequest, dash_id: int) -> HttpResponse:
     can_refer = actor.has(CASEWORK_ROLES) and may_change(
         actor, {case.lead_agency_id}, {case.pk}
     )
-    perpetrators = _people(case, PERPETRATOR_ROLES)
+    perpetrators = _people(actor, case, PERPETRATOR_ROLES)
     today = timezone.localdate()
     criteria = referral_criteria(
         case,
@@ -305,8 +310,8 @@ def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _marac_case(actor, case_id, audit=request.method == "GET")
     if not may_change(actor, {case.lead_agency_id}, {case.pk}):
         raise PermissionDenied("You may see this case but not refer from it.")
-    victims = _people(case, (SubjectRole.VICTIM,))
-    perpetrators = _people(case, PERPETRATOR_ROLES)
+    victims = _people(actor, case, (SubjectRole.VICTIM,))
+    perpetrators = _people(actor, case, PERPETRATOR_ROLES)
     dash: DashAssessment | None = None
     dash_param = request.POST.get("dash") or request.GET.get("dash")
     if dash_param and dash_param.isdigit():
