@@ -8,14 +8,27 @@ from __future__ import annotations
 
 import os
 import secrets
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 ENVIRONMENTS = ("demo", "test", "production")
+# Production's secret key: at least this many characters...
+SECRET_KEY_MIN_LENGTH = 50
+# ...with at least this many different ones, and not compressible below this many bytes
+# (a short pattern repeated: "abcde" * 10 compresses to 16).
+SECRET_KEY_MIN_DISTINCT = 10
+SECRET_KEY_MIN_COMPRESSED = 40
 
 
-class ConfigError(RuntimeError):
-    """Raised at start-up when the configuration is missing or invalid."""
+class ConfigError(ImproperlyConfigured, RuntimeError):
+    """Raised at start-up when the configuration is missing or invalid.
+
+    Django's ``ImproperlyConfigured``, so a WSGI server reports it as such; the message
+    is one line naming the variable, and the ``saferleeds`` command prints just that.
+    """
 
 
 @dataclass(frozen=True)
@@ -123,3 +136,64 @@ def get_secret(name: str) -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _secret_key_problem(value: str) -> str | None:
+    """Why ``value`` is not good enough as production's secret key, or None."""
+    if len(value) < SECRET_KEY_MIN_LENGTH:
+        return (
+            f"is {len(value)} characters; production needs at least "
+            f"{SECRET_KEY_MIN_LENGTH} random characters"
+        )
+    if (
+        value.startswith("django-insecure-")
+        or len(set(value)) < SECRET_KEY_MIN_DISTINCT
+        or len(zlib.compress(value.encode(), 9)) < SECRET_KEY_MIN_COMPRESSED
+    ):
+        return (
+            "is not random enough (few different characters or a repeated pattern); "
+            f"use {SECRET_KEY_MIN_LENGTH}+ random characters, e.g. from "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    return None
+
+
+def production_problems() -> list[str]:
+    """What production's configuration lacks, one short sentence per variable.
+
+    Empty outside production. Production never falls back to a default for the secret
+    key, the database or the host names.
+    """
+    if environment() != "production":
+        return []
+    problems = []
+    key = os.environ.get("SAFERLEEDS_SECRET_KEY") or ""
+    if not key:
+        problems.append(
+            "SAFERLEEDS_SECRET_KEY must be set when SAFERLEEDS_ENV=production"
+        )
+    elif why := _secret_key_problem(key):
+        problems.append(f"SAFERLEEDS_SECRET_KEY {why}")
+    if not (os.environ.get("DATABASE_URL") or "").strip():
+        problems.append(
+            "DATABASE_URL must be set when SAFERLEEDS_ENV=production "
+            "(e.g. postgres://user:pass@host:5432/saferleeds)"
+        )
+    hosts = os.environ.get("SAFERLEEDS_ALLOWED_HOSTS") or ""
+    if not [h for h in hosts.split(",") if h.strip()]:
+        problems.append(
+            "SAFERLEEDS_ALLOWED_HOSTS must be set when SAFERLEEDS_ENV=production "
+            "(the host names the site answers to, comma-separated)"
+        )
+    return problems
+
+
+def check_production() -> None:
+    """Fail start-up in production when :func:`production_problems` finds any.
+
+    Raises:
+        ConfigError: One line naming every variable at fault (see README, Configuration).
+    """
+    problems = production_problems()
+    if problems:
+        raise ConfigError("; ".join(problems) + " (see README, Configuration)")

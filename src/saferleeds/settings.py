@@ -13,6 +13,8 @@ from saferleeds import config
 
 ENV = config.environment()
 PRODUCTION = ENV == "production"
+# Production names every missing or weak variable in one line, before anything else.
+config.check_production()
 DATA_DIR = config.data_dir()
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -151,11 +153,31 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Refusals (4xx: 403, 404, 405, 409...) are one line each -- method, path, status, user
+# id, reason -- without a traceback; server errors (5xx) keep theirs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals": {"()": "saferleeds.web.logs.OneLineRefusals"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["refusals"]}
+    },
+    "loggers": {
+        # On the logger too, so every handler (Django's own in DEBUG, a test's) sees the
+        # one-line record.
+        "django.request": {"filters": ["refusals"]},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# The cache lives in the operational database, so every server process shares it: the
+# public form's rate limit counts each address once, however many processes serve it.
+# Its table is made by the web app's migration (``manage migrate``, ``demo load``).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "saferleeds_cache",
+    }
 }
 
 SAFERLEEDS_ANALYTICS_PATH = config.analytics_path()

@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", include("saferleeds.api.urls")),
     path("people/", include("saferleeds.people.urls")),
     path("agreements/", include("saferleeds.partners.urls")),
+    path("administration/", include("saferleeds.partners.admin_urls")),
     path("audit/", include("saferleeds.audit.urls")),
     path("places/", include("saferleeds.places.urls")),
     path("account/", include("saferleeds.web.account_urls")),

@@ -603,8 +603,12 @@ def test_ending_an_agreement_early_cuts_access_off(world: World) -> None:
     ended = iris.patch(url, {"ends_on": yesterday, "version": 1}, format="json")
     assert ended.status_code == 200, ended.content
     assert ended.json()["version"] == 2 and ended.json()["in_force"] is False
-    [entry] = entries(event="partners.agreement.update")
-    assert entry.detail == {"fields": ["ends_on"], "from_version": 1}
+    [entry] = entries(event="partners.agreement.end")
+    assert entry.detail == {
+        "fields": ["ends_on"],
+        "from_version": 1,
+        "ends_on": yesterday,
+    }
 
     stale = iris.patch(url, {"title": "Renamed", "version": 1}, format="json")
     assert stale.status_code == 409 and stale.json()["current_version"] == 2

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -322,8 +323,9 @@ def test_dash_assessment_recorded_read_and_audited(world: World) -> None:
     assert entry.operation == "consultation" and entry.record_id == str(dash.pk)
     assert entry.subject_person_id == world.victim
 
+    # The analyst may not open Dash assessments at all (security finding 3).
     analyst = world.client("aisha.analyst").get(f"{API}/dash-assessments/{dash.pk}/")
-    assert analyst.status_code == 200 and analyst.json()["assessor_notes"] is None
+    assert analyst.status_code == 403 and b"Strangled" not in analyst.content
     hidden = world.client("harry.health").get(f"{API}/dash-assessments/{dash.pk}/")
     missing = world.client("harry.health").get(f"{API}/dash-assessments/{10**9}/")
     assert hidden.status_code == 404 and hidden.content == missing.content
@@ -491,16 +493,78 @@ def test_hate_reports_for_the_holding_agency(world: World) -> None:
     assert carol.get(f"{API}/hate-reports/?status=x").status_code == 400
 
 
-def test_hate_reports_pseudonymised_and_refused(world: World) -> None:
+def test_hate_reports_refused(world: World) -> None:
+    # The analyst may not open hate reports at all (security finding 3).
     r = world.client("aisha.analyst").get(f"{API}/hate-reports/{world.hate.pk}/")
-    assert r.status_code == 200
-    body = r.json()
-    for field in ("reference", "what_happened", "location", "contact_name"):
-        assert body[field] is None, field
+    assert r.status_code == 403
     assert b"Ama" not in r.content and b"Darren" not in r.content
     pete = world.client("pete.practitioner")  # no agreement shares hate reports
     assert pete.get(f"{API}/hate-reports/").json() == []
     hidden = pete.get(f"{API}/hate-reports/{world.hate.pk}/")
     missing = pete.get(f"{API}/hate-reports/{10**9}/")
     assert hidden.status_code == 404 and hidden.content == missing.content
-    assert world.client("ed.executive").get(f"{API}/hate-reports/").json() == []
+    assert world.client("ed.executive").get(f"{API}/hate-reports/").status_code == 403
+
+
+# --- One rule for pages and API (security finding 3) ---------------------------------
+
+
+@pytest.mark.parametrize("username", ["iris.ig", "aisha.analyst", "ed.executive"])
+def test_roles_the_pages_refuse_are_refused_by_the_api(
+    world: World, username: str, sign_in: Any
+) -> None:
+    """Security finding 3 (issue #11): the IG lead read hate reports (with the
+    reporter's e-mail) and Dash checklists (answers, assessor's notes) through the API,
+    and the analyst pseudonymised, while the pages refused both. Now the API answers as
+    the pages do: 403 for every id, existing or not, lists included; the attempt on an
+    existing record is logged as a refusal."""
+    pete = world.client("pete.practitioner")
+    dash = pete.post(
+        f"{API}/cases/{world.case.pk}/dash-assessments/",
+        _dash_body(world),
+        format="json",
+    ).json()
+    referral = _refer(world, dash=dash["id"]).json()
+    client = world.client(username)
+    for kind, record_id, page in [
+        ("dash-assessments", dash["id"], f"/dash/{dash['id']}/"),
+        ("marac-referrals", referral["id"], f"/marac/referrals/{referral['id']}/"),
+        ("hate-reports", world.hate.pk, f"/hate-reports/{world.hate.pk}/"),
+    ]:
+        before = last_seq()
+        r = client.get(f"{API}/{kind}/{record_id}/")
+        missing = client.get(f"{API}/{kind}/{10**9}/")
+        assert r.status_code == missing.status_code == 403, (kind, r.status_code)
+        assert r.content == missing.content
+        assert b"ama@example.org" not in r.content
+        assert b"Strangled" not in r.content
+        refusals = new_entries(before, operation="refusal", record_id=str(record_id))
+        assert len(refusals) == 1, kind
+        # The page says the same.
+        page_client = sign_in(Client(), world.users[username])
+        assert page_client.get(page).status_code == 403, page
+    for kind in ("marac-referrals", "hate-reports"):
+        assert client.get(f"{API}/{kind}/").status_code == 403, kind
+
+
+def test_ig_subject_access_export_is_a_separate_disclosure_path(world: World) -> None:
+    """Security finding 3 (issue #11): refusing the IG lead the hate reports and Dash
+    checklists does not break the subject-access export, which is a disclosure to the
+    data subject logged as such, not casework."""
+    lcc_person = do_create_person(
+        actor=actor_for(world.users["carol.coordinator"]),
+        reference="LCC-SA",
+        given_name="Sam",
+        family_name="Subject",
+    )
+    iris = world.client("iris.ig")
+    r = iris.post(
+        f"{API}/people/{lcc_person.pk}/subject-access/",
+        {"recipient": "Sam Subject"},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    assert b"Subject" in r.content
+    assert AuditEntry.objects.filter(
+        operation="disclosure", record_id=str(lcc_person.pk)
+    ).exists()

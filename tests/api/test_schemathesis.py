@@ -149,3 +149,34 @@ def test_no_server_errors(case: schemathesis.Case, auth_header: str) -> None:
     case.call_and_validate(
         headers={"Authorization": auth_header}, checks=[not_a_server_error]
     )
+
+
+from schemathesis.checks import (  # noqa: E402
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+CONFORMANCE = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+]
+
+
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_conformance_probe(case: schemathesis.Case, auth_header: str) -> None:
+    case.call_and_validate(headers={"Authorization": auth_header}, checks=CONFORMANCE)

@@ -4,8 +4,12 @@ usable and accessible in Chromium."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +31,9 @@ REFERENCE_RE = re.compile(
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limit() -> None:
-    """The limit is counted in Django's cache, which outlives a test: start empty."""
+def _fresh_rate_limit(db: None) -> None:
+    """The limit is counted in Django's cache (a database table, which outlives a
+    test): start empty."""
     cache.clear()
 
 
@@ -426,6 +431,123 @@ def test_the_limit_is_configurable(client: Client, db: None) -> None:
     assert post(client, valid()).status_code == 302
     r = post(client, valid())
     assert r.status_code == 429 and "Wait 1 minutes" in r.content.decode()
+
+
+# --- Security finding 11 (issue #11): bidi and control characters ------------------------
+
+RLO, LRI, PDI, LRM, ALM = "\u202e", "\u2066", "\u2069", "\u200e", "\u061c"
+
+
+def test_bidi_and_control_characters_are_stripped_from_every_free_text_field(
+    client: Client, db: None
+) -> None:
+    """Security finding 11 (issue #11): Unicode bidi controls (U+202E, U+2066...) and
+    other control characters typed into the public form were stored and shown verbatim;
+    they are removed from every free-text field (line breaks kept where the answer may
+    run over several lines)."""
+    r = post(
+        client,
+        valid(
+            what_happened=f"They shouted {RLO}gpj.exe{PDI}\r\nat me\x07 twice\x1b[31m",
+            location=f"Bus stop{LRM} on {LRI}Boar Lane{PDI}\n",
+            strands=["religion", "other"],
+            strand_other=f"Their{ALM} accent\x01",
+            anonymous="no",
+            contact_preference="phone",
+            contact_name=f"Sam{RLO} Jones\u0085",
+            contact_phone="0113 496 0000",
+            safe_times=f"Weekdays\t9{LRM} to 5",
+        ),
+    )
+    assert r.status_code == 302, errors_of(r)
+    report = HateReport.objects.get()
+    assert report.what_happened == "They shouted gpj.exe\r\nat me twice[31m"
+    assert report.location == "Bus stop on Boar Lane"
+    assert report.strand_other == "Their accent"
+    assert report.contact_name == "Sam Jones"
+    assert report.safe_times == "Weekdays 9 to 5"
+    stored = " ".join(
+        str(getattr(report, f.name)) for f in HateReport._meta.get_fields() if f.concrete
+    )
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", stored)
+
+
+def test_an_answer_of_only_control_characters_counts_as_empty(
+    client: Client, db: None
+) -> None:
+    """Security finding 11 (issue #11): a required answer made only of bidi controls is
+    refused as if left empty, not stored as an invisible string."""
+    r = post(client, valid(what_happened=f"{RLO}{LRI}{PDI}\x07"))
+    assert r.status_code == 400
+    assert "Enter what happened" in errors_of(r)
+    assert not HateReport.objects.exists()
+
+
+def test_a_reporting_centre_form_is_cleaned_too(db: None) -> None:
+    """Security finding 11 (issue #11): the centre's form shares the public form's
+    cleaning, including its own reference and notes."""
+    from saferleeds.incidents.forms import CentreReportForm
+
+    data = valid(
+        centre_reference=f"REF{RLO}-12",
+        centre_notes=f"Line one{LRI}\nLine two\x7f",
+    )
+    data.pop("reported_via")
+    form = CentreReportForm(data)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["centre_reference"] == "REF-12"
+    assert form.cleaned_data["centre_notes"] == "Line one\nLine two"
+
+
+# --- Security finding 17 (issue #11): the rate limit is shared by every process ----------
+
+
+def test_the_rate_limit_lives_in_the_database_cache(db: None) -> None:
+    """Security finding 17 (issue #11): the public form's limit is counted in Django's
+    DatabaseCache, whose table the migrations create."""
+    from django.conf import settings
+    from django.db import connection
+
+    backend = settings.CACHES["default"]["BACKEND"]
+    assert backend == "django.core.cache.backends.db.DatabaseCache"
+    table = settings.CACHES["default"]["LOCATION"]
+    assert table in connection.introspection.table_names()
+
+
+def test_separate_server_processes_share_one_count(tmp_path: Path) -> None:
+    """Security finding 17 (issue #11): with the count in a per-process cache, each
+    server process allowed its own five reports. Two processes against one database
+    (`saferleeds manage migrate` makes the cache table) now share the count: five
+    submissions in one, and the next in another is over the limit."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SAFERLEEDS_") and k != "DATABASE_URL"
+    }
+    env.update({"SAFERLEEDS_ENV": "test", "SAFERLEEDS_DATA_DIR": str(tmp_path)})
+
+    def run(*args: str) -> str:
+        r = subprocess.run(
+            [sys.executable, "-m", "saferleeds.cli", "manage", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r.stdout
+
+    run("migrate", "-v", "0")
+    count = (
+        "from types import SimpleNamespace\n"
+        "from saferleeds.incidents.views import _over_limit\n"
+        "request = SimpleNamespace(META={'REMOTE_ADDR': '203.0.113.50'})\n"
+        "print([_over_limit(request) for _ in range({n})])\n"
+    )
+    first = run("shell", "-c", count.replace("{n}", "5"))
+    assert first.strip().splitlines()[-1] == str([False] * 5)
+    second = run("shell", "-c", count.replace("{n}", "1"))
+    assert second.strip().splitlines()[-1] == "[True]"
 
 
 # --- In the browser --------------------------------------------------------------------

@@ -56,12 +56,27 @@ CASEWORK_TYPES = RECORD_TYPES[5:]
 HOLDERS = ("lcc", "wyp", "wyfrs", "nps", "ccg")
 STATES = ("none", "in_force", "expired")
 
+# Record types only practitioners and case coordinators open at all, whatever is shared
+# (security finding 3, issue #11): every other role is refused them outright.
+CASEWORK_ONLY_TYPES = (
+    "dash_assessment",
+    "marac_referral",
+    "marac_research",
+    "hate_report",
+)
+
 IDENTIFIED = "identified"
 PSEUDONYMISED = "pseudonymised"
 DENIED = "denied"
 
 
-def expected(roles: set[str], own: bool, state: str, member: bool = False) -> str:
+def expected(
+    roles: set[str],
+    own: bool,
+    state: str,
+    member: bool = False,
+    record_type: str | None = None,
+) -> str:
     """What a user with ``roles`` sees of one record, by the written rules.
 
     Args:
@@ -70,10 +85,13 @@ def expected(roles: set[str], own: bool, state: str, member: bool = False) -> st
         state: Whether an agreement sharing the record type from the holder to the
             user's agency is absent, in force, or expired.
         member: The user is a member of the case the record belongs to.
+        record_type: The record's type (``None``: one open to every role).
     """
     casework = bool(roles & {Role.PRACTITIONER, Role.CASE_COORDINATOR})
     analyst = Role.ANALYST in roles
     ig = Role.IG_LEAD in roles
+    if record_type in CASEWORK_ONLY_TYPES and not casework:
+        return DENIED
     if casework:
         return IDENTIFIED if own or state == "in_force" or member else DENIED
     if analyst:

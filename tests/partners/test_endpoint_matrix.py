@@ -5,10 +5,12 @@ access-layer matrix: a denied record is a 404 indistinguishable from a missing o
 allowed one is a 200, and a pseudonymised 200 carries no names (every record's free text
 in the world names its person).
 
-Some casework pages are for practitioners and case coordinators only, by design: they
-refuse every other role outright (403, for a missing record too), more strictly than the
-access layer would. For those pages the written rules apply to casework roles, and any
-other role must be refused.
+Some record types are for practitioners and case coordinators only, by design: Dash
+assessments, MARAC referrals and hate reports (``partners.policy.may_open``). Their pages
+and their API endpoints alike refuse every other role outright (403, for a missing record
+too). For those the written rules apply to casework roles, and any other role must be
+refused, with the same answer from the page and from the API (security finding 3,
+issue #11).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from rest_framework.authtoken.models import Token
 from saferleeds.demo.personas import PERSONAS
 from saferleeds.partners.models import Role
 from tests.partners.matrix import (
+    CASEWORK_ONLY_TYPES,
     DENIED,
     HOLDERS,
     PSEUDONYMISED,
@@ -48,8 +51,15 @@ RECORD_ENDPOINTS = [
     ("NRM referral page", "/modern-slavery/referrals/{id}/", "nrm_referral"),
     ("case document download", "/cases/{case}/documents/{id}/", "attachment"),
 ]
-# Pages that refuse every role but practitioners and case coordinators (see above).
-CASEWORK_ONLY = {"Dash page", "MARAC referral page", "hate report page"}
+# Endpoints that refuse every role but practitioners and case coordinators (see above).
+CASEWORK_ONLY = {
+    "Dash page",
+    "MARAC referral page",
+    "hate report page",
+    "API Dash assessment",
+    "API MARAC referral",
+    "API hate report",
+}
 # Pages that refuse pseudonymised users outright: a document cannot be pseudonymised.
 NOT_FOR_ANALYSTS = {"case document download"}
 CASEWORK = {Role.PRACTITIONER, Role.CASE_COORDINATOR}
@@ -95,8 +105,14 @@ def _check_persona(client: Client, user: Any, world: Any, state: str) -> list[st
     for name, pattern, record_type in RECORD_ENDPOINTS:
         missing = get(client, pattern.format(id=10**9, case=10**9), token)
         # A page may refuse a role with no access to personal data outright (403),
-        # as long as it answers a missing record and a hidden one alike.
-        refused = (404,) if pattern.startswith("/api/") else (403, 404)
+        # as long as it answers a missing record and a hidden one alike; the API
+        # refuses outright only a role that may never open the record type.
+        if refused_outright(name, role_set(user)):
+            refused: tuple[int, ...] = (403,)
+        elif pattern.startswith("/api/"):
+            refused = (404,)
+        else:
+            refused = (403, 404)
         assert missing.status_code in refused, (
             f"{user.username} {name}: missing record gave {missing.status_code}"
         )
@@ -128,6 +144,84 @@ def _check_persona(client: Client, user: Any, world: Any, state: str) -> list[st
                     f"HTTP {r.status_code}, rules say {want}"
                 )
     return leaks
+
+
+# (record type, page, API endpoint) for the casework-only record types; {id} as above.
+PAGE_AND_API = [
+    ("dash_assessment", "/dash/{id}/", "/api/v1/dash-assessments/{id}/"),
+    ("marac_referral", "/marac/referrals/{id}/", "/api/v1/marac-referrals/{id}/"),
+    ("hate_report", "/hate-reports/{id}/", "/api/v1/hate-reports/{id}/"),
+]
+# The same types' lists: the page that lists them and the API list.
+LIST_PAGE_AND_API = [
+    ("marac_referral", "/marac/", "/api/v1/marac-referrals/"),
+    ("hate_report", "/hate-reports/", "/api/v1/hate-reports/"),
+]
+PAGE_AND_API_CELLS = (
+    len(PERSONAS)
+    * len(STATES)
+    * (len(HOLDERS) * len(PAGE_AND_API) + len(LIST_PAGE_AND_API))
+)
+
+
+def _decision(status: int) -> str:
+    return {200: "open", 403: "refused outright", 404: "not found"}.get(
+        status, f"HTTP {status}"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", STATES)
+def test_page_and_api_decide_alike_for_casework_only_types(
+    personas: dict[str, Any], sign_in: Any, client: Client, state: str
+) -> None:
+    """Security finding 3 (issue #11): the API returned Dash assessments, MARAC
+    referrals and hate reports (lists and records) to roles the pages refuse (the IG
+    lead identified, the analyst pseudonymised). Every persona x agreement state x
+    holding agency x record type, through the page and through the API: the same
+    decision, the one ``partners.policy.may_open`` and the written rules give."""
+    world = build_world(state)
+    disagreements = []
+    for persona in PERSONAS:
+        user = personas[persona.username]
+        sign_in(client, user)
+        token = Token.objects.get_or_create(user=user)[0].key
+        roles = role_set(user)
+        agency = user.membership.agency.code
+        for record_type, page, api in PAGE_AND_API:
+            assert record_type in CASEWORK_ONLY_TYPES
+            for holder in HOLDERS:
+                record_id = world.records[(holder, record_type)]
+                by_page = get(client, page.format(id=record_id), token).status_code
+                by_api = get(client, api.format(id=record_id), token).status_code
+                if not roles & CASEWORK:
+                    want = 403
+                else:
+                    rule = expected(roles, own=holder == agency, state=state)
+                    want = 404 if rule == DENIED else 200
+                if not by_page == by_api == want:
+                    disagreements.append(
+                        f"{user.username} {record_type} held by {holder} [{state}]: "
+                        f"page {_decision(by_page)}, API {_decision(by_api)}, "
+                        f"rules say {_decision(want)}"
+                    )
+        for record_type, page, api in LIST_PAGE_AND_API:
+            by_page = get(client, page, token).status_code
+            by_api = get(client, api, token).status_code
+            want = 200 if roles & CASEWORK else 403
+            if not by_page == by_api == want:
+                disagreements.append(
+                    f"{user.username} {record_type} list [{state}]: "
+                    f"page {_decision(by_page)}, API {_decision(by_api)}, "
+                    f"rules say {_decision(want)}"
+                )
+    assert not disagreements, "\n".join(disagreements)
+
+
+def test_page_and_api_matrix_size() -> None:
+    # Personas x 3 agreement states x (5 holders x 3 record types + 2 lists), each
+    # cell asked of the page and of the API.
+    assert PAGE_AND_API_CELLS == len(PERSONAS) * 3 * (5 * 3 + 2)
 
 
 @pytest.mark.django_db

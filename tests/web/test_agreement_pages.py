@@ -54,7 +54,10 @@ def world(personas: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def as_user(personas: dict[str, Any], sign_in: Any) -> Any:
     def _as(username: str) -> Client:
-        return sign_in(Client(), personas[username])
+        from django.contrib.auth.models import User
+
+        user = personas.get(username) or User.objects.get(username=username)
+        return sign_in(Client(), user)
 
     return _as
 
@@ -73,7 +76,7 @@ def test_register_lists_agreements_with_status(
     r = as_user("ed.executive").get("/agreements/")  # readable by every role
     html = html_of(r)
     assert r.status_code == 200
-    assert "1 in force, 1 not yet in force, 1 expired" in html
+    assert "1 in force, 0 awaiting signatures, 1 not yet in force, 1 expired" in html
     rows = html.split('<tbody class="govuk-table__body">')[1].split("</tbody>")[0]
     titles = [
         "Police to council community safety sharing",
@@ -137,25 +140,50 @@ def test_ig_lead_ends_an_agreement_and_sharing_stops(
     assert "Agreement ended" in page and 'govuk-tag--grey">Expired<' in page
     a.refresh_from_db()
     assert (a.ends_on, a.version) == (yesterday, 2)
-    entry = AuditEntry.objects.get(event="partners.agreement.update")
+    entry = AuditEntry.objects.get(event="partners.agreement.end")
     assert entry.actor_username == "iris.ig" and entry.detail["fields"] == ["ends_on"]
 
     # Access is decided per request: the analyst no longer sees Alice.
     assert aisha.get(f"/people/{alice.pk}/").status_code == 404
 
 
-def test_system_admin_may_end_agreements_practitioners_may_not(
+def test_only_a_partys_ig_lead_may_end_an_agreement(
     as_user: Any, world: dict[str, Any]
 ) -> None:
+    """Security finding 2 (issue #11): a system administrator, a practitioner and an
+    IG lead of an agency that is not a party cannot end an agreement early."""
     a = world["agreement"]
     url = f"/agreements/{a.pk}/end/"
-    assert as_user("sam.sysadmin").get(url).status_code == 200
-    carol = as_user("carol.coordinator")
-    assert carol.get(url).status_code == 403
-    r = carol.post(url, {**d(timezone.localdate()), "version": "1"})
-    assert r.status_code == 403
+    for username in ("sam.sysadmin", "carol.coordinator"):
+        client = as_user(username)
+        assert client.get(url).status_code == 403
+        r = client.post(url, {**d(timezone.localdate()), "version": "1"})
+        assert r.status_code == 403
+    outsider = _ig_lead(as_user, "nps")
+    assert outsider.get(url).status_code == 403
+    assert (
+        outsider.post(url, {**d(timezone.localdate()), "version": "1"}).status_code
+        == 403
+    )
     a.refresh_from_db()
     assert a.version == 1
+    assert as_user("iris.ig").get(url).status_code == 200  # the council is a party
+
+
+def _ig_lead(as_user: Any, agency_code: str) -> Client:
+    """Sign in a second IG lead, at ``agency_code``."""
+    from saferleeds.partners.actions import do_ensure_user
+    from saferleeds.partners.models import Role
+
+    username = f"ig.{agency_code}"
+    do_ensure_user(
+        username,
+        agency=Agency.objects.get(code=agency_code),
+        roles=[Role.IG_LEAD],
+        password="not-the-demo-password-1",  # noqa: S106
+        actor=None,
+    )
+    return as_user(username)
 
 
 def test_end_early_conflict_keeps_the_first_save(
@@ -168,7 +196,7 @@ def test_end_early_conflict_keeps_the_first_save(
         url, {**d(today + timedelta(days=10)), "version": "1"}
     )
     assert first.status_code == 302
-    second = as_user("sam.sysadmin").post(url, {**d(today), "version": "1"})
+    second = _ig_lead(as_user, "wyp").post(url, {**d(today), "version": "1"})
     html = html_of(second)
     assert second.status_code == 409
     assert "Someone else changed this agreement" in html
@@ -176,7 +204,7 @@ def test_end_early_conflict_keeps_the_first_save(
     assert '<input type="hidden" name="version" value="2">' in html
     a.refresh_from_db()
     assert (a.ends_on, a.version) == (today + timedelta(days=10), 2)
-    assert AuditEntry.objects.filter(event="partners.agreement.update").count() == 1
+    assert AuditEntry.objects.filter(event="partners.agreement.end").count() == 1
 
 
 @pytest.mark.parametrize(

@@ -339,3 +339,167 @@ def test_browser_locked_out_and_signed_out_pages(
         and not (p.startswith("console: Failed to load resource") and " 429 " in p)
     ]
     assert unexpected == []
+
+
+# --- Security finding 11 (issue #11): bidi and control characters in person names -------
+
+BIDI = "\u202e\u2066\u2069\u200e\u200f\u061c\u202a"
+
+
+def _person(personas: dict[str, Any]) -> Any:
+    from saferleeds.partners.policy import actor_for
+    from saferleeds.people.actions import do_create_person
+
+    return do_create_person(
+        actor=actor_for(personas["pete.practitioner"]),
+        reference="WYP-BIDI-1",
+        given_name="Alice",
+        family_name="Smith",
+    )
+
+
+def test_person_form_strips_bidi_and_control_characters(
+    personas: dict[str, Any], sign_in: Any
+) -> None:
+    """Security finding 11 (issue #11): a person's name typed with Unicode bidi controls
+    (U+202E turns the rest round) was stored and shown verbatim; GovukForm.clean, the
+    base of the person forms, removes them and other control characters."""
+    from saferleeds.people.models import Person
+
+    person = _person(personas)
+    client = sign_in(Client(), personas["pete.practitioner"])
+    r = client.post(
+        f"/people/{person.pk}/edit/",
+        {
+            "given_name": f"Ali{BIDI}ce\x07",
+            "family_name": f"\u2066Smith\u2069\u202e-Jones\x1b\n",
+            "dob_day": "",
+            "dob_month": "",
+            "dob_year": "",
+            "sex": "F",
+            "postcode": f"LS1\u200e 4AP",
+            "version": "1",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    person = Person.objects.get(pk=person.pk)
+    assert (person.given_name, person.family_name) == ("Alice", "Smith-Jones")
+    assert person.postcode == "LS1 4AP"
+    # A name of nothing but controls is an empty name: refused as one.
+    r = client.post(
+        f"/people/{person.pk}/edit/",
+        {"given_name": BIDI, "family_name": "Smith", "sex": "F", "version": "2"},
+    )
+    assert r.status_code == 400
+    assert "Enter the person&#x27;s first name" in r.content.decode()
+
+
+def test_api_strips_bidi_and_control_characters_from_people(
+    personas: dict[str, Any],
+) -> None:
+    """Security finding 11 (issue #11): the partner API records people through the same
+    actions, which clean names, references and postcodes as the forms do."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from saferleeds.people.models import AgencyReference, Person
+
+    token, _ = Token.objects.get_or_create(user=personas["pete.practitioner"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    r = api.post(
+        "/api/v1/people/",
+        {
+            "reference": f"WYP-{BIDI}77",
+            "given_name": f"\u202eMo{BIDI}",
+            "family_name": f"Farah\u2066\u0085",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    person = Person.objects.get(pk=r.json()["id"])
+    assert (person.given_name, person.family_name) == ("Mo", "Farah")
+    assert AgencyReference.objects.get(person=person).reference == "WYP-77"
+    r = api.patch(
+        f"/api/v1/people/{person.pk}/",
+        {"given_name": f"Mo{BIDI}hamed", "version": 1},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    person.refresh_from_db()
+    assert person.given_name == "Mohamed"
+
+
+# --- Security finding 18 (issue #11): refusals are one line in the server log -----------
+
+
+@pytest.fixture
+def server_log() -> Any:
+    """What the server's console handler (settings.LOGGING) writes, captured."""
+    import io
+    import logging
+
+    [handler] = [h for h in logging.getLogger().handlers if h.name == "console"]
+    buffer = io.StringIO()
+    old = handler.setStream(buffer)
+    yield buffer
+    handler.setStream(old)
+
+
+def test_refusals_are_one_line_and_server_errors_keep_their_traceback(
+    personas: dict[str, Any], sign_in: Any, server_log: Any, caplog: Any
+) -> None:
+    """Security finding 18 (issue #11): every 403 printed a full traceback in the server
+    log. A refusal (403, 404, 405, 409) is now one line -- method, path, status, user
+    id, reason -- and a 500 keeps its traceback."""
+    from unittest import mock
+
+    from saferleeds.partners.policy import actor_for
+    from saferleeds.people.actions import do_create_person
+
+    person = do_create_person(
+        actor=actor_for(personas["carol.coordinator"]),
+        reference="LCC-LOG-1",
+        given_name="Jane",
+        family_name="Ackroyd",
+    )
+    analyst = personas["aisha.analyst"]
+    client = sign_in(Client(raise_request_exception=False), analyst)
+    assert client.get(f"/people/{person.pk}/edit/").status_code == 403
+    assert client.get("/people/999999/").status_code == 404
+    assert client.put("/people/").status_code == 405
+    with mock.patch(
+        "saferleeds.web.views.open_store", side_effect=RuntimeError("store exploded")
+    ):
+        assert client.get("/overview/").status_code == 500
+
+    out = server_log.getvalue()
+    assert out.count("Traceback") == 1, out
+    lines = out.splitlines()
+    refusals = [line for line in lines if line.startswith("Refused: ")]
+    assert refusals == [
+        f"Refused: GET /people/{person.pk}/edit/ 403 user={analyst.pk} "
+        "reason=You may see this person's record but not change it.",
+        f"Refused: GET /people/999999/ 404 user={analyst.pk} reason=Page not found",
+        f"Refused: PUT /people/ 405 user={analyst.pk} reason=Method Not Allowed",
+    ], out
+    error = out[out.index("Internal Server Error: /overview/") :]
+    assert "Traceback (most recent call last)" in error
+    assert "RuntimeError: store exploded" in error
+    # Records reaching any other handler (here pytest's) are one line too.
+    forbidden = [r for r in caplog.records if getattr(r, "status_code", 0) == 403]
+    assert forbidden and all(r.exc_info is None for r in forbidden)
+    assert all(
+        r.exc_info for r in caplog.records if getattr(r, "status_code", 0) == 500
+    )
+
+
+def test_a_refusal_cannot_forge_log_lines(
+    personas: dict[str, Any], sign_in: Any, server_log: Any
+) -> None:
+    """Security finding 18 (issue #11): the one-line form escapes control characters
+    in the path, so a request cannot write a line of its own into the log."""
+    client = sign_in(Client(), personas["aisha.analyst"])
+    assert client.get("/no-such-page/%0AForged: line").status_code == 404
+    [line] = server_log.getvalue().splitlines()
+    assert line.startswith("Refused: GET /no-such-page/\\nForged: line 404 ")

@@ -362,3 +362,95 @@ def test_browser_sign_in_with_set_up_and_code_and_no_csp_violation(
     ]
     assert not [p for p in page.problems if "Content Security Policy" in p]
     assert problems == []
+
+
+# --- Security finding 10 (issue #11): every `next` is a path on this site ---------------
+
+FALLBACK = "/overview/"  # the signed-in home page (LOGIN_REDIRECT_URL)
+NEXT_CASES = [
+    ("foo", FALLBACK),  # a bare word: redirect() took it for a URL name (500)
+    ("//evil.example/", FALLBACK),
+    ("https://evil.example/", FALLBACK),
+    ("https://testserver/people/", FALLBACK),  # this site, but not a path
+    ("/people/\r\nSet-Cookie: x=1", FALLBACK),
+    ("/people/", "/people/"),
+]
+
+
+def _hidden_next(html: str) -> str:
+    match = re.search(r'<input type="hidden" name="next" value="([^"]*)">', html)
+    assert match, "no hidden next field"
+    return match.group(1)
+
+
+@pytest.mark.parametrize(("next_value", "expected"), NEXT_CASES)
+def test_next_is_a_same_site_path_at_every_sign_in_step(
+    client: Client, personas: dict[str, Any], next_value: str, expected: str
+) -> None:
+    """Security finding 10 (issue #11): `/account/two-factor/set-up/?next=foo` gave a
+    500 (NoReverseMatch) once the device was confirmed. Every `next` of the sign-in,
+    set-up, code, signed-out and sign-out steps goes through Django's
+    url_has_allowed_host_and_scheme and must be a path; anything else falls back to the
+    signed-in home page."""
+    user = personas["carol.coordinator"]
+    hidden = "" if expected == FALLBACK else expected
+    # The password step: the page carries only a safe next, and follows only that.
+    r = client.get("/sign-in/", {"next": next_value})
+    assert r.status_code == 200 and _hidden_next(r.content.decode()) == hidden
+    r = client.post(
+        "/sign-in/",
+        {"username": user.username, "password": DEMO_PASSWORD, "next": next_value},
+    )
+    assert r.status_code == 302 and r["Location"] == expected
+    # First sign-in: the set-up page, then its code.
+    r = client.get("/account/two-factor/", {"next": next_value})
+    assert r.status_code == 302
+    assert _code_step_location(r) == ("/account/two-factor/set-up/", expected)
+    r = client.get("/account/two-factor/set-up/", {"next": next_value})
+    assert r.status_code == 200 and _hidden_next(r.content.decode()) == expected
+    pending = TOTPDevice.objects.get(user=user)
+    r = client.post(
+        "/account/two-factor/set-up/",
+        {"code": totp_code(pending), "next": next_value},
+    )
+    assert r.status_code == 302 and r["Location"] == expected
+    # Signed in, with a confirmed device: set-up and code step pass straight on.
+    r = client.get("/account/two-factor/set-up/", {"next": next_value})
+    assert _code_step_location(r) == ("/account/two-factor/", expected)
+    r = client.get("/account/two-factor/", {"next": next_value})
+    assert r.status_code == 302 and r["Location"] == expected
+    r = client.get("/sign-in/", {"next": next_value})
+    assert r.status_code == 302 and r["Location"] == expected
+    # Sign out (a foreign next goes to the sign-in page) and in again: the code step.
+    r = client.post("/sign-out/", {"next": next_value})
+    assert r.status_code == 302
+    assert r["Location"] == (expected if expected != FALLBACK else "/sign-in/")
+    _password_only(client, user)
+    r = client.get("/account/two-factor/set-up/", {"next": next_value})
+    assert _code_step_location(r) == ("/account/two-factor/", expected)
+    r = client.get("/account/two-factor/", {"next": next_value})
+    assert r.status_code == 200 and _hidden_next(r.content.decode()) == expected
+    r = client.post(
+        "/account/two-factor/", {"code": totp_code(pending), "next": next_value}
+    )
+    assert r.status_code == 302 and r["Location"] == expected
+    # The signed-out notice's "Sign in again" link.
+    r = client.get("/account/signed-out/", {"reason": "idle", "next": next_value})
+    assert r.status_code == 200
+    sign_in = re.search(r'href="(/sign-in/[^"]*)"', r.content.decode())
+    assert sign_in, "no sign-in link"
+    link = sign_in.group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(link).query).get("next", [""])[0] == expected
+
+
+def test_next_must_be_https_in_production(rf: Any, settings: Any) -> None:
+    """Security finding 10 (issue #11): in production url_has_allowed_host_and_scheme
+    is asked for https, so even this host over plain http is refused."""
+    from saferleeds.web.twofactor import safe_next
+
+    request = rf.get("/")
+    settings.PRODUCTION = True
+    assert safe_next(request, "http://testserver/people/") is None
+    assert safe_next(request, "/people/?q=1") == "/people/?q=1"
+    settings.PRODUCTION = False
+    assert safe_next(request, "foo") is None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,26 +138,59 @@ def ensure_schema(store: Store) -> None:
     )
 
 
+def _connect_waiting(
+    path: Path | None,
+    read_only: bool,
+    wait: float,
+    on_wait: Callable[[], None] | None,
+) -> duckdb.DuckDBPyConnection:
+    """Connect, retrying for up to ``wait`` seconds while another process holds the lock."""
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    told = False
+    while True:
+        try:
+            return _connect(path, read_only)
+        except StoreBusy:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            if not told and on_wait is not None:
+                on_wait()
+            told = True
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.5)
+
+
 @contextmanager
-def open_store(path: Path | str | None, *, read_only: bool = False) -> Iterator[Store]:
+def open_store(
+    path: Path | str | None,
+    *,
+    read_only: bool = False,
+    wait: float = 0.0,
+    on_wait: Callable[[], None] | None = None,
+) -> Iterator[Store]:
     """Open the analytics store, creating its schema when writable.
 
     Args:
         path: The DuckDB file; ``None`` for a throw-away in-memory store.
         read_only: Open without taking the write lock (pages use this).
+        wait: Seconds to keep retrying while another process holds the store (a
+            writable open waits for every reader, such as the web server's pages).
+        on_wait: Called once, when the first attempt finds the store busy.
 
     Yields:
         The open store; closed on exit.
 
     Raises:
-        StoreBusy: If another process holds the write lock.
+        StoreBusy: If another process still holds the store after ``wait`` seconds.
     """
     p = None if path is None else Path(path)
     if read_only and p is not None and not p.exists():
         # A read-only open of a missing file fails; give the caller an empty store.
         p = None
         read_only = False
-    store = Store(_connect(p, read_only), p)
+    store = Store(_connect_waiting(p, read_only, wait, on_wait), p)
     try:
         if not read_only:
             ensure_schema(store)

@@ -16,13 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from saferleeds.api.dash import StrictBooleanField
-from saferleeds.api.serializers import MAX_ID
+from saferleeds.api.serializers import MAX_ID, ErrorSerializer
 from saferleeds.api.views import (
     CONFLICT,
     ERROR,
@@ -41,7 +41,7 @@ from saferleeds.incidents.access import (
 )
 from saferleeds.incidents.models import HateReport
 from saferleeds.partners.models import RecordType
-from saferleeds.partners.policy import Actor, actor_for, pseudonymised
+from saferleeds.partners.policy import Actor, actor_for, pseudonymised, require_open
 from saferleeds.people.access import people_visible_to
 from saferleeds.safeguarding.access import (
     access_case_by_id,
@@ -63,6 +63,15 @@ from saferleeds.safeguarding.models import Case, MaracReferral, RiskLevel
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# Dash assessments, MARAC referrals and hate reports: the pages' rule, from one place
+# (``partners.policy.may_open``; security finding 3, issue #11).
+CASEWORK_ONLY = (
+    "Practitioners and case coordinators only: any other role gets 403 for every id, "
+    "existing or not, as the pages do."
+)
+NOT_FOR_ROLE = OpenApiResponse(
+    ErrorSerializer, description="Your role may never open records of this type."
+)
 
 
 def _audit_listed(
@@ -393,11 +402,12 @@ class DashAssessmentDetailView(ApiView):
         tags=["dash"],
         operation_id="dash_assessments_retrieve",
         summary="Read a Dash assessment",
-        description="Recorded in the audit log.",
+        description=f"Recorded in the audit log. {CASEWORK_ONLY}",
         parameters=[PURPOSE_HEADER],
         responses={
             200: DashAssessmentSerializer,
             401: UNAUTHENTICATED,
+            403: NOT_FOR_ROLE,
             404: NOT_FOUND,
         },
     )
@@ -508,16 +518,18 @@ class MaracReferralsView(ApiView):
         operation_id="marac_referrals_list",
         summary="List MARAC referrals",
         description="The referrals your agency may see, newest first. Every referral "
-        "returned is recorded in the audit log.",
+        f"returned is recorded in the audit log. {CASEWORK_ONLY}",
         parameters=[MaracReferralQuerySerializer, PURPOSE_HEADER],
         responses={
             200: MaracReferralSerializer(many=True),
             400: INVALID,
             401: UNAUTHENTICATED,
+            403: NOT_FOR_ROLE,
         },
     )
     def get(self, request: Request) -> Response:
         """List via :func:`marac_referrals_visible_to`."""
+        require_open(self.actor, RecordType.MARAC_REFERRAL)
         query = _valid(MaracReferralQuerySerializer, request.query_params)
         qs = marac_referrals_visible_to(self.actor).select_related("referring_agency")
         if query.get("status"):
@@ -542,11 +554,12 @@ class MaracReferralDetailView(ApiView):
         tags=["marac"],
         operation_id="marac_referrals_retrieve",
         summary="Read a MARAC referral",
-        description="Recorded in the audit log.",
+        description=f"Recorded in the audit log. {CASEWORK_ONLY}",
         parameters=[PURPOSE_HEADER],
         responses={
             200: MaracReferralSerializer,
             401: UNAUTHENTICATED,
+            403: NOT_FOR_ROLE,
             404: NOT_FOUND,
         },
     )
@@ -666,16 +679,18 @@ class HateReportsView(ApiView):
         operation_id="hate_reports_list",
         summary="List hate incident reports",
         description="The reports your agency may see, newest first. Every report "
-        "returned is recorded in the audit log.",
+        f"returned is recorded in the audit log. {CASEWORK_ONLY}",
         parameters=[HateReportQuerySerializer, PURPOSE_HEADER],
         responses={
             200: HateReportSerializer(many=True),
             400: INVALID,
             401: UNAUTHENTICATED,
+            403: NOT_FOR_ROLE,
         },
     )
     def get(self, request: Request) -> Response:
         """List via :func:`hate_reports_visible_to`."""
+        require_open(self.actor, RecordType.HATE_REPORT)
         query = _valid(HateReportQuerySerializer, request.query_params)
         qs = hate_reports_visible_to(self.actor).select_related("agency")
         if query.get("status"):
@@ -700,9 +715,14 @@ class HateReportDetailView(ApiView):
         tags=["hate"],
         operation_id="hate_reports_retrieve",
         summary="Read a hate incident report",
-        description="Recorded in the audit log.",
+        description=f"Recorded in the audit log. {CASEWORK_ONLY}",
         parameters=[PURPOSE_HEADER],
-        responses={200: HateReportSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        responses={
+            200: HateReportSerializer,
+            401: UNAUTHENTICATED,
+            403: NOT_FOR_ROLE,
+            404: NOT_FOUND,
+        },
     )
     def get(self, request: Request, pk: int) -> Response:
         """Read via :func:`access_hate_report_by_id`."""

@@ -16,7 +16,7 @@ from rest_framework import serializers
 
 from saferleeds.audit.models import AuditEntry
 from saferleeds.incidents.models import Incident
-from saferleeds.partners.models import RecordType, SharingAgreement
+from saferleeds.partners.models import CaseType, RecordType, SharingAgreement
 from saferleeds.people.models import Person
 from saferleeds.people.present import PersonView
 
@@ -127,9 +127,15 @@ class ReferenceSerializer(serializers.Serializer[Any]):
 
 
 class PersonSerializer(serializers.Serializer[PersonView]):
-    """A person as the caller may see them: names are null when pseudonymised."""
+    """A person as the caller may see them: names are null when pseudonymised, and a
+    pseudonymised caller gets no ``id`` (they address people by pseudonym only:
+    security finding 13, issue #11)."""
 
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(
+        required=False,
+        help_text="The record id; absent for pseudonymised callers, who use "
+        "/people/by-pseudonym/{pseudonym}/.",
+    )
     pseudonym = serializers.CharField()
     pseudonymised = serializers.BooleanField()
     display_name = serializers.CharField()
@@ -148,6 +154,13 @@ class PersonSerializer(serializers.Serializer[PersonView]):
     def get_references(self, view: PersonView) -> list[dict[str, str]]:
         """The (agency, reference) pairs, as objects."""
         return [{"agency": a, "reference": r} for a, r in view.references]
+
+    def to_representation(self, instance: PersonView) -> dict[str, Any]:
+        """Leave ``id`` out when the view has none (a pseudonymised caller)."""
+        data = super().to_representation(instance)
+        if instance.id is None:
+            data.pop("id", None)
+        return data
 
 
 class SubjectAccessSerializer(serializers.Serializer[Any]):
@@ -226,6 +239,14 @@ class IncidentSerializer(serializers.Serializer[Incident]):
 # --- Sharing agreements (not personal data) ----------------------------------------------
 
 
+class AgreementSignatureSerializer(serializers.Serializer[Any]):
+    """One party's signature state."""
+
+    agency = serializers.CharField()
+    signed = serializers.BooleanField()
+    signed_on = serializers.DateField(allow_null=True)
+
+
 class AgreementSerializer(serializers.ModelSerializer[SharingAgreement]):
     """A sharing agreement, with its parties by agency code."""
 
@@ -238,6 +259,10 @@ class AgreementSerializer(serializers.ModelSerializer[SharingAgreement]):
     record_types = serializers.ListField(
         child=serializers.ChoiceField(choices=RecordType.choices)
     )
+    case_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=CaseType.choices)
+    )
+    signatures = serializers.SerializerMethodField()
     in_force = serializers.SerializerMethodField()
 
     class Meta:
@@ -249,16 +274,36 @@ class AgreementSerializer(serializers.ModelSerializer[SharingAgreement]):
             "purpose",
             "lawful_basis",
             "record_types",
+            "case_types",
             "providers",
             "recipients",
             "starts_on",
             "ends_on",
             "signed_by",
             "signed_on",
+            "signatures",
+            "supersedes",
+            "withdrawn_on",
             "version",
             "in_force",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(AgreementSignatureSerializer(many=True))
+    def get_signatures(self, agreement: SharingAgreement) -> list[dict[str, Any]]:
+        """Each party and whether it has signed the current terms."""
+        signed = {s.agency_id: s for s in agreement.signatures.all()}
+        parties = {a.id: a for a in agreement.providers.all()} | {
+            a.id: a for a in agreement.recipients.all()
+        }
+        return [
+            {
+                "agency": agency.code,
+                "signed": agency_id in signed,
+                "signed_on": signed[agency_id].signed_on if agency_id in signed else None,
+            }
+            for agency_id, agency in sorted(parties.items(), key=lambda p: p[1].code)
+        ]
 
     def get_in_force(self, agreement: SharingAgreement) -> bool:
         """Whether the agreement is in force today."""
@@ -266,7 +311,8 @@ class AgreementSerializer(serializers.ModelSerializer[SharingAgreement]):
 
 
 class AgreementUpdateSerializer(serializers.Serializer[Any]):
-    """Changes to an agreement (e.g. ending it early), with the version you saw."""
+    """Changes to an agreement, with the version you saw: a draft's terms (which voids
+    the signatures given so far), or a signed agreement's end date brought forward."""
 
     title = serializers.CharField(max_length=200, required=False)
     purpose = serializers.CharField(required=False)
@@ -276,10 +322,13 @@ class AgreementUpdateSerializer(serializers.Serializer[Any]):
         required=False,
         allow_empty=True,
     )
+    case_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=CaseType.choices),
+        required=False,
+        allow_empty=True,
+    )
     starts_on = serializers.DateField(required=False)
     ends_on = serializers.DateField(required=False)
-    signed_by = serializers.CharField(max_length=300, required=False)
-    signed_on = serializers.DateField(required=False)
     version = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_VERSION
     )
@@ -294,3 +343,9 @@ class AgreementUpdateSerializer(serializers.Serializer[Any]):
                 {"ends_on": "An agreement cannot end before it starts."}
             )
         return attrs
+
+
+class AgreementSignSerializer(serializers.Serializer[Any]):
+    """Sign the terms at the version you read."""
+
+    version = serializers.IntegerField(min_value=1, max_value=MAX_VERSION)

@@ -13,6 +13,11 @@ urlpatterns: list[URLPattern] = [
     path("people/", views.PeopleView.as_view(), name="people"),
     path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person"),
     path(
+        "people/by-pseudonym/<str:pseudonym>/",
+        views.PersonByPseudonymView.as_view(),
+        name="person-by-pseudonym",
+    ),
+    path(
         "people/<int:pk>/access-history/",
         views.PersonAccessHistoryView.as_view(),
         name="person-access-history",
@@ -59,6 +64,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("agreements/", views.AgreementsView.as_view(), name="agreements"),
     path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement"),
+    path(
+        "agreements/<int:pk>/sign/",
+        views.AgreementSignView.as_view(),
+        name="agreement_sign",
+    ),
     path(
         "dash/score",
         dash.DashScoreView.as_view(),

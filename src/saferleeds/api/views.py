@@ -31,6 +31,7 @@ from saferleeds.api.serializers import (
     MAX_ID,
     MAX_VERSION,
     AgreementSerializer,
+    AgreementSignSerializer,
     AgreementUpdateSerializer,
     AuditEntrySerializer,
     ConflictSerializer,
@@ -49,16 +50,17 @@ from saferleeds.audit.subject_access import (
 )
 from saferleeds.incidents.access import access_incident_by_id
 from saferleeds.incidents.actions import do_create_incident
-from saferleeds.partners.actions import do_update_agreement
+from saferleeds.partners.actions import do_sign_agreement, do_update_agreement
 from saferleeds.partners.models import SharingAgreement
 from saferleeds.partners.policy import Actor, NotFound, actor_for, pseudonymised
 from saferleeds.people.access import (
     PeopleQuery,
-    access_person_by_id,
+    access_person_by_pseudonym,
+    open_person_by_id,
     search_people,
 )
 from saferleeds.people.actions import do_create_person, do_update_person
-from saferleeds.people.present import present_person
+from saferleeds.people.present import PSEUDONYM_PATTERN, present_person
 from saferleeds.places.access import access_place_by_id
 
 PURPOSE_HEADER = OpenApiParameter(
@@ -272,13 +274,15 @@ class PersonDetailView(ApiView):
         tags=["people"],
         operation_id="people_retrieve",
         summary="Read a person",
-        description="Recorded in the audit log. The ETag is the record's version.",
+        description="Recorded in the audit log. The ETag is the record's version. "
+        "Pseudonymised callers (analysts) address people by pseudonym only: for them "
+        "every id is the same 404 as a missing record.",
         parameters=[PURPOSE_HEADER],
         responses={200: PersonSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
-        """Read a person via :func:`access_person_by_id`."""
-        return _person_response(self, access_person_by_id(self.actor, pk))
+        """Read a person via :func:`open_person_by_id`."""
+        return _person_response(self, open_person_by_id(self.actor, pk))
 
     @extend_schema(
         tags=["people"],
@@ -299,12 +303,40 @@ class PersonDetailView(ApiView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         """Change a person via :func:`do_update_person`."""
+        # Addressed by id: a pseudonymised caller gets the not-found a missing id gets.
+        open_person_by_id(self.actor, pk, audit=False)
         changes = _valid(PersonUpdateSerializer, request.data)
         version = expected_version(request, changes.pop("version", None))
         person = do_update_person(
             pk, actor=self.actor, expected_version=version, changes=changes
         )
         return _person_response(self, person)
+
+
+class PersonByPseudonymView(ApiView):
+    """One person, addressed by pseudonym (how pseudonymised callers read a person)."""
+
+    @extend_schema(
+        tags=["people"],
+        operation_id="people_retrieve_by_pseudonym",
+        summary="Read a person by pseudonym",
+        description="For analysts, who never see record ids (any caller may use it). "
+        "Recorded in the audit log. A pseudonym of no one you may see is a 404.",
+        parameters=[
+            OpenApiParameter(
+                "pseudonym",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                description="A pseudonym, e.g. P-0123456789 (any case).",
+                pattern=PSEUDONYM_PATTERN,
+            ),
+            PURPOSE_HEADER,
+        ],
+        responses={200: PersonSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pseudonym: str) -> Response:
+        """Read a person via :func:`access_person_by_pseudonym`."""
+        return _person_response(self, access_person_by_pseudonym(self.actor, pseudonym))
 
 
 class PersonAccessHistoryView(ApiView):
@@ -432,7 +464,9 @@ class IncidentDetailView(ApiView):
 
 def _agreement(pk: int) -> SharingAgreement:
     agreement = (
-        SharingAgreement.objects.prefetch_related("providers", "recipients")
+        SharingAgreement.objects.prefetch_related(
+            "providers", "recipients", "signatures"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -453,7 +487,7 @@ class AgreementsView(ApiView):
     def get(self, request: Request) -> Response:
         """Every agreement, newest ending first."""
         agreements = SharingAgreement.objects.prefetch_related(
-            "providers", "recipients"
+            "providers", "recipients", "signatures"
         )
         return Response(AgreementSerializer(agreements, many=True).data)
 
@@ -478,8 +512,10 @@ class AgreementDetailView(ApiView):
         tags=["agreements"],
         operation_id="agreements_update",
         summary="Change a sharing agreement",
-        description="Information-governance leads and system administrators only. "
-        "Ending an agreement early cuts access off from the next request.",
+        description="An information-governance lead of a party only. A draft's terms "
+        "may change (every signature given so far is then void); a signed agreement's "
+        "terms never change: only `ends_on` may be brought forward (yesterday at the "
+        "earliest), which cuts access off from the next request.",
         parameters=[PURPOSE_HEADER, IF_MATCH_HEADER],
         request=AgreementUpdateSerializer,
         responses={
@@ -501,6 +537,39 @@ class AgreementDetailView(ApiView):
         )
         response = Response(AgreementSerializer(updated).data)
         response["ETag"] = f'"{updated.version}"'
+        return response
+
+
+class AgreementSignView(ApiView):
+    """Sign an agreement for the actor's agency."""
+
+    @extend_schema(
+        tags=["agreements"],
+        operation_id="agreements_sign",
+        summary="Sign a sharing agreement for your agency",
+        description="An information-governance lead of a party that has not signed "
+        "yet. `version` is the version whose terms you read (409 if they changed). "
+        "The agreement binds once every party has signed.",
+        parameters=[PURPOSE_HEADER],
+        request=AgreementSignSerializer,
+        responses={
+            200: AgreementSerializer,
+            400: INVALID,
+            401: UNAUTHENTICATED,
+            403: ERROR,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Sign via :func:`do_sign_agreement`."""
+        _agreement(pk)
+        data = _valid(AgreementSignSerializer, request.data)
+        signed = do_sign_agreement(
+            pk, actor=self.actor, expected_version=data["version"]
+        )
+        response = Response(AgreementSerializer(_agreement(signed.pk)).data)
+        response["ETag"] = f'"{signed.version}"'
         return response
 
 

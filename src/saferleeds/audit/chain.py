@@ -49,23 +49,56 @@ def entry_hash(prev_hash: str, payload: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Break:
-    """The first place the chain does not hold."""
+    """The first place the chain does not hold.
 
-    seq: int
+    ``seq`` names the first entry that does not hold; it is ``None`` when every entry
+    holds but the stored chain head does not match the last of them (then ``problem``
+    names both, and no entry is blamed).
+    """
+
+    seq: int | None
     problem: str
 
     def __str__(self) -> str:
+        if self.seq is None:
+            return self.problem
         return f"audit entry #{self.seq}: {self.problem}"
 
 
+def head_mismatch(
+    head_seq: int | None, head_hash: str, last_seq: int, last_hash: str
+) -> Break:
+    """Say that the stored head and the last entry disagree, and what that can mean."""
+    stored = (
+        "no head is stored"
+        if head_seq is None
+        else f"stored head says entry #{head_seq} hash {head_hash}"
+    )
+    last = (
+        "there are no entries"
+        if last_seq == 0
+        else f"last entry is #{last_seq} with hash {last_hash}"
+    )
+    if head_seq is None:
+        why = "the head was deleted"
+    elif head_seq > last_seq:
+        why = "the newest entries removed, or the head altered"
+    elif head_seq < last_seq:
+        why = "the head altered, or entries appended without moving it"
+    else:
+        why = "the head altered, or the last entry replaced"
+    return Break(None, f"audit chain head does not match: {stored}, {last} ({why})")
+
+
 def verify(
-    entries: Iterable[dict[str, Any]], head_seq: int, head_hash: str
+    entries: Iterable[dict[str, Any]], head_seq: int | None, head_hash: str
 ) -> Iterator[Break]:
     """Yield the first break in a chain given entries in ``seq`` order (at most one).
 
     Args:
         entries: Each with the hashed fields plus ``prev_hash`` and ``hash``.
-        head_seq: The chain head's last seq (catches removal of the newest entries).
+        head_seq: The chain head's last seq (catches removal of the newest entries);
+            ``None`` when no head row is stored.
         head_hash: The chain head's last hash.
     """
     expected_seq, prev = 1, GENESIS
@@ -86,9 +119,10 @@ def verify(
             yield Break(e["seq"], "content changed since it was written (hash differs)")
             return
         prev, expected_seq = e["hash"], expected_seq + 1
-    if expected_seq - 1 != head_seq or prev != head_hash:
-        yield Break(
-            expected_seq,
-            f"chain ends at #{expected_seq - 1} but its head records #{head_seq}: "
-            "newest entries removed",
-        )
+    last_seq = expected_seq - 1
+    if head_seq is None:
+        if last_seq:
+            yield head_mismatch(None, head_hash, last_seq, prev)
+        return
+    if last_seq != head_seq or prev != head_hash:
+        yield head_mismatch(head_seq, head_hash, last_seq, prev)

@@ -71,8 +71,12 @@ def record_many(
     """Append one entry per ``(record_type, record_id, subject_person_id)``.
 
     A search writes one consultation entry for each record it returned (ICO: the log
-    must show what was available to the user).
+    must show what was available to the user). No records: nothing is written (the
+    head only ever moves forward; see :mod:`saferleeds.audit.guard`).
     """
+    records = list(records)
+    if not records:
+        return []
     head = _lock_head()  # serialises writers so the chain stays a line
     now = timezone.now()
     entries: list[AuditEntry] = []
@@ -88,7 +92,7 @@ def record_many(
             "operation": str(operation),
             "event": event,
             "record_type": record_type,
-            "record_id": str(record_id),
+            "record_id": str(record_id)[:64],  # an id typed in a URL may be any length
             "subject_person_id": subject,
             "recipient": recipient[:200],
             "remote_addr": (actor.remote_addr if actor else "")[:64],

@@ -9,7 +9,8 @@ from saferleeds.audit.models import AuditEntry, ChainHead
 def verify_chain(chunk: int = 5000) -> tuple[int, Break | None]:
     """Return (entries checked, first break or None)."""
     head = ChainHead.objects.filter(id=1).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, "0" * 64)
+    # No head row: a fresh database (no entries), or a head deleted behind our back.
+    head_seq, head_hash = (head.seq, head.hash) if head else (None, "")
     rows = (
         AuditEntry.objects.order_by("seq")
         .values(*HASHED_FIELDS, "prev_hash", "hash")

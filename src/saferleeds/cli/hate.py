@@ -71,7 +71,9 @@ def centre_staff_add(
     """Create (or update) a centre worker's account with the reporting-centre role.
 
     A new account gets a random first password, printed once on standard output; the
-    worker signs in with it, sets up two-factor sign-in, and should change it.
+    worker signs in with it and sets up two-factor sign-in. Production refuses to start
+    while such a password is usable: there, use `saferleeds users invite USERNAME` (or
+    the Administration pages) so the worker sets their own.
     """
     _setup_django()
     from django.contrib.auth.models import User
@@ -101,6 +103,13 @@ def centre_staff_add(
         actor=None,
     )
     if password:
+        from saferleeds.partners.models import Membership
+
+        # A password its owner did not choose: production will not start while it is
+        # usable (`saferleeds users invite USERNAME` lets the worker set their own).
+        Membership.objects.filter(user__username=username).update(
+            password_origin=Membership.PasswordOrigin.ADMINISTRATOR
+        )
         err.print(f"Created {username} for {target.name}. First password:")
         sys.stdout.write(password + "\n")
     else:

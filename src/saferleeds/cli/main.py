@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,8 +21,10 @@ from rich.progress import (
     TextColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from saferleeds import config
+from saferleeds.cli.accounts import register as register_accounts
 from saferleeds.cli.asb import register as register_asb
 from saferleeds.cli.hate import register as register_hate
 from saferleeds.cli.indicators import register as register_indicators
@@ -51,6 +54,36 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 SHIPPED_POLICE = Path(__file__).resolve().parent.parent / "data" / "police"
+STORE_BUSY_EXIT = 4  # import police: the store stayed in use by another process
+STORE_WAIT = 60.0  # seconds import police waits for the store by default
+
+# Characters from files and paths that a terminal would act on rather than show: C0 and C1
+# controls (ESC starts ANSI sequences), bidirectional and invisible format characters, and
+# the lone surrogates that stand for path bytes that are not UTF-8.
+_UNSAFE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069"
+    r"\ufeff\ud800-\udfff]"
+)
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    o = ord(m.group())
+    if 0xDC80 <= o <= 0xDCFF:  # surrogateescape: the original byte of a path
+        return f"\\x{o - 0xDC00:02x}"
+    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"
+
+
+def literal(text: object) -> str:
+    r"""Text from a file or path made safe to show: control characters as escapes.
+
+    Print the result with ``Text`` (or ``markup=False, highlight=False``) so that Rich
+    markup in it is shown, not interpreted.
+
+    Examples:
+        >>> literal("[bold]\x1b[31m.csv")
+        '[bold]\\x1b[31m.csv'
+    """
+    return _UNSAFE.sub(_escape_char, str(text))
 
 
 def _setup_django() -> None:
@@ -72,33 +105,76 @@ def _progress() -> Progress:
 
 
 def _run_police_import(
-    paths: list[Path], forces: list[str] | None, *, quiet: bool = False
+    paths: list[Path],
+    forces: list[str] | None,
+    *,
+    quiet: bool = False,
+    wait: float = STORE_WAIT,
 ) -> Any:
     from saferleeds.analytics.geography import load_geography
-    from saferleeds.analytics.store import open_store
+    from saferleeds.analytics.store import StoreBusy, open_store
     from saferleeds.importers.police import import_police
+    from saferleeds.importers.police.importer import clip
     from saferleeds.partnership import current
 
-    with open_store(config.analytics_path()) as store, _progress() as progress:
-        if not store.scalar("SELECT count(*) FROM area_lsoa"):
-            load_geography(store, current())
-        task = progress.add_task("Importing police.uk files", total=None)
+    store_path = config.analytics_path()
 
-        def on_file(res: Any) -> None:
-            progress.advance(task)
-            if quiet:
-                return
-            if res.unusable:
-                err.print(f"[red]error[/]: {res.path}: {res.unusable}")
-            else:
-                err.print(
-                    f"{'[yellow]![/]' if res.quarantined else '[green]✓[/]'} {res.path}: "
+    def on_wait() -> None:
+        err.print(
+            Text(
+                "Waiting for another process (the web server reading it, or another "
+                f"import) to release the analytics store {literal(store_path)}; giving "
+                f"up after {wait:g} s (--wait SECONDS)."
+            )
+        )
+
+    def on_file(res: Any) -> None:
+        progress.advance(task)
+        if quiet:
+            return
+        if res.unusable:
+            err.print(
+                Text.assemble(
+                    ("error", "red"),
+                    f": {literal(res.path)}: {literal(clip(res.unusable, 1000))}",
+                )
+            )
+        else:
+            err.print(
+                Text.assemble(
+                    ("!", "yellow") if res.quarantined else ("✓", "green"),
+                    f" {literal(res.path)}: "
                     f"{res.rows_read:,} rows read, {res.added:,} added, "
                     f"{res.updated:,} updated, {res.quarantined:,} quarantined"
-                    + (f" ({res.note})" if res.note else "")
+                    + (f" ({literal(res.note)})" if res.note else ""),
                 )
+            )
 
-        return import_police(store, paths, forces=forces, on_file=on_file)
+    try:
+        with (
+            open_store(store_path, wait=wait, on_wait=on_wait) as store,
+            _progress() as progress,
+        ):
+            if not store.scalar("SELECT count(*) FROM area_lsoa"):
+                load_geography(store, current())
+            task = progress.add_task("Importing police.uk files", total=None)
+            return import_police(store, paths, forces=forces, on_file=on_file)
+    except StoreBusy as exc:
+        message = (
+            f"the analytics store {literal(store_path)} is still in use by another "
+            f"process after waiting {wait:g} s; nothing was imported. Try again when "
+            "it is free, or wait longer with --wait SECONDS."
+        )
+        err.print(Text.assemble(("error", "red"), f": {message}"))
+        if quiet:
+            sys.stdout.write(
+                json.dumps(
+                    {"files": [], "exit_code": STORE_BUSY_EXIT, "error": message},
+                    indent=2,
+                )
+                + "\n"
+            )
+        raise typer.Exit(STORE_BUSY_EXIT) from exc
 
 
 @import_app.command("police")
@@ -119,52 +195,68 @@ def import_police_cmd(
         bool, typer.Option(help="Take every force from folders and zips.")
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            min=0,
+            metavar="SECONDS",
+            help="How long to wait while another process (the web server) holds the "
+            f"store; exit {STORE_BUSY_EXIT} if it is still busy.",
+        ),
+    ] = STORE_WAIT,
 ) -> None:
     """Import data.police.uk street-level crime files into the analytics store.
 
     Every row is validated; bad rows are quarantined with file:line: field: reason and
     good rows commit. Re-importing the same files adds nothing. Exit status: 0 every row
-    imported, 3 some rows quarantined, 2 a file was unusable (nothing from it committed).
+    imported, 3 some rows quarantined, 2 a file was unusable (nothing from it committed),
+    4 the store stayed in use by another process for --wait seconds (nothing imported).
     Folders and zips are filtered to the partnership's forces unless --force or
-    --all-forces is given.
+    --all-forces is given. Paths and text from files are shown literally, with control
+    characters as escapes such as \\x1b, in text and JSON output alike.
     """
     from saferleeds.partnership import current
 
     forces = None if all_forces else (force or list(current().police_forces) or None)
-    report = _run_police_import(paths, forces, quiet=fmt == "json")
+    report = _run_police_import(paths, forces, quiet=fmt == "json", wait=wait)
     if fmt == "json":
-        out.print_json(
-            json.dumps(
+        # ASCII JSON of literal() text: nothing in it is a control character to a terminal.
+        payload = {
+            "files": [
                 {
-                    "files": [
-                        {
-                            "path": f.path,
-                            "rows_read": f.rows_read,
-                            "added": f.added,
-                            "updated": f.updated,
-                            "quarantined": f.quarantined,
-                            "unusable": f.unusable,
-                            "problems": f.problems,
-                        }
-                        for f in report.files
-                    ],
-                    "exit_code": report.exit_code,
+                    "path": literal(f.path),
+                    "rows_read": f.rows_read,
+                    "added": f.added,
+                    "updated": f.updated,
+                    "quarantined": f.quarantined,
+                    "unusable": None if f.unusable is None else literal(f.unusable),
+                    "problems": [literal(p) for p in f.problems],
                 }
-            )
-        )
+                for f in report.files
+            ],
+            "exit_code": report.exit_code,
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         if not report.files:
             which = f" for force {', '.join(forces)}" if forces else ""
             err.print(
-                f"[red]error[/]: no street-level files{which} found in the paths given "
-                "(files are named YYYY-MM-<force>-street.csv; --all-forces takes every force)"
+                Text.assemble(
+                    ("error", "red"),
+                    f": no street-level files{literal(which)} found in the paths given "
+                    "(files are named YYYY-MM-<force>-street.csv; --all-forces takes "
+                    "every force)",
+                )
             )
             raise typer.Exit(2)
+        from saferleeds.importers.police.importer import clip
+
         shown = 0
         for f in report.files:
             for p in f.problems:
                 if shown < 20:
-                    err.print(f"  {p}", markup=False, highlight=False)
+                    err.print(Text(f"  {literal(clip(p, 1000))}"))
                 shown += 1
         if report.quarantined > shown:
             shown = report.quarantined
@@ -241,7 +333,7 @@ def quarantine_list(
         )
         return
     for f, n, fl, r in rows:
-        out.print(f"{f}:{n}: {fl}: {r}", markup=False, highlight=False)
+        out.print(Text(literal(f"{f}:{n}: {fl}: {r}")))
 
 
 @audit_app.command("verify")
@@ -255,6 +347,9 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Check the audit hash chain; exit 1 naming the first broken entry if any.
+
+    When every entry holds but the stored chain head does not match the last of them,
+    says so (the stored head and the last entry), naming no entry.
 
     On success prints the head (last entry's number and hash): keep it outside the
     database (with the backups, say) and pass it back with --expect-head later.
@@ -287,8 +382,19 @@ def audit_verify(
 def demo_load() -> None:
     """Migrate the database and load the demo: agencies, personas, areas, police.uk data.
 
-    Safe to repeat: nothing is duplicated and nothing a user changed is lost.
+    Safe to repeat: nothing is duplicated and nothing a user changed is lost. Refused
+    outside demo and test: the demo accounts' password is published.
     """
+    if config.environment() not in ("demo", "test"):
+        # Before Django starts: nothing is migrated or created (the seeder refuses too).
+        err.print(
+            f"[red]error[/]: refusing to load the demo with SAFERLEEDS_ENV="
+            f"{config.environment()}: its accounts have a published password; create "
+            "the first administrator with `saferleeds users create-admin USERNAME "
+            "--agency CODE`",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     _setup_django()
     from django.core.management import call_command
 
@@ -378,8 +484,18 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve the web app (waitress) until interrupted."""
+    """Serve the web app (waitress) until interrupted.
+
+    In production, refuses to start (exit 2) while any active account has a password its
+    owner did not set (`saferleeds users unsafe` lists them).
+    """
     _setup_django()
+    from saferleeds.cli.accounts import production_start_refusal
+
+    refusal = production_start_refusal()
+    if refusal:
+        err.print(f"[red]error[/]: {refusal}", highlight=False)
+        raise typer.Exit(2)
     from waitress import serve as waitress_serve
 
     from saferleeds.demo.personas import DEMO_PASSWORD, PERSONAS
@@ -514,6 +630,7 @@ register_places(app)
 register_marac(app)
 register_asb(app)
 register_hate(app)
+register_accounts(app)
 
 
 @users_app.command("reset-2fa")

@@ -24,7 +24,7 @@ from saferleeds.audit.models import Operation
 from saferleeds.demo.generator import generate
 from saferleeds.incidents.models import Incident, IncidentPerson
 from saferleeds.partners.actions import do_create_agreement
-from saferleeds.partners.models import Agency, RecordType, SharingAgreement
+from saferleeds.partners.models import Agency, CaseType, RecordType, SharingAgreement
 from saferleeds.people.models import AgencyReference, Person, SubjectRole
 from saferleeds.places.models import Area, Place
 from saferleeds.safeguarding.models import (
@@ -82,6 +82,9 @@ def _agreements() -> None:
             RecordType.ASB_CASE_REVIEW,
             RecordType.NRM_REFERRAL,
         ],
+        # Hate reports, ASB and NRM records in cases of those kinds; never a MARAC
+        # case's records, which only the MARAC agreement shares.
+        case_types=[CaseType.HATE, CaseType.ASB, CaseType.MODERN_SLAVERY],
         starts_on=date(2018, 4, 1),
         ends_on=today + timedelta(days=3 * 365),
         signed_by="Chief Officer Safer Leeds; Leeds District Commander, WYP",
@@ -95,6 +98,7 @@ def _agreements() -> None:
         title="Integrated Offender Management information sharing agreement",
         purpose="Managing the IOM cohort: preventing and reducing re-offending.",
         record_types=[RecordType.PERSON, RecordType.INCIDENT],
+        case_types=[],
         starts_on=date(2018, 4, 1),
         ends_on=today + timedelta(days=2 * 365),
         signed_by="Head of Leeds NPS; Leeds District Commander, WYP",
@@ -116,6 +120,9 @@ def _agreements() -> None:
             RecordType.MARAC_REFERRAL,
             RecordType.MARAC_RESEARCH,
         ],
+        # Its purpose is MARAC: a hate, ASB or general case and its notes are not
+        # shared under it, whichever agency holds them.
+        case_types=[CaseType.MARAC],
         starts_on=date(2018, 4, 1),
         ends_on=today + timedelta(days=365),
         signed_by="Chair of Leeds MARAC Steering Group",
@@ -129,10 +136,28 @@ def _agreements() -> None:
         title="Fire and rescue home safety referrals (ended)",
         purpose="Referring vulnerable residents for home fire safety checks.",
         record_types=[RecordType.PERSON, RecordType.PLACE],
+        case_types=[],
         starts_on=date(2019, 4, 1),
         ends_on=date(2023, 3, 31),
         signed_by="Area Manager, WYFRS; Chief Officer Safer Leeds",
         **common,
+    )
+    # A draft awaiting the council's signature: nothing is shared under it until the
+    # council's information-governance lead signs it too.
+    do_create_agreement(
+        actor=None,
+        reference="hate-case-conference-draft",
+        providers=[a["lcc"], a["wyp"]],
+        recipients=[a["lcc"], a["wyp"]],
+        title="Hate crime case conference agreement (draft)",
+        purpose="Joint working on hate crime cases heard at the hate crime case "
+        "conference.",
+        record_types=[RecordType.CASE, RecordType.CASE_NOTE, RecordType.CASE_TASK],
+        case_types=[CaseType.HATE],
+        starts_on=today,
+        ends_on=today + timedelta(days=2 * 365),
+        lawful_basis=common["lawful_basis"],
+        signed_by_parties=[a["wyp"]],
     )
 
 

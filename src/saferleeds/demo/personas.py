@@ -8,9 +8,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from saferleeds import config
 from saferleeds.partners.models import Agency, Role
 
 DEMO_PASSWORD = "safer-leeds-demo"  # noqa: S105 - demo-only, printed by `make demo`
+# Where demo accounts with the published password may exist: the demo, and the tests.
+DEMO_ENVIRONMENTS = ("demo", "test")
+
+
+class DemoRefused(RuntimeError):
+    """Demo data (and its published password) is refused outside demo and test."""
+
+
+def refuse_outside_demo() -> None:
+    """Raise :class:`DemoRefused` unless SAFERLEEDS_ENV is demo or test.
+
+    Security finding 1 (issue #11): the demo accounts' password is published, so whoever
+    signs in first as one of them owns the account. Every seeder that creates them calls
+    this first (``demo.seed.seed_demo``, ``demo.casework.seed_casework`` and the hate
+    seeder that creates the reporting-centre persona).
+    """
+    env = config.environment()
+    if env not in DEMO_ENVIRONMENTS:
+        raise DemoRefused(
+            f"the demo (accounts with a published password) cannot be loaded when "
+            f"SAFERLEEDS_ENV={env}; create the first administrator with "
+            "`saferleeds users create-admin USERNAME --agency CODE` instead"
+        )
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User  # noqa: TC002 - used at run time
+
 from saferleeds.demo.casework import seed_casework
 from saferleeds.demo.partner_data import seed_partner_data
-from saferleeds.demo.personas import AGENCIES, DEMO_PASSWORD, PERSONAS
+from saferleeds.demo.personas import (
+    AGENCIES,
+    DEMO_PASSWORD,
+    PERSONAS,
+    DemoRefused,
+    refuse_outside_demo,
+)
 from saferleeds.incidents.models import HateReport
 from saferleeds.partners.actions import do_ensure_agency, do_ensure_user
+from saferleeds.partners.models import Membership
 from saferleeds.partnership import current
 from saferleeds.places.actions import do_load_geography
 from saferleeds.safeguarding.models import (
@@ -17,6 +26,8 @@ from saferleeds.safeguarding.models import (
     MaracReferral,
     NrmReferral,
 )
+
+__all__ = ["DemoRefused", "SeedReport", "refuse_outside_demo", "seed_demo"]
 
 
 @dataclass(frozen=True)
@@ -34,12 +45,17 @@ class SeedReport:
 
 
 def seed_demo() -> SeedReport:
-    """Create or update the demo cast and the partnership's areas (safe to repeat)."""
+    """Create or update the demo cast and the partnership's areas (safe to repeat).
+
+    Raises:
+        DemoRefused: Outside demo and test (:func:`refuse_outside_demo`).
+    """
+    refuse_outside_demo()
     agencies = {
         a.code: do_ensure_agency(a.code, a.name, a.kind, actor=None) for a in AGENCIES
     }
     for p in PERSONAS:
-        do_ensure_user(
+        user = do_ensure_user(
             p.username,
             agency=agencies[p.agency],
             roles=p.roles,
@@ -49,6 +65,7 @@ def seed_demo() -> SeedReport:
             job_title=p.job_title,
             actor=None,
         )
+        _mark_seeded(user)
     areas = do_load_geography(current(), actor=None)
     partner = seed_partner_data()
     seed_casework()
@@ -68,3 +85,12 @@ def seed_demo() -> SeedReport:
         partner.agreements,
         held,
     )
+
+
+def _mark_seeded(user: User) -> None:
+    """Record that a persona's password is the published demo one (unless its owner
+    changed it since), so production refuses to start while it is usable."""
+    if user.has_usable_password():
+        Membership.objects.filter(user=user).exclude(
+            password_origin=Membership.PasswordOrigin.OWNER
+        ).update(password_origin=Membership.PasswordOrigin.SEEDED)

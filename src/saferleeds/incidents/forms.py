@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 
 from saferleeds.incidents.models import HateReport
+from saferleeds.textclean import clean_form_text
 
 # A full UK postcode (outward code, then sector and unit), spaces ignored.
 POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}$")
@@ -24,6 +25,8 @@ DATE_PARTS = ("day", "month", "year")
 HONEYPOT = "website"
 CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "safe_times")
 YES_NO = [("yes", "Yes"), ("no", "No")]
+# Free text shown as a textarea: keeps its line breaks (bidi and other controls go).
+MULTILINE_FIELDS = ("what_happened", "centre_notes")
 
 # Fields in page order, each with the id its error summary link points at.
 ORDER = [
@@ -218,6 +221,7 @@ class HateReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        clean_form_text(self, data, multiline=MULTILINE_FIELDS)
         self._clean_date(data)
         strands = data.get("strands") or []
         if HateReport.Strand.OTHER in strands and not data.get("strand_other"):

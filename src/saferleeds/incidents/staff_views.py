@@ -48,12 +48,12 @@ from saferleeds.incidents.models import HateReport
 from saferleeds.locking import Conflict
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import (
-    CASEWORK_ROLES,
     Actor,
     Forbidden,
     NotFound,
     actor_for,
     may_change,
+    may_open,
 )
 from saferleeds.people.access import PeopleQuery, people_visible_to, search_people
 from saferleeds.people.models import Person
@@ -74,9 +74,13 @@ def _actor(request: HttpRequest, purpose: str) -> Actor:
 
 
 def _team_actor(request: HttpRequest, purpose: str) -> Actor:
-    """The actor, if a member of a hate crime team (casework roles); else 403."""
+    """The actor, if a member of a hate crime team; else 403.
+
+    ``partners.policy.may_open`` decides who may open hate reports, for these pages and
+    the API alike (security finding 3, issue #11): practitioners and case coordinators.
+    """
     actor = _actor(request, purpose)
-    if not actor.has(CASEWORK_ROLES):
+    if not may_open(actor, RecordType.HATE_REPORT):
         raise PermissionDenied(NOT_TEAM)
     return actor
 

@@ -1,8 +1,13 @@
 """The one gate every app's ``access_<noun>_by_id`` goes through.
 
 It reads a record only through the policy's filter, answers "missing" and "forbidden"
-alike, logs a refusal when the record exists, and logs the consultation when it does not
-refuse. Apps say only which records are visible and which event to log.
+alike, logs a refusal for both (a missing record's saying it was not found), and logs the
+consultation when it does not refuse. Apps say only which records are visible and which
+event to log.
+
+Missing and forbidden do the same work, one existence lookup and one audit write, so the
+answer's timing does not tell them apart (security finding 9, issue #11); the log also
+shows IG leads an actor probing ids that do not exist.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from saferleeds.partners.policy import Actor, NotFound
 
 M = TypeVar("M", bound=Model)
 
+# The refusal entry's detail when the record asked for does not exist.
+NOT_FOUND_DETAIL: dict[str, object] = {"reason": "not found"}
+
 
 def refuse(
     actor: Actor,
@@ -25,6 +33,7 @@ def refuse(
     record_id: object,
     event: str,
     subject_person_id: int | None = None,
+    detail: dict[str, object] | None = None,
 ) -> NotFound:
     """Log a refused access and return the NotFound to raise (same as a missing record).
 
@@ -37,6 +46,7 @@ def refuse(
         "record_type": record_type,
         "record_id": record_id,
         "subject_person_id": subject_person_id,
+        "detail": detail,
     }
     record(actor, **details)  # type: ignore[arg-type]
     exc = NotFound(f"no {record_type} {record_id}")
@@ -67,14 +77,17 @@ def fetch_visible(
         subject: The person the record is about, for per-person access histories.
 
     Raises:
-        NotFound: Missing or not visible to the actor (indistinguishable).
+        NotFound: Missing or not visible to the actor (indistinguishable; both are
+            logged as refusals, so both take the same work).
     """
     obj = visible.filter(pk=record_id).first()
     if obj is None:
         if visible.model._default_manager.filter(pk=record_id).exists():
             subject_id = record_id if record_type == "person" else None
             raise refuse(actor, record_type, record_id, event, subject_id)
-        raise NotFound(f"no {record_type} {record_id}")
+        # A missing record is refused the same way, with the same work (one lookup,
+        # one audit write); no subject, as the id is nobody's (yet).
+        raise refuse(actor, record_type, record_id, event, None, dict(NOT_FOUND_DETAIL))
     if audit:
         record(
             actor,

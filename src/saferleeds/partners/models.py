@@ -44,11 +44,26 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A user's agency; every user works for exactly one agency."""
 
+    class PasswordOrigin(models.TextChoices):
+        """Who set the user's current password: only the owner's own counts as safe."""
+
+        UNSET = "unset", "No password yet"
+        OWNER = "owner", "Set by the user"
+        SEEDED = "seeded", "Set by the demo seeder"
+        ADMINISTRATOR = "administrator", "Set by an administrator"
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
     )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="members")
     job_title = models.CharField(max_length=200, blank=True)
+    password_origin = models.CharField(
+        max_length=20,
+        choices=PasswordOrigin.choices,
+        default=PasswordOrigin.UNSET,
+        db_comment="who set the current password; production refuses to start while "
+        "an active account's password was not set by its owner",
+    )
 
     class Meta:
         db_table_comment = "which agency each user works for"
@@ -96,10 +111,47 @@ class RecordType(models.TextChoices):
     NRM_REFERRAL = "nrm_referral", "NRM referral"
 
 
+class CaseType(models.TextChoices):
+    """Kinds of safeguarding case; agreements scope case records by these."""
+
+    MARAC = "marac", "Domestic abuse (MARAC)"
+    HATE = "hate", "Hate crime"
+    ASB = "asb", "Anti-social behaviour"
+    MODERN_SLAVERY = "modern_slavery", "Modern slavery"
+    GENERAL = "general", "Other safeguarding"
+
+
+# Record types that belong to a case: an agreement's case types limit which of them
+# it shares (a MARAC agreement shares MARAC cases' notes, not a hate case's).
+CASE_SCOPED_RECORD_TYPES = frozenset(
+    {
+        "case",
+        "case_note",
+        "case_task",
+        "attachment",
+        "dash_assessment",
+        "marac_referral",
+        "marac_research",
+        "asb_complaint",
+        "asb_assessment",
+        "asb_intervention",
+        "asb_case_review",
+        "nrm_referral",
+        "hate_report",
+    }
+)
+
+
 class SharingAgreement(models.Model):
     """An information sharing agreement: who shares which record types with whom, why,
     from when to when, signed by whom (ICO Data Sharing Code; Crime and Disorder Act
-    1998 s115 and s17A)."""
+    1998 s115 and s17A).
+
+    Each party is its own data controller, so an agreement binds only once every
+    party (provider or recipient) has signed its current terms through its
+    information-governance lead; signed terms are never edited in place: an amendment
+    is a new draft that supersedes the agreement when every party has signed it.
+    """
 
     reference = models.SlugField(max_length=60, unique=True)
     title = models.CharField(max_length=200)
@@ -112,8 +164,35 @@ class SharingAgreement(models.Model):
     recipients = models.ManyToManyField(Agency, related_name="agreements_receiving")
     starts_on = models.DateField()
     ends_on = models.DateField(db_comment="last day in force")
-    signed_by = models.CharField(max_length=300, db_comment="signatories, by role")
-    signed_on = models.DateField()
+    case_types = models.JSONField(
+        default=list,
+        blank=True,
+        db_comment="CaseType values whose case records are shared; empty: records "
+        "outside cases only",
+    )
+    signed_by = models.CharField(
+        max_length=300, blank=True, db_comment="signatories, by role (as on paper)"
+    )
+    signed_on = models.DateField(null=True, blank=True)
+    drafted_by = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_comment="agency whose IG lead drafted it",
+    )
+    supersedes = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        db_comment="the agreement this amendment replaces once fully signed",
+    )
+    withdrawn_on = models.DateField(
+        null=True, blank=True, db_comment="draft abandoned before every party signed"
+    )
     version = models.PositiveIntegerField(default=1, db_comment="optimistic lock")
 
     class Meta:
@@ -123,6 +202,77 @@ class SharingAgreement(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def party_ids(self) -> set[int]:
+        """Every agency that provides or receives under the agreement."""
+        return {a.id for a in self.providers.all()} | {
+            a.id for a in self.recipients.all()
+        }
+
+    def signed_party_ids(self) -> set[int]:
+        """Parties that have signed the current terms."""
+        return {s.agency_id for s in self.signatures.all()}
+
+    def fully_signed(self) -> bool:
+        """Whether every party has signed (an agreement with no parties never binds)."""
+        parties = self.party_ids()
+        return bool(parties) and parties <= self.signed_party_ids()
+
     def in_force_on(self, day: object) -> bool:
-        """Whether the agreement is in force on ``day``."""
-        return self.starts_on <= day <= self.ends_on  # type: ignore[operator]
+        """Whether the agreement is signed by every party and in force on ``day``."""
+        return (
+            self.fully_signed()
+            and self.withdrawn_on is None
+            and self.starts_on <= day <= self.ends_on  # type: ignore[operator]
+        )
+
+
+class AgreementSignature(models.Model):
+    """One party's signature of an agreement's terms, by that agency's IG lead."""
+
+    agreement = models.ForeignKey(
+        SharingAgreement, on_delete=models.CASCADE, related_name="signatures"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_comment="the signatory; empty for agreements signed on paper and recorded",
+    )
+    signatory_name = models.CharField(max_length=200)
+    signed_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "agency"], name="one_signature_per_party"
+            )
+        ]
+        db_table_comment = "each party's signature of a sharing agreement"
+
+
+class Invitation(models.Model):
+    """A one-time link by which a new user (or one whose password an administrator
+    reset) sets their own password and two-factor device. Only a hash of the token is
+    kept, so the database never holds a usable link."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table_comment = "one-time invitation links (hashed) to set a password"

@@ -22,7 +22,13 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
 from django.utils import timezone
 
-from saferleeds.partners.models import Membership, RecordType, Role, SharingAgreement
+from saferleeds.partners.models import (
+    CASE_SCOPED_RECORD_TYPES,
+    Membership,
+    RecordType,
+    Role,
+    SharingAgreement,
+)
 
 CASEWORK_ROLES = frozenset({Role.PRACTITIONER, Role.CASE_COORDINATOR})
 PSEUDONYMISED_ROLES = frozenset({Role.ANALYST})
@@ -86,31 +92,58 @@ def actor_for(
 
 
 def agreements_in_force(on: date | None = None) -> list[SharingAgreement]:
-    """Agreements in force on a day (today by default), with their parties."""
+    """Agreements in force on a day (today by default), with their parties.
+
+    An agreement binds only once every party has signed it and until its last day;
+    a draft abandoned before that never binds.
+    """
     day = on or timezone.localdate()
-    return list(
-        SharingAgreement.objects.filter(
-            starts_on__lte=day, ends_on__gte=day
-        ).prefetch_related("providers", "recipients")
-    )
+    candidates = SharingAgreement.objects.filter(
+        starts_on__lte=day, ends_on__gte=day, withdrawn_on__isnull=True
+    ).prefetch_related("providers", "recipients", "signatures")
+    return [a for a in candidates if a.fully_signed()]
 
 
-def source_agencies(
+# Every case type: what a record's own agency sees of its own cases.
+ALL_CASE_TYPES = None
+
+
+def source_scopes(
     actor: Actor, record_type: RecordType, on: date | None = None
-) -> set[int]:
-    """Agencies whose records of this type the actor's agency may see today."""
+) -> dict[int, frozenset[str] | None]:
+    """Agencies whose records of this type the actor's agency may see, each with the
+    case types it may see them in (``None``: any case, its own agency's records).
+
+    For a record type that belongs to cases, an agreement shares only the records of
+    cases of its case types (and records of the type held outside any case).
+    """
     if actor.agency_id is None:
-        return set()
-    sources = {actor.agency_id}
+        return {}
+    scopes: dict[int, frozenset[str] | None] = {actor.agency_id: ALL_CASE_TYPES}
     if actor.has(IG_ROLES) and not actor.has(CASEWORK_ROLES | PSEUDONYMISED_ROLES):
-        return sources  # IG leads answer for their own agency's records only
+        return scopes  # IG leads answer for their own agency's records only
+    scoped = record_type.value in CASE_SCOPED_RECORD_TYPES
     for agreement in agreements_in_force(on):
         if record_type.value not in agreement.record_types:
             continue
         if actor.agency_id not in {a.id for a in agreement.recipients.all()}:
             continue
-        sources |= {a.id for a in agreement.providers.all()}
-    return sources
+        types = frozenset(agreement.case_types or ()) if scoped else ALL_CASE_TYPES
+        for provider in agreement.providers.all():
+            if provider.id not in scopes:
+                scopes[provider.id] = types
+                continue
+            held = scopes[provider.id]
+            if held is not ALL_CASE_TYPES:
+                scopes[provider.id] = ALL_CASE_TYPES if types is None else held | types
+    return scopes
+
+
+def source_agencies(
+    actor: Actor, record_type: RecordType, on: date | None = None
+) -> set[int]:
+    """Agencies some of whose records of this type the actor's agency may see today."""
+    return set(source_scopes(actor, record_type, on))
 
 
 def may_see_personal_data(actor: Actor) -> bool:
@@ -142,7 +175,24 @@ def visible(
     """
     if not may_see_personal_data(actor):
         return Q(pk__in=[])
-    q = Q(**{f"{holder}__in": source_agencies(actor, record_type, on)})
+    scopes = source_scopes(actor, record_type, on)
+    whole = [agency for agency, types in scopes.items() if types is ALL_CASE_TYPES]
+    q = Q(**{f"{holder}__in": whole})
+    by_types: dict[frozenset[str], list[int]] = {}
+    for agency, types in scopes.items():
+        if types is not ALL_CASE_TYPES:
+            by_types.setdefault(types, []).append(agency)
+    for types, agencies in by_types.items():
+        # Shared only in cases of the agreement's types, or outside any case.
+        if case_path == "id":
+            in_scope = Q(case_type__in=sorted(types))
+        elif case_path:
+            in_scope = Q(**{f"{case_path}__isnull": True}) | Q(
+                **{f"{case_path}__case_type__in": sorted(types)}
+            )
+        else:
+            in_scope = Q()
+        q |= Q(**{f"{holder}__in": agencies}) & in_scope
     if case_path and actor.has(CASEWORK_ROLES) and actor.case_ids:
         q |= Q(**{f"{case_path}__in": actor.case_ids})
     return q
@@ -157,3 +207,45 @@ def may_change(
     if actor.agency_id in holder_agency_ids:
         return True
     return bool(case_ids & actor.case_ids)
+
+
+# --- Which roles may open a record type at all (security finding 3, issue #11) ---------
+
+# Record types only these roles may ever open, whatever the agreements share and
+# whichever way they ask (pages, API, lists, timelines). Types not listed here are open
+# to every role that may see personal data, as the agreements decide.
+OPENING_ROLES: dict[str, frozenset[Role]] = {
+    RecordType.DASH_ASSESSMENT.value: CASEWORK_ROLES,
+    RecordType.MARAC_REFERRAL.value: CASEWORK_ROLES,
+    RecordType.MARAC_RESEARCH.value: CASEWORK_ROLES,
+    RecordType.HATE_REPORT.value: CASEWORK_ROLES,
+}
+NOT_OPENED_BY_ROLE = (
+    "These records are for practitioners and case coordinators. Ask your agency "
+    "administrator if you need them for your work."
+)
+
+
+def may_open(actor: Actor, record_type: RecordType | str) -> bool:
+    """Whether the actor's roles let them open records of this type at all.
+
+    The one rule pages and API follow for a record type some roles may never open
+    (``OPENING_ROLES``): a role it leaves out is refused outright, for every record of
+    the type, existing or not (403), before any agreement is looked at. Whether one
+    record is visible is then ``visible``'s question (404 when not).
+
+    The information-governance lead's subject-access export is a separate disclosure
+    path (``audit.subject_access``): it is not "opening" a record for casework, is
+    logged as a disclosure to the data subject, and reads only what ``visible`` gives
+    the lead of their own agency's records.
+    """
+    roles = OPENING_ROLES.get(str(getattr(record_type, "value", record_type)))
+    if roles is None:
+        return may_see_personal_data(actor)
+    return actor.has(roles)
+
+
+def require_open(actor: Actor, record_type: RecordType | str) -> None:
+    """Refuse (``Forbidden``, a 403) an actor whose roles may never open this type."""
+    if not may_open(actor, record_type):
+        raise Forbidden(NOT_OPENED_BY_ROLE)

@@ -15,6 +15,7 @@ from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import (
     Actor,
     Forbidden,
+    NotFound,
     pseudonymised,
     source_agencies,
     visible,
@@ -54,6 +55,59 @@ def access_person_by_id(
         audit=audit,
         subject=lambda p: p.pk,
     )
+
+
+def open_person_by_id(
+    actor: Actor,
+    person_id: int,
+    *,
+    event: str = "people.person.view",
+    audit: bool = True,
+) -> Person:
+    """A person addressed by record id, as pages and the API take it from a request.
+
+    Pseudonymised actors address people by pseudonym only (security finding 13, issue
+    #11): for them an id is the same not-found as a missing record, and the gate logs
+    the refusal. Everyone else: :func:`access_person_by_id`.
+
+    Raises:
+        NotFound: Missing, not visible, or addressed by id by a pseudonymised actor.
+    """
+    if pseudonymised(actor):
+        return fetch_visible(
+            actor, Person.objects.none(), PERSON, person_id, event=event
+        )
+    return access_person_by_id(actor, person_id, event=event, audit=audit)
+
+
+def _with_pseudonym(qs: QuerySet[Person], wanted: str) -> QuerySet[Person]:
+    """``qs`` narrowed to the person whose pseudonym is ``wanted`` (any case).
+
+    Pseudonyms are keyed hashes, not stored: they are compared over ``qs``'s ids only.
+    """
+    wanted = wanted.strip().upper()
+    return qs.filter(
+        pk__in=[pk for pk in qs.values_list("pk", flat=True) if pseudonym(pk) == wanted]
+    )
+
+
+def access_person_by_pseudonym(
+    actor: Actor,
+    wanted: str,
+    *,
+    event: str = "people.person.view",
+    audit: bool = True,
+) -> Person:
+    """Return the person the actor may see whose pseudonym is ``wanted``, logging the
+    consultation (how pseudonymised actors open a person: security finding 13).
+
+    Raises:
+        NotFound: No person the actor may see has that pseudonym.
+    """
+    person = _with_pseudonym(people_visible_to(actor), wanted).first()
+    if person is None:
+        raise NotFound("no person with that pseudonym")
+    return access_person_by_id(actor, person.pk, event=event, audit=audit)
 
 
 @dataclass(frozen=True)
@@ -105,13 +159,7 @@ def search_people(
             agency_refs__agency_id__in=source_agencies(actor, PERSON),
         )
     if query.pseudonym:
-        # Pseudonyms are keyed hashes, not stored: compare over the visible ids only.
-        wanted = query.pseudonym.strip().upper()
-        qs = qs.filter(
-            pk__in=[
-                pk for pk in qs.values_list("pk", flat=True) if pseudonym(pk) == wanted
-            ]
-        )
+        qs = _with_pseudonym(qs, query.pseudonym)
     people = list(qs.order_by("family_name", "given_name", "pk")[:limit])
     if people:
         record_many(

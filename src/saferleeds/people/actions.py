@@ -20,12 +20,25 @@ from saferleeds.partners.policy import (
 )
 from saferleeds.people.access import access_person_by_id
 from saferleeds.people.models import AgencyReference, Person
+from saferleeds.textclean import clean_text
 
 EDITABLE = ("given_name", "family_name", "date_of_birth", "sex", "postcode")
 
 
 def _normalise_postcode(value: str) -> str:
-    return " ".join(value.upper().split())
+    return " ".join(clean_text(value).upper().split())
+
+
+def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """The editable fields of ``changes``, text cleaned of bidi and control characters
+    (as the forms do, so the API path is covered too)."""
+    clean = {k: v for k, v in changes.items() if k in EDITABLE}
+    for name in ("given_name", "family_name"):
+        if isinstance(clean.get(name), str):
+            clean[name] = clean_text(clean[name]).strip()
+    if "postcode" in clean:
+        clean["postcode"] = _normalise_postcode(clean["postcode"] or "")
+    return clean
 
 
 @transaction.atomic
@@ -43,15 +56,15 @@ def do_create_person(
     if not actor.has(CASEWORK_ROLES) or actor.agency_id is None:
         raise Forbidden("only practitioners and case coordinators record people")
     person = Person.objects.create(
-        given_name=given_name.strip(),
-        family_name=family_name.strip(),
+        given_name=clean_text(given_name).strip(),
+        family_name=clean_text(family_name).strip(),
         date_of_birth=date_of_birth,
         sex=sex,
         postcode=_normalise_postcode(postcode),
         created_by_id=actor.agency_id,
     )
     AgencyReference.objects.create(
-        person=person, agency_id=actor.agency_id, reference=reference.strip()
+        person=person, agency_id=actor.agency_id, reference=clean_text(reference).strip()
     )
     record(
         actor,
@@ -83,9 +96,7 @@ def do_update_person(
     cases = set(person.case_links.values_list("case_id", flat=True))
     if not may_change(actor, holders, cases):
         raise Forbidden("you may not change this person's details")
-    clean = {k: v for k, v in changes.items() if k in EDITABLE}
-    if "postcode" in clean:
-        clean["postcode"] = _normalise_postcode(clean["postcode"] or "")
+    clean = _clean_changes(changes)
     changed = sorted(k for k, v in clean.items() if getattr(person, k) != v)
     save_versioned(Person, person.pk, expected_version, clean)
     record(

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from saferleeds.people.access import PeopleQuery
 from saferleeds.people.models import Person
+from saferleeds.textclean import clean_form_text
 
 # A full UK postcode (outward code, then sector and unit), spaces ignored.
 POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}$")
@@ -83,16 +84,28 @@ class DateParts:
 
 
 class GovukForm(forms.Form):
-    """A form that records its errors in page order for the GOV.UK error summary."""
+    """A form that records its errors in page order for the GOV.UK error summary.
+
+    Every text field is cleaned of bidi and other control characters
+    (:func:`saferleeds.textclean.clean_text`) in :meth:`clean`; subclasses call it first.
+    """
 
     order: tuple[str, ...] = ()
     date_inputs: tuple[DateParts, ...] = ()
+    # Text fields that keep tabs and line breaks; None: every field (a form's templates,
+    # not its fields, decide which are textareas). () makes every field single-line.
+    multiline_fields: tuple[str, ...] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for d in self.date_inputs:
             self.fields.update(d.fields())
         self.date_errors: dict[str, tuple[str, list[str]]] = {}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        clean_form_text(self, data, multiline=self.multiline_fields)
+        return data
 
     def add_date_error(self, prefix: str, message: str, parts: list[str]) -> None:
         self.date_errors[prefix] = (message, parts)
@@ -151,6 +164,8 @@ def _clean_postcode(value: str) -> str:
 class PeopleSearchForm(GovukForm):
     """Search by identifying details (practitioners, IG leads)."""
 
+    multiline_fields = ()
+
     order = ("name", "dob", "postcode", "reference")
     date_inputs = (DateParts("dob", "Date of birth", past=True),)
 
@@ -199,6 +214,8 @@ class PeopleSearchForm(GovukForm):
 class PseudonymSearchForm(GovukForm):
     """Analysts search by pseudonym only: they never see or type identities."""
 
+    multiline_fields = ()
+
     order = ("pseudonym",)
 
     pseudonym = forms.CharField(required=False, max_length=40, strip=True)
@@ -218,6 +235,8 @@ class PseudonymSearchForm(GovukForm):
 
 class PersonEditForm(GovukForm):
     """A practitioner's correction of a person's details, against a known version."""
+
+    multiline_fields = ()
 
     order = ("given_name", "family_name", "dob", "sex", "postcode")
     date_inputs = (DateParts("dob", "Date of birth", past=True),)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.urls import reverse
 
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, pseudonymised, source_agencies
@@ -18,7 +19,10 @@ def pseudonym(person_id: int) -> str:
     """A stable pseudonym for a person, keyed on the installation's secret.
 
     Analysts can follow a person across records without learning who they are; without
-    the key the pseudonym cannot be turned back into the record id.
+    the key the pseudonym cannot be turned back into the record id (an HMAC-SHA-256 of
+    the id under a key derived from ``SECRET_KEY``, cut to 40 bits). Pseudonymised
+    actors address people by pseudonym only: the numeric id is never shown to them
+    (security finding 13, issue #11).
     """
     key = hashlib.sha256(
         b"saferleeds-pseudonym:" + settings.SECRET_KEY.encode()
@@ -27,11 +31,23 @@ def pseudonym(person_id: int) -> str:
     return f"P-{digest[:10].upper()}"
 
 
+# What a pseudonym looks like, as a JSON Schema pattern (compared in any case).
+PSEUDONYM_PATTERN = r"^[Pp]-[0-9A-Fa-f]{10}$"
+
+
+def person_path(actor: Actor, person_id: int) -> str:
+    """The address of a person's page as this actor addresses people: by pseudonym for
+    pseudonymised actors (who never see the numeric id), by id for everyone else."""
+    if pseudonymised(actor):
+        return reverse("people:person-by-pseudonym", args=[pseudonym(person_id)])
+    return reverse("people:person", args=[person_id])
+
+
 @dataclass(frozen=True)
 class PersonView:
-    """What one actor may see of one person."""
+    """What one actor may see of one person (``id`` is ``None`` when pseudonymised)."""
 
-    id: int
+    id: int | None
     pseudonym: str
     pseudonymised: bool
     display_name: str
@@ -62,7 +78,7 @@ def present_person(actor: Actor, person: Person) -> PersonView:
     district = person.postcode.split(" ")[0] if person.postcode else None
     if pseudonymised(actor):
         return PersonView(
-            id=person.pk,
+            id=None,
             pseudonym=pseudonym(person.pk),
             pseudonymised=True,
             display_name=pseudonym(person.pk),

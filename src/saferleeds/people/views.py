@@ -32,7 +32,8 @@ from saferleeds.partners.policy import (
     pseudonymised,
 )
 from saferleeds.people.access import (
-    access_person_by_id,
+    access_person_by_pseudonym,
+    open_person_by_id,
     records_of_person,
     search_people,
 )
@@ -183,8 +184,9 @@ def _may_change(actor: Actor, person: Person) -> bool:
 
 
 def _person_or_404(actor: Actor, person_id: int, **kwargs: Any) -> Person:
+    # By id: a pseudonymised actor gets the same 404 as for a missing record.
     try:
-        return access_person_by_id(actor, person_id, **kwargs)
+        return open_person_by_id(actor, person_id, **kwargs)
     except NotFound as exc:
         raise Http404("Page not found") from exc
 
@@ -209,7 +211,23 @@ def sub_navigation(
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     """A person's details, who knows them, and their roles across agencies."""
     actor = request_actor(request, "view person record")
-    person = _person_or_404(actor, person_id)
+    return _person_page(request, actor, _person_or_404(actor, person_id))
+
+
+@login_required
+@require_GET
+def person_by_pseudonym(request: HttpRequest, pseudonym: str) -> HttpResponse:
+    """The same page, for a person addressed by pseudonym (how analysts open one)."""
+    actor = request_actor(request, "view person record")
+    try:
+        person = access_person_by_pseudonym(actor, pseudonym)
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    return _person_page(request, actor, person)
+
+
+def _person_page(request: HttpRequest, actor: Actor, person: Person) -> HttpResponse:
+    person_id = person.pk
     view = present_person(actor, person)
     can_edit = _may_change(actor, person)
     return render(

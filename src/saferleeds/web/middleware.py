@@ -19,7 +19,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
@@ -30,8 +30,16 @@ LAST_SEEN_AT = "saferleeds_last_seen_at"
 SEEN_RESOLUTION = 10
 
 # Reachable before sign-in is complete: the password step, the code steps, signing out
-# and the signed-out notice. Named URLs, matched exactly.
-EXEMPT_URL_NAMES = ("login", "logout", "otp_verify", "otp_setup", "signed_out")
+# and the signed-out notice, and the one-time invitation link (which sets a password).
+# Named URLs: a path is exempt when it resolves to one of these names.
+EXEMPT_URL_NAMES = (
+    "login",
+    "logout",
+    "otp_verify",
+    "otp_setup",
+    "signed_out",
+    "invitation",
+)
 # Prefixes: static assets, and the partner API, which authenticates every request with
 # a token (never the session cookie: tests/web/test_security.py checks that).
 EXEMPT_PREFIXES = ("/api/",)
@@ -48,7 +56,11 @@ def is_exempt(path: str) -> bool:
     """True for the URLs that must work before (or without) a completed sign-in."""
     if path.startswith((*EXEMPT_PREFIXES, settings.STATIC_URL)):
         return True
-    return path in {reverse(name) for name in EXEMPT_URL_NAMES}
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.view_name in EXEMPT_URL_NAMES
 
 
 class SessionTimeoutMiddleware:

@@ -16,6 +16,7 @@ import re
 from base64 import b32encode
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET  # noqa: S405 - builds our own SVG, parses nothing
 
 import django_otp
@@ -26,7 +27,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -100,14 +102,35 @@ class CodeForm(forms.Form):
         return code
 
 
-def _next_url(request: HttpRequest) -> str:
-    """Where to go once signed in: ``next`` if it stays on this site, else the default."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+def safe_next(request: HttpRequest, target: str | None) -> str | None:
+    """``target`` if it is a path on this site (``/people/?q=1``), else None.
+
+    Every ``next`` of the sign-in steps goes through here: Django's
+    ``url_has_allowed_host_and_scheme`` (this host only; https in production), and then
+    it must be a plain absolute path. ``foo`` (which ``redirect`` would take for a URL
+    name), ``//evil.example/``, ``https://evil.example/`` and a full URL even of this
+    site are refused, as is anything with control characters or spaces.
+    """
+    if not target or not target.isprintable() or " " in target:
+        return None
+    require_https = request.is_secure() or bool(getattr(settings, "PRODUCTION", False))
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=require_https
     ):
-        return target
-    return reverse(settings.LOGIN_REDIRECT_URL)
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go once signed in: ``next`` if it is a path on this site, else the
+    signed-in home page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return safe_next(request, target) or reverse(settings.LOGIN_REDIRECT_URL)
 
 
 def _with_next(name: str, next_url: str) -> str:
@@ -160,7 +183,7 @@ def _signed_in(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
     """Mark the session verified by ``device``, with a fresh session key."""
     django_otp.login(request, device)
     request.session.cycle_key()  # the session now carries more privilege: new key
-    return redirect(_next_url(request))
+    return HttpResponseRedirect(_next_url(request))
 
 
 def _page_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -175,7 +198,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(_with_next(settings.LOGIN_URL, _next_url(request)))
     if request.user.is_verified():
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     device = confirmed_device(request.user)
     if device is None:
         return redirect(_with_next("otp_setup", _next_url(request)))
@@ -259,3 +282,27 @@ def signed_out(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+class SignInView(auth_views.LoginView):
+    """Django's password step, with ``next`` checked by :func:`safe_next`."""
+
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        target = self.request.POST.get(
+            self.redirect_field_name, self.request.GET.get(self.redirect_field_name)
+        )
+        safe = safe_next(self.request, target) or ""
+        # Back to the sign-in page itself would be a loop (Django raises on it).
+        return "" if urlsplit(safe).path == self.request.path else safe
+
+
+class SignOutView(auth_views.LogoutView):
+    """Django's sign-out, with ``next`` checked by :func:`safe_next`."""
+
+    def get_redirect_url(self) -> str | None:
+        target = self.request.POST.get(
+            self.redirect_field_name, self.request.GET.get(self.redirect_field_name)
+        )
+        return safe_next(self.request, target)

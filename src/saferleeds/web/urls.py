@@ -1,9 +1,8 @@
 """URLs of the partnership-wide pages."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from saferleeds.web import indicators, views
+from saferleeds.web import indicators, twofactor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,10 +23,7 @@ urlpatterns = [
     path(
         "indicators/<slug:indicator_id>/", indicators.indicator_detail, name="indicator"
     ),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    # Django's own sign-in and sign-out, with ``next`` kept to paths on this site.
+    path("sign-in/", twofactor.SignInView.as_view(), name="login"),
+    path("sign-out/", twofactor.SignOutView.as_view(), name="logout"),
 ]

@@ -7,10 +7,13 @@ records through the same actions the pages use, so the audit trail is a real one
 from __future__ import annotations
 
 from saferleeds.demo.casework import asb, cases, hate, marac, nrm
+from saferleeds.demo.personas import refuse_outside_demo
 
 
 def seed_casework() -> dict[str, int]:
-    """Seed every casework module; returns records created per module."""
+    """Seed every casework module; returns records created per module (demo and test
+    only: the reporting-centre persona gets the published demo password)."""
+    refuse_outside_demo()
     return {
         "cases": cases.seed(),
         "marac": marac.seed(),

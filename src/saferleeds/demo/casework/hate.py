@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from saferleeds.demo.personas import DEMO_PASSWORD, PERSONAS
+from saferleeds.demo.personas import DEMO_PASSWORD, PERSONAS, refuse_outside_demo
 from saferleeds.incidents.actions import (
     do_close_hate_report,
     do_ensure_centre_staff,
@@ -117,6 +117,7 @@ def _repeat_victim() -> Person | None:
 @transaction.atomic
 def seed() -> int:
     """Seed the demo's hate records once; returns how many reports were created."""
+    refuse_outside_demo()  # creates rita.reporter with the published password
     council = Agency.objects.filter(code="lcc").first()
     carol = User.objects.filter(username=TRIAGER).first()
     if council is None or carol is None:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
-import io
 import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -36,6 +36,8 @@ STREET_FILE = re.compile(r"^(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(\.gz)?$")
 MAX_MEMBER_BYTES = 8 * 1024**3  # a month for all forces is about 0.3 GB
 MAX_ZIP_RATIO = 100  # CSV compresses ~8x; far more is a zip bomb
 CHUNK = 1 << 20
+MAX_HEADER_BYTES = 1 << 20  # a real header is 150 bytes; read this much to report it
+SHOWN_CHARS = 60  # how much of a long value from a file messages echo
 
 
 class UnusableFile(Exception):
@@ -91,6 +93,14 @@ class ImportReport:
 class _Source:
     name: str  # what messages call the file (path, or archive!member)
     path: Path  # a readable local file
+    problem: str | None = None  # why it is unusable, when that is known before reading
+
+
+def clip(text: str, limit: int = SHOWN_CHARS) -> str:
+    """Return ``text``, or its first ``limit`` characters and its length if longer."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _open_bytes(path: Path) -> IO[bytes]:
@@ -107,46 +117,154 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+class _NotText(Exception):
+    """Text that does not decode; ``offset`` is the first bad byte's, from the start."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
+def _decode_all(
+    src: _Source, encoding: str, sink: Callable[[str], object] | None = None
+) -> None:
+    """Decode the whole file in C-speed chunks, passing the text to ``sink``.
+
+    Raises:
+        _NotText: At the first byte that does not decode.
+    """
+    dec = codecs.getincrementaldecoder(encoding)()
+    pos = 0  # offset of the next chunk in the (decompressed) file
+    with _open_bytes(src.path) as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            pending = len(dec.getstate()[0])  # bytes held back from the last chunk
+            try:
+                text = dec.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise _NotText(pos - pending + exc.start) from exc
+            if sink is not None:
+                sink(text)
+            pos += len(chunk)
+        pending = len(dec.getstate()[0])
+        try:
+            dec.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise _NotText(pos - pending + exc.start) from exc
+
+
+# Bytes that rule cp1252 out: the five it leaves undefined; three or more non-ASCII bytes
+# in a row (Western text has accents, pound signs and quotes one or two at a time, while
+# Shift-JIS, GBK, Big5, EUC and Cyrillic or Greek code pages write whole words so); and
+# Â or Ã before a byte 0x80-0xBF (UTF-8 for Latin-1 letters, so the file mixes encodings).
+_NOT_CP1252 = re.compile(
+    rb"(?P<undefined>[\x81\x8d\x8f\x90\x9d])"
+    rb"|(?P<run>[\x80-\xff]{3})"
+    rb"|(?P<utf8>[\xc2\xc3][\x80-\xbf])"
+)
+_WHY_NOT_CP1252 = {
+    "undefined": "byte 0x{byte:02X} is undefined in cp1252",
+    "run": "three non-ASCII bytes in a row, as in Shift-JIS, GBK or Big5",
+    "utf8": "it mixes UTF-8 with other bytes",
+}
+
+
+def _cp1252_objection(src: _Source) -> tuple[int, str] | None:
+    """Where and why the file is not plausibly cp1252, or ``None`` if it is."""
+    with _open_bytes(src.path) as f:
+        pos = 0  # offset of buf[0]
+        buf = b""
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            buf += chunk  # the last two bytes of the previous chunk, then this one
+            m = _NOT_CP1252.search(buf)
+            if m is not None:
+                kind = cast(str, m.lastgroup)
+                why = _WHY_NOT_CP1252[kind].format(byte=m.group()[0])
+                return pos + m.start(), why
+            keep = min(2, len(buf))
+            pos += len(buf) - keep
+            buf = buf[len(buf) - keep :]
+    return None
+
+
+def _line_and_byte(src: _Source, offset: int, encoding: str) -> tuple[int, int]:
+    """The 1-based line holding byte ``offset``, and that byte's value."""
+    newlines = 0
+    dec = codecs.getincrementaldecoder(encoding)(errors="replace")
+    with _open_bytes(src.path) as f:
+        left = offset
+        while left > 0:
+            chunk = f.read(min(CHUNK, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            if encoding == "utf-16":
+                newlines += dec.decode(chunk).count("\n")
+            else:  # ASCII-compatible: a newline byte is a newline
+                newlines += chunk.count(b"\n")
+        byte = f.read(1)
+    return newlines + 1, byte[0] if byte else 0
+
+
+def _not_text(src: _Source, offset: int, encoding: str, detail: str) -> UnusableFile:
+    line, byte = _line_and_byte(src, offset, encoding)
+    return UnusableFile(
+        src.name,
+        f"not text in UTF-8, UTF-16 or cp1252: line {line}, byte offset {offset}: "
+        + detail.format(byte=byte)
+        + "; save it as UTF-8 (with or without a BOM)",
+    )
+
+
 def _encoding_of(src: _Source) -> str:
-    """Return 'utf-8', 'utf-16' or 'cp1252' for the file's text, by full validation."""
+    """Return 'utf-8', 'utf-16' or 'cp1252' for the file's text, by full validation.
+
+    UTF-8 (with or without a BOM) and UTF-16 with a BOM are taken as they say; anything
+    else is taken as cp1252 only if it reads as Western text (``_NOT_CP1252``). Otherwise
+    the file is unusable, naming the line and byte offset of its first non-UTF-8 byte.
+    """
     try:
         with _open_bytes(src.path) as f:
-            head = f.read(4)
-            if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-                return "utf-16"
-            dec = codecs.getincrementaldecoder("utf-8")()
-            dec.decode(head)
-            for chunk in iter(lambda: f.read(CHUNK), b""):
-                dec.decode(chunk)
-            dec.decode(b"", final=True)
+            head = f.read(2)
+        if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
+        try:
+            _decode_all(src, "utf-8")
             return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1252"
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except _NotText as bad:
+            objection = _cp1252_objection(src)
+            if objection is None:
+                return "cp1252"
+            where, why = objection
+            raise _not_text(
+                src,
+                bad.offset,
+                "utf-8",
+                "byte 0x{byte:02X} is not UTF-8, and the file does not read as cp1252 "
+                f"(byte offset {where}: {why})",
+            ) from None
+    except (OSError, EOFError, zlib.error) as exc:
         raise UnusableFile(src.name, f"cannot read: {exc}") from exc
 
 
 def _transcode(src: _Source, encoding: str, tmp: Path) -> Path:
     out = tmp / "transcoded.csv"
     try:
-        with (
-            _open_bytes(src.path) as raw,
-            io.TextIOWrapper(raw, encoding=encoding, errors="strict") as text,
-            out.open("w", encoding="utf-8", newline="") as dst,
-        ):
-            shutil.copyfileobj(text, dst, CHUNK)
-    except UnicodeDecodeError as exc:
-        raise UnusableFile(
-            src.name, f"not text in UTF-8, UTF-16 or cp1252: {exc}"
-        ) from exc
+        with out.open("w", encoding="utf-8", newline="") as dst:
+            _decode_all(src, encoding, dst.write)
+    except _NotText as bad:
+        raise _not_text(
+            src, bad.offset, encoding, f"byte 0x{{byte:02X}} is not {encoding}"
+        ) from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UnusableFile(src.name, f"cannot read: {exc}") from exc
     return out
 
 
 def _check_header(src: _Source, path: Path) -> None:
     try:
         with _open_bytes(path) as f:
-            first = f.readline(64 * 1024)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            first = f.readline(MAX_HEADER_BYTES)
+    except (OSError, EOFError, zlib.error) as exc:
         raise UnusableFile(src.name, f"cannot read: {exc}") from exc
     if not first.strip():
         raise UnusableFile(src.name, "empty file: no header line")
@@ -156,13 +274,15 @@ def _check_header(src: _Source, path: Path) -> None:
         raise UnusableFile(src.name, "line 1: header is not text") from exc
     found = [c.strip().strip('"') for c in text.split(",")]
     if tuple(found) != ref.HEADER:
-        missing = [c for c in ref.HEADER if c not in found]
+        present = set(found)
+        missing = [c for c in ref.HEADER if c not in present]
         extra = [c for c in found if c not in ref.HEADER]
         detail = []
         if missing:
             detail.append(f"missing {', '.join(missing)}")
         if extra:
-            detail.append(f"unexpected {', '.join(extra[:5])}")
+            more = f" and {len(extra) - 5:,} more" if len(extra) > 5 else ""
+            detail.append(f"unexpected {', '.join(clip(c) for c in extra[:5])}{more}")
         if not detail:
             detail.append("columns in the wrong order")
         raise UnusableFile(
@@ -202,23 +322,47 @@ def expand_inputs(
 
 
 def _expand_zip(p: Path, take: Callable[[str], bool], tmp: Path) -> Iterator[_Source]:
-    with zipfile.ZipFile(p) as z:
+    """Extract the wanted members; a damaged member is unusable, the others still go."""
+    try:
+        z = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        yield _Source(str(p), p, f"damaged zip archive: {exc}")
+        return
+    with z:
         for info in sorted(z.infolist(), key=lambda i: i.filename):
             if info.is_dir() or not take(info.filename):
                 continue
             name = f"{p}!{info.filename}"
+            # Never trust member paths: keep only the base name inside our temp folder.
+            dest = tmp / f"zip-{abs(hash(name))}" / Path(info.filename).name
             if info.file_size > MAX_MEMBER_BYTES:
-                raise UnusableFile(name, f"member larger than {MAX_MEMBER_BYTES} bytes")
+                yield _Source(
+                    name, dest, f"member larger than {MAX_MEMBER_BYTES} bytes"
+                )
+                continue
             if (
                 info.compress_size
                 and info.file_size / info.compress_size > MAX_ZIP_RATIO
             ):
-                raise UnusableFile(name, "compression ratio suggests a zip bomb")
-            # Never trust member paths: keep only the base name inside our temp folder.
-            dest = tmp / f"zip-{abs(hash(name))}" / Path(info.filename).name
+                yield _Source(name, dest, "compression ratio suggests a zip bomb")
+                continue
             dest.parent.mkdir(parents=True, exist_ok=True)
-            with z.open(info) as src, dest.open("wb") as out:
-                shutil.copyfileobj(src, out, CHUNK)
+            try:
+                # zipfile stops at the size the headers declare and checks the CRC-32
+                # at the end, so a member whose sizes lie fails the check too.
+                with z.open(info) as src, dest.open("wb") as out:
+                    shutil.copyfileobj(src, out, CHUNK)
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                EOFError,
+                NotImplementedError,  # a compression method zipfile cannot read
+                RuntimeError,  # an encrypted member
+                ValueError,
+            ) as exc:
+                dest.unlink(missing_ok=True)
+                yield _Source(name, dest, f"damaged zip member: {exc}")
+                continue
             yield _Source(name, dest)
 
 
@@ -358,8 +502,9 @@ def _stage(store: Store, src: _Source, csv_path: Path) -> int:
     try:
         _read_csv(con, csv_path)
     except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+        first = (str(exc).splitlines() or [""])[0]
         raise UnusableFile(
-            src.name, f"cannot parse as CSV: {str(exc).splitlines()[0]}"
+            src.name, f"cannot parse as CSV: {clip(first, 300)}"
         ) from exc
     rejected = int(store.scalar("SELECT count(DISTINCT line) FROM rej_errors"))
     if rejected:
@@ -515,6 +660,8 @@ def import_file(store: Store, src: _Source, tmp: Path) -> FileResult:
     """Validate and apply one street-level file; see the module docstring."""
     result = FileResult(path=src.name)
     try:
+        if src.problem is not None:
+            raise UnusableFile(src.name, src.problem)
         if not src.path.is_file():
             raise UnusableFile(src.name, "no such file")
         encoding = _encoding_of(src)

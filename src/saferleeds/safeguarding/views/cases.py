@@ -45,7 +45,7 @@ from saferleeds.partners.policy import (
 )
 from saferleeds.people.access import people_visible_to
 from saferleeds.people.models import SubjectRole
-from saferleeds.people.present import present_person
+from saferleeds.people.present import person_path, present_person
 from saferleeds.places.access import places_visible_to
 from saferleeds.places.models import Area
 from saferleeds.safeguarding import documents
@@ -635,6 +635,7 @@ class PersonRow:
     id: int
     name: str
     roles: tuple[tuple[str, str], ...]  # (value, label)
+    url: str  # by pseudonym for analysts, who never see the id (security finding 13)
 
 
 def _people(actor: Actor, case: Case) -> tuple[list[PersonRow], int]:
@@ -651,7 +652,11 @@ def _people(actor: Actor, case: Case) -> tuple[list[PersonRow], int]:
                 key=lambda r: r[1],
             )
         )
-        rows.append(PersonRow(person.pk, view.display_name, roles))
+        rows.append(
+            PersonRow(
+                person.pk, view.display_name, roles, person_path(actor, person.pk)
+            )
+        )
     hidden = len({p for p, _ in links} - {p.pk for p in visible})
     return rows, hidden
 

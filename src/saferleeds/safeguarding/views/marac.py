@@ -32,6 +32,7 @@ from saferleeds.partners.policy import (
     Actor,
     agreements_in_force,
     may_change,
+    may_open,
     pseudonymised,
 )
 from saferleeds.people.access import people_visible_to
@@ -115,10 +116,18 @@ NOT_CASEWORK = (
 # --- helpers ---------------------------------------------------------------------------
 
 
-def casework_actor(request: HttpRequest, purpose: str) -> Actor:
-    """The actor, if a practitioner or coordinator (others: 403)."""
+def casework_actor(
+    request: HttpRequest,
+    purpose: str,
+    record_type: RecordType = RecordType.MARAC_REFERRAL,
+) -> Actor:
+    """The actor, if their roles may open ``record_type`` at all (others: 403).
+
+    ``partners.policy.may_open`` decides, as it does for the API (security finding 3,
+    issue #11): practitioners and case coordinators only.
+    """
     actor = request_actor(request, purpose)
-    if not actor.has(CASEWORK_ROLES):
+    if not may_open(actor, record_type):
         raise PermissionDenied(NOT_CASEWORK)
     return actor
 
@@ -212,7 +221,9 @@ def _agency_name(actor: Actor) -> str:
 @require_http_methods(["GET", "POST"])
 def dash_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Complete the SafeLives Dash checklist for a victim on a MARAC case."""
-    actor = casework_actor(request, "complete Dash risk checklist")
+    actor = casework_actor(
+        request, "complete Dash risk checklist", RecordType.DASH_ASSESSMENT
+    )
     case = _marac_case(actor, case_id, audit=request.method == "GET")
     if not may_change(actor, {case.lead_agency_id}, {case.pk}):
         raise PermissionDenied("You may see this case but not add to it.")
@@ -258,7 +269,9 @@ def dash_new(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def dash_detail(request: HttpRequest, dash_id: int) -> HttpResponse:
     """A completed checklist: score, grading, and which MARAC criteria hold today."""
-    actor = casework_actor(request, "view Dash risk checklist")
+    actor = casework_actor(
+        request, "view Dash risk checklist", RecordType.DASH_ASSESSMENT
+    )
     dash = get_or_404(access_dash_assessment_by_id, actor, dash_id)
     case = dash.case
     can_refer = actor.has(CASEWORK_ROLES) and may_change(
@@ -661,7 +674,7 @@ def referral_close(request: HttpRequest, referral_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def research_edit(request: HttpRequest, referral_id: int) -> HttpResponse:
     """Record or update the actor's agency's research for a referral."""
-    actor = casework_actor(request, "MARAC research")
+    actor = casework_actor(request, "MARAC research", RecordType.MARAC_RESEARCH)
     referral = _referral_or_404(actor, referral_id, audit=request.method == "GET")
     mine: MaracResearch | None = (
         marac_research_visible_to(actor)

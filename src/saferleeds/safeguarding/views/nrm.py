@@ -36,7 +36,7 @@ from saferleeds.partners.policy import (
     pseudonymised,
 )
 from saferleeds.people.access import people_visible_to
-from saferleeds.people.present import present_person
+from saferleeds.people.present import person_path, present_person
 from saferleeds.safeguarding.access import access_case_by_id
 from saferleeds.safeguarding.access.nrm import (
     access_nrm_referral_by_id,
@@ -207,8 +207,9 @@ def _referral_or_404(actor: Actor, referral_id: int, **kwargs: Any) -> NrmReferr
         raise Http404("Page not found") from exc
 
 
-def _victim_label(actor: Actor, referral: NrmReferral) -> tuple[str, int | None]:
-    """The potential victim's name (or pseudonym) and id if the actor may see them."""
+def _victim_label(actor: Actor, referral: NrmReferral) -> tuple[str, str | None]:
+    """The potential victim's name (or pseudonym) and the address of their page if the
+    actor may see them (by pseudonym for analysts: security finding 13)."""
     if referral.potential_victim_id is None:
         return "Not recorded", None
     person = people_visible_to(actor).filter(pk=referral.potential_victim_id).first()
@@ -222,7 +223,7 @@ def _victim_label(actor: Actor, referral: NrmReferral) -> tuple[str, int | None]
         record_id=person.pk,
         subject_person_id=person.pk,
     )
-    return present_person(actor, person).display_name, person.pk
+    return present_person(actor, person).display_name, person_path(actor, person.pk)
 
 
 def _next_step(referral: NrmReferral) -> str:
@@ -245,7 +246,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     """One referral: what was referred, its decisions, and what can be recorded next."""
     actor = _request_actor(request, "view NRM referral")
     referral = _referral_or_404(actor, referral_id)
-    victim, victim_id = _victim_label(actor, referral)
+    victim, victim_url = _victim_label(actor, referral)
     can_change = may_change(actor, {referral.agency_id}, {referral.case_id})
     return render(
         request,
@@ -254,7 +255,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
             "referral": referral,
             "row": _row(actor, referral, timezone.localdate()),
             "victim": victim,
-            "victim_id": victim_id,
+            "victim_url": victim_url,
             "analyst": pseudonymised(actor),
             "next_step": _next_step(referral) if can_change else "",
             "target_days": rg_target_working_days(),

@@ -1,0 +1,545 @@
+"""The Administration pages: users, agencies and reporting centres, for agency
+administrators (their own agency) and system administrators (every agency).
+
+Every change goes through :mod:`saferleeds.partners.accounts`, which checks the rules and
+writes the audit entry; these views only parse, call, and show. Anyone else is refused
+(403); a user or centre of an agency the administrator does not administer is a 404, as
+if it did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from saferleeds.partners import accounts
+from saferleeds.partners.admin_forms import (
+    AgencyForm,
+    CentreForm,
+    InviteUserForm,
+    PersonFields,
+    RenameAgencyForm,
+    RolesForm,
+)
+from saferleeds.partners.models import Agency, Invitation, Membership, Role
+from saferleeds.partners.policy import Actor, Forbidden, NotFound
+from saferleeds.people.views import request_actor
+
+ROLE_LABELS = dict(Role.choices)
+
+
+def _admin(request: HttpRequest) -> Actor:
+    """The acting administrator; anyone else is refused (403)."""
+    actor = request_actor(request, "administration")
+    if not actor.has(accounts.ADMIN_ROLES):
+        raise PermissionDenied(
+            "Only agency administrators and system administrators can use the "
+            "administration pages."
+        )
+    return actor
+
+
+def _system_admin(request: HttpRequest) -> Actor:
+    actor = _admin(request)
+    if not accounts.is_system_admin(actor):
+        raise PermissionDenied("Only a system administrator can manage agencies.")
+    return actor
+
+
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run an action, turning its refusals into 404 and 403 pages."""
+    try:
+        return fn(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+def _context(actor: Actor, section: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "is_system_admin": accounts.is_system_admin(actor),
+        "admin_section": section,
+        **extra,
+    }
+
+
+# --- Index -----------------------------------------------------------------------------
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """What an administrator can manage."""
+    actor = _admin(request)
+    agencies = accounts.administered_agencies(actor)
+    return render(
+        request,
+        "partners/administration/index.html",
+        _context(
+            actor,
+            "index",
+            agencies=agencies,
+            users=User.objects.filter(membership__agency__in=agencies).count(),
+        ),
+    )
+
+
+# --- Users ---------------------------------------------------------------------------
+
+
+def _status(user: User, failures: int, pending: bool) -> tuple[str, str]:
+    """(label, GOV.UK tag class) for the user's account."""
+    from django.conf import settings
+
+    if not user.is_active:
+        return "Deactivated", "govuk-tag--grey"
+    if failures >= settings.AXES_FAILURE_LIMIT:
+        return "Locked out", "govuk-tag--red"
+    if pending and not user.has_usable_password():
+        return "Invited", "govuk-tag--blue"
+    if not user.has_usable_password():
+        return "No password", "govuk-tag--yellow"
+    return "Active", "govuk-tag--green"
+
+
+def _failures_by_username(usernames: list[str]) -> dict[str, int]:
+    from axes.models import AccessAttempt
+
+    out: dict[str, int] = {}
+    for name, n in AccessAttempt.objects.filter(username__in=usernames).values_list(
+        "username", "failures_since_start"
+    ):
+        out[name] = out.get(name, 0) + n
+    return out
+
+
+def _open_invitations(user_ids: list[int]) -> dict[int, Invitation]:
+    now = timezone.now()
+    return {
+        i.user_id: i
+        for i in Invitation.objects.filter(
+            user_id__in=user_ids, used_at=None, revoked_at=None, expires_at__gt=now
+        ).order_by("created_at")
+    }
+
+
+@require_GET
+def users(request: HttpRequest) -> HttpResponse:
+    """Users of the agencies the administrator administers (filter by agency)."""
+    actor = _admin(request)
+    agencies = accounts.administered_agencies(actor)
+    chosen = request.GET.get("agency", "")
+    qs = User.objects.select_related("membership__agency").prefetch_related(
+        "role_grants"
+    )
+    if chosen:
+        if not agencies.filter(code=chosen).exists():
+            raise Http404("no such agency")
+        qs = qs.filter(membership__agency__code=chosen)
+    elif accounts.is_system_admin(actor):
+        qs = qs.filter(Q(membership__agency__in=agencies) | Q(membership=None))
+    else:
+        qs = qs.filter(membership__agency__in=agencies)
+    people = list(qs.order_by("membership__agency__name", "last_name", "username"))
+    failures = _failures_by_username([u.username for u in people])
+    pending = _open_invitations([u.pk for u in people])
+    rows = []
+    for u in people:
+        roles = {g.role for g in u.role_grants.all()}  # type: ignore[attr-defined]
+        label, tag = _status(u, failures.get(u.username, 0), u.pk in pending)
+        rows.append(
+            {
+                "u": u,
+                "agency": getattr(getattr(u, "membership", None), "agency", None),
+                "roles": [ROLE_LABELS[r] for r in Role.values if r in roles],
+                "status": label,
+                "tag": tag,
+                # An agency administrator sees system administrators but cannot open them.
+                "can_open": accounts.is_system_admin(actor)
+                or Role.SYSTEM_ADMIN.value not in roles,
+            }
+        )
+    return render(
+        request,
+        "partners/administration/users.html",
+        _context(
+            actor,
+            "users",
+            rows=rows,
+            agencies=agencies,
+            chosen=chosen,
+        ),
+    )
+
+
+def _issued_page(
+    request: HttpRequest, actor: Actor, issued: accounts.IssuedInvitation, *, new: bool
+) -> HttpResponse:
+    link = request.build_absolute_uri(
+        reverse("invitation", kwargs={"token": issued.token})
+    )
+    return render(
+        request,
+        "partners/administration/invitation_issued.html",
+        _context(
+            actor,
+            "users",
+            invited=issued.user,
+            link=link,
+            expires_at=issued.expires_at,
+            new=new,
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invite_user(request: HttpRequest) -> HttpResponse:
+    """Invite a new user: their account, and a one-time link to pass on to them."""
+    actor = _admin(request)
+    agencies = accounts.administered_agencies(actor)
+    system_admin = accounts.is_system_admin(actor)
+    initial = {"agency": actor.agency_code} if not system_admin else {}
+    form = InviteUserForm(
+        request.POST or None,
+        agencies=agencies,
+        system_admin=system_admin,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            issued = _call(
+                accounts.do_invite_user,
+                data["username"],
+                agency=data["agency"],
+                roles=data["roles"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                job_title=data["job_title"],
+                actor=actor,
+            )
+        except ValueError as exc:
+            form.add_error("username", str(exc))
+        else:
+            return _issued_page(request, actor, issued, new=True)
+    return render(
+        request,
+        "partners/administration/invite.html",
+        _context(actor, "users", form=form, agencies=agencies),
+        status=400 if form.errors else 200,
+    )
+
+
+def _user_page(
+    request: HttpRequest,
+    actor: Actor,
+    user_id: int,
+    *,
+    roles_form: RolesForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _call(accounts.administrable_user, actor, user_id)
+    roles = set(user.role_grants.values_list("role", flat=True))
+    system_admin = accounts.is_system_admin(actor)
+    membership: Membership | None = getattr(user, "membership", None)
+    invitation = _open_invitations([user.pk]).get(user.pk)
+    failures = accounts.failed_sign_ins(user.username)
+    label, tag = _status(user, failures, invitation is not None)
+    form = roles_form or RolesForm(
+        system_admin=system_admin, initial={"roles": sorted(roles)}
+    )
+    return render(
+        request,
+        "partners/administration/user.html",
+        _context(
+            actor,
+            "users",
+            u=user,
+            membership=membership,
+            roles=[ROLE_LABELS[r] for r in Role.values if r in roles],
+            held_roles=roles,
+            centre=getattr(user, "reporting_centre_staff", None),
+            form=form,
+            choices=form.fields["roles"].choices,
+            checked=set(form["roles"].value() or []),
+            status=label,
+            tag=tag,
+            locked=failures > 0,
+            failures=failures,
+            invitation=invitation,
+            two_factor=TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            is_self=actor.user_id == user.pk,
+        ),
+        status=status,
+    )
+
+
+@require_GET
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    """One user: details, roles, and what an administrator can do to the account."""
+    return _user_page(request, _admin(request), user_id)
+
+
+@require_POST
+def change_roles(request: HttpRequest, user_id: int) -> HttpResponse:
+    actor = _admin(request)
+    form = RolesForm(request.POST, system_admin=accounts.is_system_admin(actor))
+    if form.is_valid():
+        _call(
+            accounts.do_change_roles, user_id, form.cleaned_data["roles"], actor=actor
+        )
+        messages.success(request, "Roles changed.")
+        return redirect("administration:user", user_id=user_id)
+    return _user_page(request, actor, user_id, roles_form=form, status=400)
+
+
+def _account_action(
+    request: HttpRequest, user_id: int, action: Any, message: str
+) -> HttpResponse:
+    actor = _admin(request)
+    _call(action, user_id, actor=actor)
+    messages.success(request, message)
+    return redirect("administration:user", user_id=user_id)
+
+
+@require_POST
+def deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _account_action(
+        request,
+        user_id,
+        accounts.do_deactivate_user,
+        "Account deactivated: it can no longer sign in, and its API tokens were revoked.",
+    )
+
+
+@require_POST
+def reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _account_action(
+        request, user_id, accounts.do_reactivate_user, "Account reactivated."
+    )
+
+
+@require_POST
+def reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _account_action(
+        request,
+        user_id,
+        accounts.do_reset_two_factor,
+        "Two-factor sign-in reset: they set up their authenticator app again at their "
+        "next sign-in.",
+    )
+
+
+@require_POST
+def unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _account_action(
+        request,
+        user_id,
+        accounts.do_unlock_user,
+        "Sign-in unlocked: they can try their password again.",
+    )
+
+
+@require_POST
+def reissue_invitation(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A new one-time link; the user's current password stops working."""
+    actor = _admin(request)
+    issued = _call(accounts.do_reissue_invitation, user_id, actor=actor)
+    return _issued_page(request, actor, issued, new=False)
+
+
+# --- Agencies (system administrators) ------------------------------------------------
+
+
+@require_GET
+def agencies(request: HttpRequest) -> HttpResponse:
+    actor = _system_admin(request)
+    rows = [
+        {"a": a, "users": a.members.count()}  # type: ignore[attr-defined]
+        for a in Agency.objects.all()
+    ]
+    return render(
+        request,
+        "partners/administration/agencies.html",
+        _context(actor, "agencies", rows=rows, kinds=dict(Agency.Kind.choices)),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def add_agency(request: HttpRequest) -> HttpResponse:
+    actor = _system_admin(request)
+    form = AgencyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            agency = _call(
+                accounts.do_create_agency,
+                data["code"],
+                data["name"],
+                data["kind"],
+                actor=actor,
+            )
+        except ValueError as exc:
+            form.add_error("code" if "code" in str(exc) else "name", str(exc))
+        else:
+            messages.success(request, f"{agency.name} added.")
+            return redirect("administration:agencies")
+    return render(
+        request,
+        "partners/administration/agency_form.html",
+        _context(actor, "agencies", form=form, kinds=Agency.Kind.choices, agency=None),
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rename_agency(request: HttpRequest, agency_id: int) -> HttpResponse:
+    actor = _system_admin(request)
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        raise Http404("no such agency")
+    form = RenameAgencyForm(request.POST or None, initial={"name": agency.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            _call(
+                accounts.do_rename_agency,
+                agency_id,
+                form.cleaned_data["name"],
+                actor=actor,
+            )
+        except ValueError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, "Agency renamed.")
+            return redirect("administration:agencies")
+    return render(
+        request,
+        "partners/administration/agency_form.html",
+        _context(actor, "agencies", form=form, agency=agency),
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Reporting centres ---------------------------------------------------------------
+
+
+@require_GET
+def centres(request: HttpRequest) -> HttpResponse:
+    from saferleeds.incidents.models import ReportingCentre, ReportingCentreStaff
+
+    actor = _admin(request)
+    rows = (
+        ReportingCentre.objects.filter(agency__in=accounts.administered_agencies(actor))
+        .select_related("agency")
+        .prefetch_related(
+            Prefetch(
+                "staff", queryset=ReportingCentreStaff.objects.select_related("user")
+            )
+        )
+    )
+    return render(
+        request,
+        "partners/administration/centres.html",
+        _context(actor, "centres", centres=rows),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def add_centre(request: HttpRequest) -> HttpResponse:
+    actor = _admin(request)
+    agencies = accounts.administered_agencies(actor)
+    initial = {"agency": actor.agency_code} if agencies.count() == 1 else {}
+    form = CentreForm(request.POST or None, agencies=agencies, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            centre = _call(
+                accounts.do_add_reporting_centre,
+                data["name"],
+                agency=data["agency"],
+                address=data["address"],
+                actor=actor,
+            )
+        except ValueError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, f"{centre.name} added.")
+            return redirect("administration:centre", centre_id=centre.pk)
+    return render(
+        request,
+        "partners/administration/centre_form.html",
+        _context(actor, "centres", form=form, agencies=agencies),
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def centre_detail(request: HttpRequest, centre_id: int) -> HttpResponse:
+    actor = _admin(request)
+    centre = _call(accounts.administrable_centre, actor, centre_id)
+    staff = [
+        s.user for s in centre.staff.select_related("user").order_by("user__username")
+    ]
+    return render(
+        request,
+        "partners/administration/centre.html",
+        _context(actor, "centres", centre=centre, staff=staff),
+    )
+
+
+@require_POST
+def deactivate_centre(request: HttpRequest, centre_id: int) -> HttpResponse:
+    actor = _admin(request)
+    _call(accounts.do_set_reporting_centre_active, centre_id, False, actor=actor)
+    messages.success(request, "Reporting centre deactivated.")
+    return redirect("administration:centre", centre_id=centre_id)
+
+
+@require_POST
+def reactivate_centre(request: HttpRequest, centre_id: int) -> HttpResponse:
+    actor = _admin(request)
+    _call(accounts.do_set_reporting_centre_active, centre_id, True, actor=actor)
+    messages.success(request, "Reporting centre reactivated.")
+    return redirect("administration:centre", centre_id=centre_id)
+
+
+@require_http_methods(["GET", "POST"])
+def invite_centre_staff(request: HttpRequest, centre_id: int) -> HttpResponse:
+    """Invite a centre worker (the reporting-centre role, in the centre's agency)."""
+    actor = _admin(request)
+    centre = _call(accounts.administrable_centre, actor, centre_id)
+    form = PersonFields(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            issued = _call(
+                accounts.do_invite_centre_staff,
+                centre.pk,
+                data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                job_title=data["job_title"],
+                actor=actor,
+            )
+        except ValueError as exc:
+            form.add_error("username", str(exc))
+        else:
+            return _issued_page(request, actor, issued, new=True)
+    return render(
+        request,
+        "partners/administration/centre_invite.html",
+        _context(actor, "centres", form=form, centre=centre),
+        status=400 if form.errors else 200,
+    )
