@@ -14,6 +14,12 @@ run() {  # a fresh data directory per run, so runs never see each other's files
   echo "=== saferleeds test suite on $label ==="
   SAFERLEEDS_DATA_DIR="$(mktemp -d /tmp/saferleeds-test.XXXXXX)" "$BIN/pytest" "$@" || rc=$?
 }
+if [ "$#" -eq 0 ]; then  # the whole suite also checks what `make lint` promises
+  echo "=== lint: ruff check, ruff format --check, mypy ==="
+  "$BIN/ruff" check src tests bench || rc=$?
+  "$BIN/ruff" format --check src tests bench || rc=$?
+  "$BIN/mypy" || rc=$?
+fi
 run SQLite "$@"
 eval "$(scripts/pg.sh start)"
 trap 'scripts/pg.sh stop "$SL_PG_DIR"' EXIT

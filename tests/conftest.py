@@ -184,3 +184,34 @@ def page(browser: Any) -> Iterator[Any]:
     )
     yield pg
     context.close()
+
+
+@pytest.fixture
+def casework_settings() -> Iterator[Any]:
+    """Change the partnership's typed casework settings for one test.
+
+    ``casework_settings(marac={"escalation_window_days": 182})`` rebuilds each named
+    module's frozen settings with the changes (so they are checked as the file's are)
+    and makes ``partnership.current()`` return them; the file is read again afterwards.
+    """
+    from dataclasses import replace
+
+    from saferleeds import partnership
+
+    def change(**modules: dict[str, Any]) -> None:
+        p = partnership.current()
+        casework = replace(
+            p.casework,
+            **{m: replace(getattr(p.casework, m), **c) for m, c in modules.items()},
+        )
+        changed = replace(p, casework=casework)
+        load = partnership.load_partnership
+        partnership.current.cache_clear()
+        partnership.load_partnership = lambda path: changed  # type: ignore[assignment]
+        try:
+            partnership.current()  # the cache now holds the changed partnership
+        finally:
+            partnership.load_partnership = load
+
+    yield change
+    partnership.current.cache_clear()

@@ -75,7 +75,9 @@ GOOD_PRODUCTION = {
 VARIABLES = ("SAFERLEEDS_SECRET_KEY", "DATABASE_URL", "SAFERLEEDS_ALLOWED_HOSTS")
 
 
-def _saferleeds(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _saferleeds(
+    tmp_path: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     full = {
         k: v
         for k, v in os.environ.items()
@@ -96,7 +98,10 @@ def _saferleeds(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedP
     ("changes", "variable"),
     [
         ({"SAFERLEEDS_SECRET_KEY": ""}, "SAFERLEEDS_SECRET_KEY"),
-        ({"SAFERLEEDS_SECRET_KEY": "short-but-set-0123456789"}, "SAFERLEEDS_SECRET_KEY"),
+        (
+            {"SAFERLEEDS_SECRET_KEY": "short-but-set-0123456789"},
+            "SAFERLEEDS_SECRET_KEY",
+        ),
         ({"SAFERLEEDS_SECRET_KEY": "abcde" * 12}, "SAFERLEEDS_SECRET_KEY"),
         ({"SAFERLEEDS_SECRET_KEY": "x" * 80}, "SAFERLEEDS_SECRET_KEY"),
         ({"DATABASE_URL": ""}, "DATABASE_URL"),
@@ -166,7 +171,11 @@ def test_importing_the_wsgi_app_raises_improperly_configured_in_one_line(
         "    print('ImproperlyConfigured:', repr(str(exc)))\n"
     )
     r = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert r.returncode == 0, r.stderr
     [line] = r.stdout.strip().splitlines()

@@ -23,7 +23,7 @@ SECRET_KEY_MIN_DISTINCT = 10
 SECRET_KEY_MIN_COMPRESSED = 40
 
 
-class ConfigError(ImproperlyConfigured, RuntimeError):
+class ConfigError(ImproperlyConfigured, RuntimeError):  # type: ignore[misc]
     """Raised at start-up when the configuration is missing or invalid.
 
     Django's ``ImproperlyConfigured``, so a WSGI server reports it as such; the message
@@ -48,7 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATABASE_URL",
         None,
-        "operational database URL; default is SQLite in SAFERLEEDS_DATA_DIR",
+        "operational database URL; default is SQLite in SAFERLEEDS_DATA_DIR, "
+        "required in production",
     ),
     Setting(
         "SAFERLEEDS_SECRET_KEY",
@@ -58,7 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SAFERLEEDS_ALLOWED_HOSTS",
         "127.0.0.1,localhost",
-        "comma-separated host names the web app answers to",
+        "comma-separated host names the web app answers to; required in production",
     ),
     Setting(
         "SAFERLEEDS_PARTNERSHIP",

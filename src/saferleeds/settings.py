@@ -201,6 +201,8 @@ SPECTACULAR_SETTINGS = {
     "same sharing agreements, access rules and audit as the pages.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Cases and agreements' case scopes share one set of case types.
+    "ENUM_NAME_OVERRIDES": {"CaseTypeEnum": "saferleeds.partners.models.CaseType"},
 }
 # --- Security hardening (owned by the hardening work) -----------------------------------
 from datetime import timedelta  # noqa: E402 - kept inside the block this work owns

@@ -5,6 +5,8 @@ says (U+202E turns "gpj.exe" round; U+2066 isolates a run), and other control ch
 have no business in a name or an account of what happened. :func:`clean_text` removes
 them; forms (``people.forms.GovukForm``, ``incidents.forms.HateReportForm``) and the
 people actions the API calls use it, so every way in is covered by one function.
+Forms clean what was submitted before their fields validate it (:func:`clean_form_data`)
+and their cleaned values again in ``clean`` (:func:`clean_form_text`).
 """
 
 from __future__ import annotations
@@ -38,13 +40,55 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return cleaned
 
 
+def _keeps_lines(name: str, multiline: Collection[str] | None) -> bool:
+    return multiline is None or name in multiline
+
+
+def clean_form_data(form: Any, *, multiline: Collection[str] | None = None) -> None:
+    """Apply :func:`clean_text` to what was submitted for each of a form's text fields.
+
+    Call from the form's ``__init__`` once its fields are final: the fields then
+    validate (required, max length, postcode...) the cleaned text, and a page shown
+    again after an error shows the cleaned text too. An answer of nothing but control
+    characters is an empty answer.
+
+    Args:
+        form: A Django form (bound or not).
+        multiline: Names of the fields that keep tabs and line breaks; None for all.
+    """
+    from django import forms
+
+    if not form.is_bound:
+        return
+    data = form.data.copy()  # a QueryDict's copy is mutable
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.CharField):
+            continue
+        key = form.add_prefix(name)
+        keep = _keeps_lines(name, multiline)
+        if hasattr(data, "getlist"):
+            if key in data:
+                values = data.getlist(key)
+                data.setlist(
+                    key,
+                    [
+                        clean_text(v, multiline=keep) if isinstance(v, str) else v
+                        for v in values
+                    ],
+                )
+        elif isinstance(data.get(key), str):
+            data[key] = clean_text(data[key], multiline=keep)
+    form.data = data
+
+
 def clean_form_text(
     form: Any, data: dict[str, Any], *, multiline: Collection[str] | None = None
 ) -> None:
     """Apply :func:`clean_text` to every text field's value in a form's cleaned ``data``.
 
-    Call from ``Form.clean``. A required field left empty by the cleaning gets the
-    field's "required" error, as if it had been left empty.
+    Call from ``Form.clean``: it catches what :func:`clean_form_data` could not (a field
+    added after it ran, a value a ``clean_<field>`` method produced). A required field
+    left empty by the cleaning gets the field's "required" error.
 
     Args:
         form: The Django form.
@@ -57,8 +101,7 @@ def clean_form_text(
         value = data.get(name)
         if not isinstance(field, forms.CharField) or not isinstance(value, str):
             continue
-        keep_lines = multiline is None or name in multiline
-        cleaned = clean_text(value, multiline=keep_lines)
+        cleaned = clean_text(value, multiline=_keeps_lines(name, multiline))
         if cleaned == value:
             continue
         if field.strip:

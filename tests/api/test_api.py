@@ -240,11 +240,21 @@ def test_not_shared_and_missing_get_the_same_404(world: World) -> None:
         assert r.content == absent.content
         assert r["Content-Type"] == absent["Content-Type"]
     assert hidden.json() == NOT_FOUND
-    # The refusal is logged (the IG lead sees attempts); the missing id is not a person.
-    [refusal] = entries(actor_username="pete.practitioner", operation=Operation.REFUSAL)
-    assert (refusal.record_id, refusal.event) == (
+    # Both are logged as refusals (the IG lead sees attempts, id-probing too), so both
+    # take the same work (security finding 9); the missing id is not a person. (The
+    # out-of-range id is refused before any lookup.)
+    hid, gone = entries(actor_username="pete.practitioner", operation=Operation.REFUSAL)
+    assert (hid.record_id, hid.event, hid.subject_person_id, hid.detail) == (
         str(world.ccg_person.pk),
         "people.person.view",
+        world.ccg_person.pk,
+        {},
+    )
+    assert (gone.record_id, gone.event, gone.subject_person_id, gone.detail) == (
+        str(missing),
+        "people.person.view",
+        None,
+        {"reason": "not found"},
     )
     assert not entries(
         operation=Operation.CONSULTATION, actor_username="pete.practitioner"
@@ -272,9 +282,10 @@ def test_roles_without_personal_data_get_404_on_every_record(
 def test_analyst_sees_a_pseudonym_and_no_names(world: World) -> None:
     client = world.client("aisha.analyst")
     pk = world.wyp_person.pk
-    r = client.get(f"{API}/people/{pk}/")
+    r = client.get(f"{API}/people/by-pseudonym/{pseudonym(pk)}/")
     assert r.status_code == 200
     body = r.json()
+    assert "id" not in body  # addressed by pseudonym only (security finding 13)
     assert body["pseudonymised"] is True
     assert body["pseudonym"] == pseudonym(pk) == body["display_name"]
     for field in ("given_name", "family_name", "date_of_birth", "postcode"):
@@ -329,10 +340,19 @@ def test_search_by_other_fields(world: World) -> None:
 
 
 def test_search_needs_a_parameter(world: World) -> None:
+    """Security finding 16 (issue #11): as the schema says, a search of nothing is a
+    valid request that finds no one (never a browse), and an empty or unknown
+    parameter, or a value of the wrong type, is a 400."""
     r = world.client("pete.practitioner").get(f"{API}/people/")
-    assert r.status_code == 400
-    r = world.client("pete.practitioner").get(f"{API}/people/", {"name": ""})
-    assert r.status_code == 400
+    assert (r.status_code, r.json()) == (200, [])
+    assert not entries(event="people.person.search")
+    for params in ({"name": ""}, {"status": ""}, {"nmae": "Gemma"}):
+        r = world.client("pete.practitioner").get(f"{API}/people/", params)
+        assert r.status_code == 400, params
+    assert (
+        world.client("pete.practitioner").get(f"{API}/cases/?status=").status_code
+        == 400
+    )
     bad_date = world.client("pete.practitioner").get(
         f"{API}/people/", {"date_of_birth": "2 April 1990"}
     )
@@ -459,11 +479,12 @@ def test_update_with_a_stale_version_is_a_409(world: World) -> None:
 
 def test_update_refused_for_viewers_and_404_for_strangers(world: World) -> None:
     change = {"given_name": "X", "version": 1}
-    # Analysts and the IG lead may see these people but not change them.
+    # Analysts address people by pseudonym only: by id, the 404 of a missing record
+    # (security finding 13). The IG lead may see these people but not change them.
     analyst = world.client("aisha.analyst").patch(
         f"{API}/people/{world.wyp_person.pk}/", change, format="json"
     )
-    assert analyst.status_code == 403
+    assert (analyst.status_code, analyst.json()) == (404, NOT_FOUND)
     ig = world.client("iris.ig").patch(
         f"{API}/people/{world.lcc_person.pk}/", change, format="json"
     )
@@ -688,3 +709,100 @@ def test_subject_access_export_is_ig_only_and_logged_as_a_disclosure(
     )
     assert (other.status_code, other.json()) == (404, NOT_FOUND)
     assert len(entries(event="audit.subject_access.export")) == 1
+
+
+# --- Analysts address people by pseudonym only (security finding 13) ----------------------
+
+
+def test_analyst_answers_carry_no_person_id(world: World) -> None:
+    """Security finding 13 (issue #11): analyst answers carried the record id beside
+    the pseudonym (``"id": 5, "pseudonym": ...``), so the pseudonym protected nothing.
+    Now the person JSON a pseudonymised caller gets has no ``id``, searching and
+    reading go by pseudonym, and the people on a case come with no id either."""
+    from saferleeds.safeguarding.actions import do_link_person_to_case
+
+    pk = world.wyp_person.pk
+    code = pseudonym(pk)
+    do_link_person_to_case(
+        world.case.pk, pk, "victim", actor=actor_for(world.users["pete.practitioner"])
+    )
+    aisha = world.client("aisha.analyst")
+    found = aisha.get(f"{API}/people/", {"pseudonym": code})
+    assert found.status_code == 200
+    [person] = found.json()
+    assert "id" not in person and person["pseudonym"] == code
+    for r in (
+        aisha.get(f"{API}/people/by-pseudonym/{code}/"),
+        aisha.get(f"{API}/people/by-pseudonym/{code.lower()}/"),
+    ):
+        assert r.status_code == 200
+        assert "id" not in r.json() and r.json()["pseudonym"] == code
+    assert entries(
+        event="people.person.view",
+        actor_username="aisha.analyst",
+        operation=Operation.CONSULTATION,
+        record_id=str(pk),
+    )
+    case = aisha.get(f"{API}/cases/{world.case.pk}/").json()
+    assert case["people"] == [{"person": None, "pseudonym": code, "role": "victim"}]
+    # Identified callers keep ids (and may use the pseudonym address too).
+    pete = world.client("pete.practitioner")
+    assert pete.get(f"{API}/people/{pk}/").json()["id"] == pk
+    assert pete.get(f"{API}/people/by-pseudonym/{code}/").json()["id"] == pk
+    assert pete.get(f"{API}/cases/{world.case.pk}/").json()["people"][0]["person"] == pk
+
+
+def test_analyst_by_id_is_the_404_of_a_missing_record(world: World) -> None:
+    """Security finding 13 (issue #11): a pseudonymised caller asking for a person by
+    record id gets the same answer as for a missing record, and the refusal is logged;
+    a pseudonym of no one the caller may see is a 404 too."""
+    aisha = world.client("aisha.analyst")
+    pk = world.wyp_person.pk
+    by_id = aisha.get(f"{API}/people/{pk}/")
+    missing = aisha.get(f"{API}/people/{10**9}/")
+    assert (by_id.status_code, by_id.json()) == (404, NOT_FOUND)
+    assert by_id.content == missing.content
+    assert entries(
+        actor_username="aisha.analyst",
+        operation=Operation.REFUSAL,
+        record_id=str(pk),
+    )
+    hidden = aisha.get(f"{API}/people/by-pseudonym/{pseudonym(world.ccg_person.pk)}/")
+    assert (hidden.status_code, hidden.json()) == (404, NOT_FOUND)
+    nobody = aisha.get(f"{API}/people/by-pseudonym/P-0000000000/")
+    assert (nobody.status_code, nobody.json()) == (404, NOT_FOUND)
+
+
+def test_strings_are_strings_and_required_ones_are_not_blank(world: World) -> None:
+    """Security finding 16 (issue #11): ``"judgement_reason": 0`` was accepted (DRF
+    turns numbers into text) and required strings had no ``minLength`` in the schema.
+    Now a number where a string belongs is a 400, a blank or whitespace-only required
+    string is a 400, and the schema shows ``minLength: 1`` for required strings."""
+    pete = world.client("pete.practitioner")
+    r = pete.post(
+        f"{API}/dash/score",
+        {"answers": [False] * 24, "judgement_reason": 0},
+        format="json",
+    )
+    assert r.status_code == 400 and "judgement_reason" in r.json()
+    for body in (
+        {"reference": 7, "given_name": "A", "family_name": "B"},
+        {"reference": "R-1", "given_name": " ", "family_name": "B"},
+        {"reference": "R-1", "given_name": "", "family_name": "B"},
+    ):
+        assert pete.post(f"{API}/people/", body, format="json").status_code == 400
+    r = pete.post(
+        f"{API}/incidents/",
+        {
+            "reference": "X",
+            "category": "crime",
+            "occurred_on": "2024-01-01",
+            "place": "1",
+        },
+        format="json",
+    )
+    assert r.status_code == 400 and "place" in r.json()
+    schema = APIClient().get(f"{API}/openapi.json").json()["components"]["schemas"]
+    person = schema["PersonCreate"]["properties"]
+    assert person["given_name"]["minLength"] == 1
+    assert schema["IncidentCreate"]["properties"]["reference"]["minLength"] == 1

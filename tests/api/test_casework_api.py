@@ -25,6 +25,7 @@ from saferleeds.partners.actions import do_create_agreement
 from saferleeds.partners.models import Agency
 from saferleeds.partners.policy import actor_for
 from saferleeds.people.actions import do_create_person
+from saferleeds.people.present import pseudonym
 from saferleeds.safeguarding.actions import (
     do_add_case_member,
     do_add_case_task,
@@ -230,8 +231,16 @@ def test_case_detail_with_people_members_and_tasks(world: World) -> None:
     assert body["reference"] == "MARAC-API-1" and body["lead_agency"] == "wyp"
     assert body["members"] == ["pete.practitioner"]
     assert body["people"] == [
-        {"person": world.victim, "role": "victim"},
-        {"person": world.perpetrator, "role": "suspect"},
+        {
+            "person": world.victim,
+            "pseudonym": pseudonym(world.victim),
+            "role": "victim",
+        },
+        {
+            "person": world.perpetrator,
+            "pseudonym": pseudonym(world.perpetrator),
+            "role": "suspect",
+        },
     ]
     assert [t["title"] for t in body["tasks"]] == ["Safety plan visit"]
     assert r["ETag"] == f'"{body["version"]}"'
@@ -257,8 +266,14 @@ def test_case_detail_refused_is_the_same_404_as_missing(world: World) -> None:
     missing = nadia.get(f"{API}/cases/{10**9}/")
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json() == NOT_FOUND
-    [refusal] = new_entries(before)
+    # Both logged as refusals, the same work either way (security finding 9).
+    refusal, probe = new_entries(before)
     assert refusal.operation == "refusal" and refusal.record_id == str(world.case.pk)
+    assert (probe.operation, probe.record_id, probe.detail) == (
+        "refusal",
+        str(10**9),
+        {"reason": "not found"},
+    )
 
 
 def test_case_create(world: World) -> None:

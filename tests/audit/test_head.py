@@ -7,6 +7,7 @@ number and hash) had no append-only protection, and when only the head was alter
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -21,7 +22,6 @@ from saferleeds.audit.guard import (
 from saferleeds.audit.log import record, record_many
 from saferleeds.audit.models import AuditEntry, ChainHead, Operation
 from saferleeds.audit.verify import verify_chain
-from saferleeds.cli import main as cli_main
 from saferleeds.cli.main import app
 
 HEAD = ChainHead._meta.db_table
@@ -43,7 +43,11 @@ def _as_superuser(sql: str, params: list[Any]) -> None:
 
 
 def _refused(sql: str, params: list[Any]) -> None:
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+    with (
+        pytest.raises(DatabaseError, match="audit chain head"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
         cur.execute(sql, params)
 
 
@@ -72,9 +76,9 @@ def test_the_head_cannot_be_rewound_forged_or_deleted_without_dropping_triggers(
     for sql, params in attempts:
         _refused(sql, params)
     # Through the ORM too (what application code would try).
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError, match="only advances"), transaction.atomic():
         ChainHead.objects.filter(id=1).update(seq=4, hash=entries[3].hash)
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError, match="cannot be deleted"), transaction.atomic():
         ChainHead.objects.all().delete()
     assert list(ChainHead.objects.values_list("seq", "hash")) == [head]
     # The application's own appends still advance it, one entry or several at once.
@@ -168,6 +172,7 @@ def test_audit_verify_cli_says_the_head_does_not_match_and_exits_1(
     """
     # Django is set up already; setting it up again would point logging at the
     # runner's captured (then closed) stderr for the rest of the session.
+    cli_main = importlib.import_module("saferleeds.cli.main")  # not the cli.main()
     monkeypatch.setattr(cli_main, "_setup_django", lambda: None)
     entries = _write(5)
     runner = CliRunner()

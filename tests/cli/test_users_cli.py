@@ -87,3 +87,34 @@ def test_reset_2fa_removes_devices_and_is_audited(tmp_path: Path) -> None:
     )
     assert left.strip().splitlines()[-1] == "0 1"
     assert saferleeds(tmp_path, "users", "reset-2fa", "nobody").returncode == 1
+
+
+def test_demo_load_marks_persona_passwords_seeded(demo_dir: Path) -> None:
+    """Security finding 1 (issue #11): the seeder records that the personas' passwords
+    are the published one, so `users unsafe` (and a production start) names them all."""
+    r = saferleeds(demo_dir, "users", "unsafe")
+    assert r.returncode == 1
+    assert set(r.stdout.split()) >= {p.username for p in PERSONAS}
+    origins = manage_shell(
+        demo_dir,
+        "from saferleeds.partners.models import Membership; print(sorted(set("
+        "Membership.objects.filter(user__username__in="
+        f"{[p.username for p in PERSONAS]!r}).values_list('password_origin', "
+        "flat=True))))",
+    )
+    assert origins.strip().splitlines()[-1] == "['seeded']"
+
+
+def test_users_invite_prints_a_link_and_ends_the_password(tmp_path: Path) -> None:
+    assert saferleeds(tmp_path, "demo", "load").returncode == 0
+    r = saferleeds(tmp_path, "users", "invite", "pete.practitioner")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("http://127.0.0.1:8000/account/invitation/")
+    assert "works once" in r.stderr
+    usable = manage_shell(
+        tmp_path,
+        "from django.contrib.auth.models import User; print(User.objects.get("
+        "username='pete.practitioner').has_usable_password())",
+    )
+    assert usable.strip().splitlines()[-1] == "False"
+    assert saferleeds(tmp_path, "users", "invite", "nobody.here").returncode == 1

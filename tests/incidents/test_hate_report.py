@@ -467,9 +467,14 @@ def test_bidi_and_control_characters_are_stripped_from_every_free_text_field(
     assert report.contact_name == "Sam Jones"
     assert report.safe_times == "Weekdays 9 to 5"
     stored = " ".join(
-        str(getattr(report, f.name)) for f in HateReport._meta.get_fields() if f.concrete
+        str(getattr(report, f.name))
+        for f in HateReport._meta.get_fields()
+        if f.concrete
     )
-    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", stored)
+    assert not re.search(
+        "[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]",
+        stored,
+    )
 
 
 def test_an_answer_of_only_control_characters_counts_as_empty(

@@ -89,12 +89,9 @@ def test_without_a_postcode_the_place_is_the_key(report: Make) -> None:
 
 
 def test_the_lead_agency_is_configurable(
-    personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    personas: dict[str, Any], casework_settings: Any
 ) -> None:
-    from saferleeds import partnership
-
-    p = partnership.current()
-    monkeypatch.setitem(p.casework["hate"], "lead_agency", "wyp")
+    casework_settings(hate={"lead_agency": "wyp"})
     r = do_receive_hate_report(details(), actor=None)
     assert r.agency.code == "wyp"
 
@@ -578,17 +575,13 @@ def test_a_linked_report_is_counted_by_person_not_by_contact(
 
 
 def test_the_window_is_configurable(
-    report: Make, actor: ActorOf, monkeypatch: pytest.MonkeyPatch
+    report: Make, actor: ActorOf, casework_settings: Any
 ) -> None:
-    from saferleeds import partnership
-
     report(postcode="LS2 7HY")
     report(postcode="LS2 7HY", occurred_on=days_ago(31))
     carol = actor("carol.coordinator")
     assert repeats.find_repeats(hate_reports_visible_to(carol)).locations
-    monkeypatch.setitem(
-        partnership.current().casework["hate"], "repeat_window_days", 30
-    )
+    casework_settings(hate={"repeat_window_days": 30})
     assert not repeats.find_repeats(hate_reports_visible_to(carol)).locations
 
 

@@ -23,6 +23,7 @@ from rest_framework.authtoken.models import Token
 
 from saferleeds.demo.personas import PERSONAS
 from saferleeds.partners.models import Role
+from saferleeds.people.present import pseudonym
 from tests.partners.matrix import (
     CASEWORK_ONLY_TYPES,
     DENIED,
@@ -34,10 +35,12 @@ from tests.partners.matrix import (
     role_set,
 )
 
-# (name, URL pattern, record type); {id} is the record's id.
+# (name, URL pattern, record type); {id} is the record's id, {pseudonym} a person's.
 RECORD_ENDPOINTS = [
     ("person page", "/people/{id}/", "person"),
     ("API person", "/api/v1/people/{id}/", "person"),
+    ("person page by pseudonym", "/people/p/{pseudonym}/", "person"),
+    ("API person by pseudonym", "/api/v1/people/by-pseudonym/{pseudonym}/", "person"),
     ("API incident", "/api/v1/incidents/{id}/", "incident"),
     ("API case", "/api/v1/cases/{id}/", "case"),
     ("API Dash assessment", "/api/v1/dash-assessments/{id}/", "dash_assessment"),
@@ -62,6 +65,9 @@ CASEWORK_ONLY = {
 }
 # Pages that refuse pseudonymised users outright: a document cannot be pseudonymised.
 NOT_FOR_ANALYSTS = {"case document download"}
+# People addressed by record id: pseudonymised users address people by pseudonym only,
+# and get the not-found of a missing record by id (security finding 13, issue #11).
+BY_PERSON_ID = {"person page", "API person"}
 CASEWORK = {Role.PRACTITIONER, Role.CASE_COORDINATOR}
 
 
@@ -103,7 +109,11 @@ def _check_persona(client: Client, user: Any, world: Any, state: str) -> list[st
     agency = user.membership.agency.code
     leaks = []
     for name, pattern, record_type in RECORD_ENDPOINTS:
-        missing = get(client, pattern.format(id=10**9, case=10**9), token)
+        missing = get(
+            client,
+            pattern.format(id=10**9, case=10**9, pseudonym=pseudonym(10**9)),
+            token,
+        )
         # A page may refuse a role with no access to personal data outright (403),
         # as long as it answers a missing record and a hidden one alike; the API
         # refuses outright only a role that may never open the record type.
@@ -119,12 +129,17 @@ def _check_persona(client: Client, user: Any, world: Any, state: str) -> list[st
         for holder in HOLDERS:
             record_id = world.records[(holder, record_type)]
             case_id = world.records[(holder, "case")]
-            r = get(client, pattern.format(id=record_id, case=case_id), token)
+            url = pattern.format(
+                id=record_id, case=case_id, pseudonym=pseudonym(record_id)
+            )
+            r = get(client, url, token)
             roles = role_set(user)
             if refused_outright(name, roles):
                 want = DENIED
             else:
                 want = expected(roles, own=holder == agency, state=state)
+            if want == PSEUDONYMISED and name in BY_PERSON_ID:
+                want = DENIED
             if want == DENIED:
                 ok = r.status_code == missing.status_code and (
                     r.content.replace(str(record_id).encode(), b"N")
@@ -137,6 +152,11 @@ def _check_persona(client: Client, user: Any, world: Any, state: str) -> list[st
                     # Every record's free text names its person: none may show.
                     ok = f"Given{holder}".encode() not in r.content and (
                         f"Family{holder}".encode() not in r.content
+                    )
+                if ok and want == PSEUDONYMISED and record_type == "person":
+                    # Nor the person's record id (security finding 13).
+                    ok = f"/people/{record_id}/".encode() not in r.content and (
+                        not pattern.startswith("/api/") or "id" not in r.json()
                     )
             if not ok:
                 leaks.append(
@@ -247,3 +267,45 @@ def test_audit_history_page_is_for_ig_leads_of_the_holding_agency(
 def test_endpoint_matrix_size() -> None:
     # Personas x 3 agreement states x 5 holders x each record endpoint.
     assert CELLS == len(PERSONAS) * 3 * 5 * len(RECORD_ENDPOINTS)
+
+
+# The Administration pages (issue #11): agency and system administrators only, agencies
+# for system administrators only; 403 for everyone else.
+ADMINISTRATION_PAGES = [
+    ("/administration/", {Role.AGENCY_ADMIN, Role.SYSTEM_ADMIN}),
+    ("/administration/users/", {Role.AGENCY_ADMIN, Role.SYSTEM_ADMIN}),
+    ("/administration/users/invite/", {Role.AGENCY_ADMIN, Role.SYSTEM_ADMIN}),
+    ("/administration/centres/", {Role.AGENCY_ADMIN, Role.SYSTEM_ADMIN}),
+    ("/administration/centres/add/", {Role.AGENCY_ADMIN, Role.SYSTEM_ADMIN}),
+    ("/administration/agencies/", {Role.SYSTEM_ADMIN}),
+    ("/administration/agencies/add/", {Role.SYSTEM_ADMIN}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", [p.username for p in PERSONAS])
+def test_administration_pages_answer_by_role(
+    personas: dict[str, Any], sign_in: Any, client: Client, username: str
+) -> None:
+    user = personas[username]
+    sign_in(client, user)
+    roles = role_set(user)
+    for url, allowed in ADMINISTRATION_PAGES:
+        want = 200 if roles & {r.value for r in allowed} else 403
+        assert client.get(url).status_code == want, (username, url)
+    # Another agency's user, and a user who does not exist: the same 404 for an
+    # agency administrator; a system administrator sees any user.
+    other = next(
+        u
+        for u in personas.values()
+        if u.membership.agency_id != user.membership.agency_id
+        and not set(u.role_grants.values_list("role", flat=True)) & {"system_admin"}
+    )
+    r = client.get(f"/administration/users/{other.pk}/")
+    missing = client.get(f"/administration/users/{10**9}/")
+    if Role.SYSTEM_ADMIN in roles:
+        assert (r.status_code, missing.status_code) == (200, 404)
+    elif Role.AGENCY_ADMIN in roles:
+        assert r.status_code == missing.status_code == 404
+    else:
+        assert r.status_code == missing.status_code == 403

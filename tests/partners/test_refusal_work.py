@@ -68,9 +68,10 @@ def test_fetch_visible_does_the_same_work_for_missing_and_forbidden(
     """Security finding 9 (issue #11): through the gate (``fetch_visible``), a missing
     id runs the same statements as a forbidden one (one lookup, one audit write), and
     both are logged as refusals; the missing one says it was not found."""
-    pete = actor_for(personas["pete.practitioner"], purpose="test")
     work = {}
     for name, pk in (("forbidden", hidden.pk), ("missing", missing)):
+        # A fresh actor each time, as each request has (an actor remembers its access).
+        pete = actor_for(personas["pete.practitioner"], purpose="test")
         with CaptureQueriesContext(connection) as ctx, pytest.raises(NotFound) as exc:
             access_person_by_id(pete, pk)
         work[name] = kinds(ctx)
@@ -148,15 +149,18 @@ def test_api_person_does_the_same_work_for_missing_and_forbidden(
 
 @pytest.mark.django_db
 def test_an_absurdly_long_missing_id_is_still_a_plain_404(
-    personas: dict[str, Any],
+    personas: dict[str, Any], sign_in: Any
 ) -> None:
     """Security finding 9 (issue #11), its edge: now that a missing id is logged, an id
-    longer than the log's record-id column (or than any integer) must not turn the
-    404 into an error (PostgreSQL enforces the column's length)."""
-    user = personas["pete.practitioner"]
-    token = Token.objects.get_or_create(user=user)[0].key
-    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
-    for pk in (2**63 - 1, 2**70, int("9" * 100)):
-        r = client.get(f"/api/v1/people/{pk}/")
-        assert r.status_code == 404, (pk, r.status_code)
+    longer than the log's record-id column (or than any integer) must still be the
+    plain 404, not an error (PostgreSQL enforces the column's length), and is logged."""
+    page = sign_in(Client(), personas["pete.practitioner"])
+    token = Token.objects.get_or_create(user=personas["pete.practitioner"])[0].key
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    long_id = int("9" * 100)
+    for pk in (2**63 - 1, 2**70, long_id):
+        assert page.get(f"/people/{pk}/").status_code == 404, pk
+        assert api.get(f"/api/v1/people/{pk}/").status_code == 404, pk
+    logged = [e.record_id for e in _refusals(actor_username="pete.practitioner")]
+    assert str(long_id)[:64] in logged
     assert verify_chain()[1] is None

@@ -21,7 +21,6 @@ from saferleeds.incidents.models import Incident
 from saferleeds.partners.actions import do_create_agreement
 from saferleeds.partners.models import Agency, RecordType
 from saferleeds.partners.policy import Actor, Forbidden, NotFound, actor_for
-from saferleeds.partnership import current
 from saferleeds.people.actions import do_create_person
 from saferleeds.people.models import Person
 from saferleeds.safeguarding.actions.cases import (
@@ -326,7 +325,7 @@ def test_incidents_with_another_perpetrator_do_not_count(w: dict[str, Any]) -> N
 
 
 def test_escalation_window_is_configurable(
-    w: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    w: dict[str, Any], casework_settings: Any
 ) -> None:
     # Kent's rule: 3 incidents in 6 months. Incidents 0, 100 and 200 days ago meet
     # the SafeLives 12 months but not 182 days.
@@ -334,10 +333,10 @@ def test_escalation_window_is_configurable(
         da_incident(
             w["pete"], f"K-{n}", TODAY - timedelta(days=d), w["vicky"], w["paul"]
         )
-    monkeypatch.setitem(current().casework["marac"], "escalation_window_days", 182)
+    casework_settings(marac={"escalation_window_days": 182})
     with pytest.raises(NoCriterionMet):
         refer(w)
-    monkeypatch.setitem(current().casework["marac"], "escalation_window_days", 365)
+    casework_settings(marac={"escalation_window_days": 365})
     assert refer(w).criteria == ["potential_escalation"]
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from saferleeds.audit.models import AuditEntry
 from saferleeds.partners.actions import do_create_agreement
 from saferleeds.partners.models import Agency, SharingAgreement
+from saferleeds.people.present import pseudonym
 from tests.web.test_people_pages import build_world, html_of
 
 
@@ -127,7 +128,8 @@ def test_ig_lead_ends_an_agreement_and_sharing_stops(
 ) -> None:
     a, alice = world["agreement"], world["alice"]
     aisha = as_user("aisha.analyst")
-    assert aisha.get(f"/people/{alice.pk}/").status_code == 200  # shared in today
+    alice_url = f"/people/p/{pseudonym(alice.pk)}/"  # analysts address by pseudonym
+    assert aisha.get(alice_url).status_code == 200  # shared in today
 
     iris = as_user("iris.ig")
     form = iris.get(f"/agreements/{a.pk}/end/")
@@ -144,7 +146,7 @@ def test_ig_lead_ends_an_agreement_and_sharing_stops(
     assert entry.actor_username == "iris.ig" and entry.detail["fields"] == ["ends_on"]
 
     # Access is decided per request: the analyst no longer sees Alice.
-    assert aisha.get(f"/people/{alice.pk}/").status_code == 404
+    assert aisha.get(alice_url).status_code == 404
 
 
 def test_only_a_partys_ig_lead_may_end_an_agreement(

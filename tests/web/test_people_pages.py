@@ -302,7 +302,7 @@ def test_analyst_sees_pseudonyms_and_no_identities(
     assert 'name="name"' not in html and 'name="reference"' not in html
 
     found = aisha.get("/people/", {"pseudonym": code.lower()})
-    page = aisha.get(f"/people/{alice.pk}/")
+    page = aisha.get(f"/people/p/{code}/")
     assert found.status_code == page.status_code == 200
     for html in [html_of(found), html_of(page)]:
         assert code in html
@@ -376,6 +376,7 @@ def test_navigation_lists_each_page_once_for_several_roles(
         "/cases/",
         "/agreements/",
         "/audit/",
+        "/administration/",
     ]
 
 
@@ -454,14 +455,56 @@ def test_edit_is_for_those_who_may_change_the_record(
 ) -> None:
     alice = world["alice"]
     url = f"/people/{alice.pk}/edit/"
-    # Analysts may see Alice (pseudonymised) but not change her: 403, as is a POST.
+    # Analysts may see Alice (pseudonymised, by pseudonym) but not change her; they
+    # never address her by id, which is the 404 of a missing record (finding 13).
     aisha = as_user("aisha.analyst")
-    assert aisha.get(url).status_code == 403
-    assert aisha.post(url, {"version": "1"}).status_code == 403
-    assert "Change details" not in html_of(aisha.get(f"/people/{alice.pk}/"))
+    assert aisha.get(url).status_code == 404
+    assert aisha.post(url, {"version": "1"}).status_code == 404
+    assert "Change details" not in html_of(
+        aisha.get(f"/people/p/{pseudonym(alice.pk)}/")
+    )
     # Harry (health) cannot see her at all: 404.
     assert as_user("harry.health").get(url).status_code == 404
     # Carol (LCC) may change Alice only because Alice is on Carol's case.
     assert as_user("carol.coordinator").get(url).status_code == 200
     alice.refresh_from_db()
     assert alice.version == 1
+
+
+def test_analyst_pages_address_people_by_pseudonym_only(
+    as_user: Any, world: dict[str, Any]
+) -> None:
+    """Security finding 13 (issue #11): analyst pages linked to ``/people/<id>/``
+    beside the pseudonym. Now search results and the case page link by pseudonym
+    (``/people/p/<pseudonym>/``), no person id shows, and ``/people/<id>/`` is the 404
+    of a missing record for an analyst (the refusal logged). Identified users keep
+    the id addresses."""
+    alice = world["alice"]
+    code = pseudonym(alice.pk)
+    aisha = as_user("aisha.analyst")
+    found = html_of(aisha.get("/people/", {"pseudonym": code}))
+    assert f'href="/people/p/{code}/"' in found
+    assert f"/people/{alice.pk}/" not in found
+    case = aisha.get(f"/cases/{world['case'].pk}/")
+    assert case.status_code == 200
+    assert f'href="/people/p/{code}/"' in html_of(case)
+    assert f"/people/{alice.pk}/" not in html_of(case)
+    page = aisha.get(f"/people/p/{code}/")
+    assert page.status_code == 200 and code in html_of(page)
+    assert f"/people/{alice.pk}/" not in html_of(page)
+
+    by_id = aisha.get(f"/people/{alice.pk}/")
+    missing = aisha.get("/people/987654321/")
+    assert by_id.status_code == missing.status_code == 404
+    assert without_tokens(html_of(by_id)) == without_tokens(html_of(missing))
+    refusals = AuditEntry.objects.filter(
+        actor_username="aisha.analyst", operation="refusal", record_id=str(alice.pk)
+    )
+    assert refusals.count() == 1
+    assert aisha.get("/people/p/P-0000000000/").status_code == 404
+
+    carol = as_user("carol.coordinator")
+    assert carol.get(f"/people/{alice.pk}/").status_code == 200
+    assert f'href="/people/{alice.pk}/"' in html_of(
+        carol.get(f"/cases/{world['case'].pk}/")
+    )

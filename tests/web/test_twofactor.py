@@ -33,6 +33,9 @@ EXEMPT_PATHS = {
     "/account/two-factor/",
     "/account/two-factor/set-up/",
     "/account/signed-out/",
+    # The one-time invitation link (its token is the credential): sets a password, then
+    # sends the new user to the code set-up (tests/web/test_administration_pages.py).
+    "/account/invitation/1/",
 }
 EXEMPT_PREFIXES = ("/api/", "/static/")
 

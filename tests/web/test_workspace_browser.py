@@ -229,7 +229,7 @@ def test_analyst_sees_a_pseudonymised_person(
     page.get_by_label("Pseudonym").fill(code)
     page.get_by_role("button", name="Search").click()
     page.get_by_test_id("results").get_by_role("link", name=code).click()
-    page.wait_for_url(f"{base}/people/{alice.pk}/")
+    page.wait_for_url(f"{base}/people/p/{code}/")  # by pseudonym, never by id
     assert page.get_by_role("heading", name=code, level=1).is_visible()
     html = page.content()
     for identity in [*ALICE_DETAILS, "WYP-13-0001", "MARAC-2024-01"]:

@@ -22,6 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from saferleeds.api.dash import StrictBooleanField
+from saferleeds.api.fields import (
+    NoEmptyQueryValues,
+    StrictCharField,
+    StrictIntegerField,
+)
 from saferleeds.api.serializers import MAX_ID, ErrorSerializer
 from saferleeds.api.views import (
     CONFLICT,
@@ -43,6 +48,7 @@ from saferleeds.incidents.models import HateReport
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, actor_for, pseudonymised, require_open
 from saferleeds.people.access import people_visible_to
+from saferleeds.people.present import pseudonym
 from saferleeds.safeguarding.access import (
     access_case_by_id,
     case_tasks_visible_to,
@@ -96,7 +102,7 @@ def _page(qs: QuerySet[Any], query: dict[str, Any]) -> list[Any]:
     return list(qs[offset : offset + query.get("limit", DEFAULT_LIMIT)])
 
 
-class _PageQuerySerializer(serializers.Serializer[Any]):
+class _PageQuerySerializer(NoEmptyQueryValues):
     """Paging: newest first, ``limit`` records from ``offset``."""
 
     limit = serializers.IntegerField(
@@ -155,10 +161,28 @@ class CaseSummarySerializer(_Withheld):
 
 
 class CasePersonSerializer(serializers.Serializer[Any]):
-    """A person's role on a case (read the person at /people/{id}/)."""
+    """A person's role on a case (read the person at /people/{id}/, or at
+    /people/by-pseudonym/{pseudonym}/ when pseudonymised)."""
 
-    person = serializers.IntegerField(source="person_id")
+    person = serializers.IntegerField(
+        source="person_id",
+        allow_null=True,
+        help_text="The person's id; null for pseudonymised callers, who never see "
+        "record ids (security finding 13).",
+    )
+    pseudonym = serializers.SerializerMethodField()
     role = serializers.CharField()
+
+    def get_pseudonym(self, link: Any) -> str:
+        """The person's pseudonym."""
+        return pseudonym(link.person_id)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """No person id for pseudonymised callers."""
+        data = super().to_representation(instance)
+        if self.context.get("pseudonymised"):
+            data["person"] = None
+        return data
 
 
 class CaseTaskSerializer(_Withheld):
@@ -206,8 +230,8 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
     """A new case, led by the caller's agency, with the caller as its first member."""
 
     case_type = serializers.ChoiceField(choices=Case.Type.choices)
-    title = serializers.CharField(max_length=200)
-    reference = serializers.CharField(
+    title = StrictCharField(max_length=200)
+    reference = StrictCharField(
         max_length=60,
         required=False,
         allow_blank=True,
@@ -215,7 +239,7 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
         help_text="Blank for the next reference of the type and year.",
     )
     opened_on = serializers.DateField(required=False, allow_null=True, default=None)
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    summary = StrictCharField(required=False, allow_blank=True, default="")
     risk_level = serializers.ChoiceField(
         choices=RiskLevel.choices, required=False, allow_blank=True, default=""
     )
@@ -375,7 +399,7 @@ class DashAssessmentSerializer(_Withheld):
 class DashAssessmentCreateSerializer(serializers.Serializer[Any]):
     """A completed Dash checklist for the victim on a MARAC case."""
 
-    victim = serializers.IntegerField(
+    victim = StrictIntegerField(
         min_value=1, max_value=MAX_ID, help_text="A person on the case as its victim."
     )
     answers = serializers.ListField(
@@ -387,10 +411,10 @@ class DashAssessmentCreateSerializer(serializers.Serializer[Any]):
     )
     assessed_on = serializers.DateField()
     professional_judgement = StrictBooleanField(required=False, default=False)
-    judgement_reason = serializers.CharField(
+    judgement_reason = StrictCharField(
         required=False, allow_blank=True, default="", max_length=5000
     )
-    assessor_notes = serializers.CharField(
+    assessor_notes = StrictCharField(
         required=False, allow_blank=True, default="", max_length=20000
     )
 
@@ -491,12 +515,12 @@ class MaracReferralSerializer(_Withheld):
 class MaracReferralCreateSerializer(serializers.Serializer[Any]):
     """A referral of the victim on a MARAC case; refused unless a criterion holds."""
 
-    victim = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    perpetrator = serializers.IntegerField(
+    victim = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    perpetrator = StrictIntegerField(
         min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None
     )
     referred_on = serializers.DateField()
-    dash = serializers.IntegerField(
+    dash = StrictIntegerField(
         min_value=1,
         max_value=MAX_ID,
         required=False,
@@ -505,7 +529,7 @@ class MaracReferralCreateSerializer(serializers.Serializer[Any]):
         help_text="A Dash assessment of this victim on this case.",
     )
     professional_judgement = StrictBooleanField(required=False, default=False)
-    reason = serializers.CharField(
+    reason = StrictCharField(
         required=False, allow_blank=True, default="", max_length=5000
     )
 

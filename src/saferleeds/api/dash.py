@@ -17,6 +17,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from saferleeds.api.fields import StrictCharField
 from saferleeds.api.views import INVALID, UNAUTHENTICATED, ApiView, _valid
 from saferleeds.safeguarding.dash import (
     DASH_QUESTION_COUNT,
@@ -56,7 +57,7 @@ class DashScoreRequestSerializer(serializers.Serializer[Any]):
         help_text="A practitioner judges the risk high whatever the count. It can "
         "raise the level, never lower it.",
     )
-    judgement_reason = serializers.CharField(
+    judgement_reason = StrictCharField(
         required=False,
         allow_blank=True,
         default="",

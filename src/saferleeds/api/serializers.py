@@ -10,10 +10,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from saferleeds.api.fields import (
+    NoEmptyQueryValues,
+    StrictCharField,
+    StrictIntegerField,
+)
 from saferleeds.audit.models import AuditEntry
 from saferleeds.incidents.models import Incident
 from saferleeds.partners.models import CaseType, RecordType, SharingAgreement
@@ -27,6 +33,11 @@ MAX_VERSION = 2**31 - 1
 
 # A UK postcode, as the people pages store it (upper case, one space).
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
+# What the API accepts as one (any case and spacing), as its schema shows.
+POSTCODE_INPUT = RegexValidator(
+    r"^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s+[0-9][A-Za-z]{2}\s*$",
+    "Enter a UK postcode, like LS1 1UR.",
+)
 
 
 def normalise_postcode(value: str) -> str:
@@ -50,41 +61,41 @@ class ConflictSerializer(serializers.Serializer[Any]):
 # --- People ------------------------------------------------------------------------------
 
 
-class PeopleQuerySerializer(serializers.Serializer[Any]):
-    """People-search parameters; at least one is needed."""
+class PeopleQuerySerializer(NoEmptyQueryValues):
+    """People-search parameters. Without any, nothing is searched and the answer is an
+    empty list (a search of nothing would list everyone visible: a browse)."""
 
-    name = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="Words of a name."
-    )
+    name = StrictCharField(required=False, max_length=200, help_text="Words of a name.")
     date_of_birth = serializers.DateField(required=False, allow_null=True)
-    postcode = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    reference = serializers.CharField(
+    postcode = StrictCharField(required=False, max_length=20)
+    reference = StrictCharField(
         required=False,
-        allow_blank=True,
         max_length=60,
         help_text="An agency's own reference.",
     )
-    pseudonym = serializers.CharField(
+    pseudonym = StrictCharField(
         required=False,
-        allow_blank=True,
         max_length=20,
         help_text="The only search analysts may make.",
     )
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        """Refuse an empty search: it would list everyone visible, which is a browse."""
-        if not any(attrs.values()):
-            raise serializers.ValidationError(
-                "Give at least one of name, date_of_birth, postcode, reference, "
-                "pseudonym."
-            )
-        return attrs
 
+class _PostcodeField(StrictCharField):
+    """A UK postcode, normalised; blank allowed where the field is optional.
 
-class _PostcodeField(serializers.CharField):
-    """A UK postcode, normalised; blank allowed where the field is optional."""
+    The schema shows the pattern a postcode is checked against, and its length is
+    counted as sent (before the spacing is normalised).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, RegexValidator)
+        ] + [POSTCODE_INPUT]
 
     def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, str) and self.max_length and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         value = normalise_postcode(super().to_internal_value(data))
         if value and not POSTCODE.match(value):
             raise serializers.ValidationError("Enter a UK postcode, like LS1 1UR.")
@@ -94,9 +105,9 @@ class _PostcodeField(serializers.CharField):
 class PersonCreateSerializer(serializers.Serializer[Any]):
     """A new person, recorded for the caller's agency under its own reference."""
 
-    reference = serializers.CharField(max_length=60)
-    given_name = serializers.CharField(max_length=100)
-    family_name = serializers.CharField(max_length=100)
+    reference = StrictCharField(max_length=60)
+    given_name = StrictCharField(max_length=100)
+    family_name = StrictCharField(max_length=100)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
     sex = serializers.ChoiceField(
         choices=Person.Sex.choices, default=Person.Sex.UNKNOWN
@@ -109,14 +120,12 @@ class PersonCreateSerializer(serializers.Serializer[Any]):
 class PersonUpdateSerializer(serializers.Serializer[Any]):
     """Changes to a person; ``version`` (or an If-Match header) says which one you saw."""
 
-    given_name = serializers.CharField(max_length=100, required=False)
-    family_name = serializers.CharField(max_length=100, required=False)
+    given_name = StrictCharField(max_length=100, required=False)
+    family_name = StrictCharField(max_length=100, required=False)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
     sex = serializers.ChoiceField(choices=Person.Sex.choices, required=False)
     postcode = _PostcodeField(required=False, allow_blank=True, max_length=10)
-    version = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_VERSION
-    )
+    version = StrictIntegerField(required=False, min_value=1, max_value=MAX_VERSION)
 
 
 class ReferenceSerializer(serializers.Serializer[Any]):
@@ -166,7 +175,7 @@ class PersonSerializer(serializers.Serializer[PersonView]):
 class SubjectAccessSerializer(serializers.Serializer[Any]):
     """Who the subject-access bundle is disclosed to (the subject or their agent)."""
 
-    recipient = serializers.CharField(max_length=200)
+    recipient = StrictCharField(max_length=200)
 
 
 class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
@@ -198,11 +207,11 @@ class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
 class IncidentCreateSerializer(serializers.Serializer[Any]):
     """A new incident, recorded for the caller's agency."""
 
-    reference = serializers.CharField(max_length=60)
+    reference = StrictCharField(max_length=60)
     category = serializers.ChoiceField(choices=Incident.Category.choices)
     occurred_on = serializers.DateField()
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
-    place = serializers.IntegerField(
+    summary = StrictCharField(required=False, allow_blank=True, default="")
+    place = StrictIntegerField(
         required=False,
         allow_null=True,
         min_value=1,
@@ -300,7 +309,9 @@ class AgreementSerializer(serializers.ModelSerializer[SharingAgreement]):
             {
                 "agency": agency.code,
                 "signed": agency_id in signed,
-                "signed_on": signed[agency_id].signed_on if agency_id in signed else None,
+                "signed_on": signed[agency_id].signed_on
+                if agency_id in signed
+                else None,
             }
             for agency_id, agency in sorted(parties.items(), key=lambda p: p[1].code)
         ]

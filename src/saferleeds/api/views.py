@@ -50,7 +50,11 @@ from saferleeds.audit.subject_access import (
 )
 from saferleeds.incidents.access import access_incident_by_id
 from saferleeds.incidents.actions import do_create_incident
-from saferleeds.partners.actions import do_sign_agreement, do_update_agreement
+from saferleeds.partners.actions import (
+    check_agreement_party,
+    do_sign_agreement,
+    do_update_agreement,
+)
 from saferleeds.partners.models import SharingAgreement
 from saferleeds.partners.policy import Actor, NotFound, actor_for, pseudonymised
 from saferleeds.people.access import (
@@ -225,7 +229,9 @@ class PeopleView(ApiView):
         operation_id="people_search",
         summary="Search people",
         description="Search the people your agency may see. Every person returned is "
-        "recorded in the audit log. Analysts may search by pseudonym only.",
+        "recorded in the audit log. Analysts may search by pseudonym only (403 for "
+        "any other parameter). Give at least one parameter: a search of nothing finds "
+        "no one (an empty list), never everyone. A parameter given empty is a 400.",
         parameters=[PeopleQuerySerializer, PURPOSE_HEADER],
         responses={
             200: OpenApiResponse(
@@ -241,6 +247,8 @@ class PeopleView(ApiView):
         """Search people via :func:`search_people`."""
         query = _valid(PeopleQuerySerializer, request.query_params)
         asked = {k: v for k, v in query.items() if v not in (None, "")}
+        if not asked:
+            return Response([])  # nothing asked: nothing searched, nothing logged
         found = search_people(self.actor, PeopleQuery(**asked))
         return Response(PersonSerializer(found, many=True).data)
 
@@ -530,6 +538,9 @@ class AgreementDetailView(ApiView):
     def patch(self, request: Request, pk: int) -> Response:
         """Change an agreement via :func:`do_update_agreement`."""
         current = _agreement(pk)
+        # Who may change it is decided before what they sent: a caller who may not
+        # gets 403 whatever the body.
+        check_agreement_party(self.actor, current, "change it")
         changes = _valid(AgreementUpdateSerializer, request.data, agreement=current)
         version = expected_version(request, changes.pop("version", None))
         updated = do_update_agreement(
@@ -563,7 +574,7 @@ class AgreementSignView(ApiView):
     )
     def post(self, request: Request, pk: int) -> Response:
         """Sign via :func:`do_sign_agreement`."""
-        _agreement(pk)
+        check_agreement_party(self.actor, _agreement(pk), "sign it")
         data = _valid(AgreementSignSerializer, request.data)
         signed = do_sign_agreement(
             pk, actor=self.actor, expected_version=data["version"]

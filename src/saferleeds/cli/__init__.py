@@ -5,6 +5,7 @@ import sys
 from django.core.exceptions import ImproperlyConfigured
 
 from saferleeds.cli.main import app
+from saferleeds.partnership import current
 
 CONFIG_ERROR_EXIT = 2
 
@@ -14,10 +15,11 @@ def main() -> None:
     ``saferleeds.config`` at start-up) is one line on stderr and exit status 2, not a
     traceback."""
     try:
+        current()  # the partnership file, checked before any command runs
         app()
     except ImproperlyConfigured as exc:
         message = " ".join(str(exc).split())
-        print(f"error: {message}", file=sys.stderr)
+        sys.stderr.write(f"error: {message}\n")
         sys.exit(CONFIG_ERROR_EXIT)
 
 

@@ -136,7 +136,7 @@ def location_key(postcode: str, location: str) -> str:
 def lead_agency() -> Agency | None:
     """The agency whose hate crime team holds reports (``[casework.hate] lead_agency``),
     or ``None`` if no such agency exists yet (logged: a report is still never lost)."""
-    code = partnership.current().casework_setting("hate", "lead_agency", "lcc")
+    code = partnership.current().casework.hate.lead_agency
     agency = Agency.objects.filter(code=code).first()
     if agency is None:
         logger.error(

@@ -14,7 +14,7 @@ from django import forms
 from django.utils import timezone
 
 from saferleeds.incidents.models import HateReport
-from saferleeds.textclean import clean_form_text
+from saferleeds.textclean import clean_form_data, clean_form_text
 
 # A full UK postcode (outward code, then sector and unit), spaces ignored.
 POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}$")
@@ -151,6 +151,8 @@ class HateReportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        # Bidi and other control characters go before any field sees the text.
+        clean_form_data(self, multiline=MULTILINE_FIELDS)
         self.date_error_parts: list[str] = []
 
     # --- single fields ---------------------------------------------------------------

@@ -25,16 +25,10 @@ from django.utils import timezone
 from saferleeds import partnership
 from saferleeds.incidents.models import HateReport
 
-DEFAULT_WINDOW_DAYS = 365  # 12 months (see leeds.toml [casework.hate])
-
 
 def window_days() -> int:
     """The repeat window in days, from the partnership's settings."""
-    return int(
-        partnership.current().casework_setting(
-            "hate", "repeat_window_days", DEFAULT_WINDOW_DAYS
-        )
-    )
+    return partnership.current().casework.hate.repeat_window_days
 
 
 def window_start(today: date | None = None) -> date:

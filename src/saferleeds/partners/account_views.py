@@ -8,6 +8,8 @@ step, if they still have one) when two-factor sign-in is required.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.models import AnonymousUser
@@ -21,6 +23,11 @@ from django.views.decorators.http import require_http_methods
 from saferleeds.partners import accounts
 from saferleeds.partners.admin_forms import ChangePasswordForm, NewPasswordForm
 from saferleeds.people.views import request_actor
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The submitted data (an empty submission too), or ``None`` for a GET."""
+    return request.POST if request.method == "POST" else None
 
 
 def _invalid(request: HttpRequest) -> HttpResponse:
@@ -41,7 +48,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     except accounts.InvitationInvalid:
         return _invalid(request)
     invited = found.user
-    form = NewPasswordForm(invited, request.POST or None)
+    form = NewPasswordForm(invited, _posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             user = accounts.do_accept_invitation(
@@ -81,7 +88,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def change_password(request: HttpRequest) -> HttpResponse:
     """Change your own password (the current one first)."""
-    form = ChangePasswordForm(request.user, request.POST or None)
+    form = ChangePasswordForm(request.user, _posted(request))
     if request.method == "POST" and form.is_valid():
         accounts.do_change_own_password(
             request.user,  # type: ignore[arg-type]

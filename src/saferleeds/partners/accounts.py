@@ -163,7 +163,9 @@ def administrable_user(
     require_admin(actor)
     qs = User.objects.select_related("membership__agency")
     if lock:
-        qs = qs.select_for_update()
+        # Lock the user row only: PostgreSQL refuses FOR UPDATE on the nullable side
+        # of the outer join to the membership.
+        qs = qs.select_for_update(of=("self",))
     user = qs.filter(pk=user_id).first()
     if user is None:
         raise NotFound(f"no user {user_id}")

@@ -24,7 +24,13 @@ from saferleeds.partners.models import (
     RoleGrant,
     SharingAgreement,
 )
-from saferleeds.partners.policy import IG_ROLES, Actor, Forbidden, NotFound
+from saferleeds.partners.policy import (
+    IG_ROLES,
+    Actor,
+    Forbidden,
+    NotFound,
+    agreements_changed,
+)
 
 
 @transaction.atomic
@@ -130,6 +136,17 @@ def _check_party_signatory(actor: Actor, party_ids: set[int], doing: str) -> Non
         )
 
 
+def check_agreement_party(
+    actor: Actor, agreement: SharingAgreement, doing: str
+) -> None:
+    """Refuse (Forbidden) anyone but an IG lead of a party to ``agreement``.
+
+    For callers (the API) that must refuse before they validate a request; every
+    action checks it again.
+    """
+    _check_party_signatory(actor, agreement.party_ids(), doing)
+
+
 def _locked_agreement(agreement_id: int) -> SharingAgreement:
     agreement = (
         SharingAgreement.objects.select_for_update().filter(pk=agreement_id).first()
@@ -193,6 +210,7 @@ def do_create_agreement(
             signatory_name=agreement.signed_by or "signed on paper",
             signed_on=agreement.signed_on or agreement.starts_on,
         )
+    agreements_changed()
     record(
         actor,
         operation=Operation.COLLECTION,
@@ -249,6 +267,7 @@ def do_draft_agreement(
     )
     agreement.providers.set(providers)
     agreement.recipients.set(recipients)
+    agreements_changed()
     record(
         actor,
         operation=Operation.COLLECTION,
@@ -291,6 +310,7 @@ def do_sign_agreement(
         signatory_name=(user.get_full_name() or user.username) if user else "",
         signed_on=today,
     )
+    agreements_changed()
     record(
         actor,
         operation=Operation.ALTERATION,
@@ -310,6 +330,7 @@ def do_sign_agreement(
             last_day = max(agreement.starts_on, old.starts_on) - timedelta(days=1)
             if old.ends_on > last_day:
                 _bump(old, old.version, ends_on=last_day)
+                agreements_changed()
                 record(
                     actor,
                     operation=Operation.ALTERATION,
@@ -367,6 +388,7 @@ def do_update_agreement(
     save_versioned(SharingAgreement, agreement_id, expected_version, clean)
     voided = agreement.signatures.count()
     agreement.signatures.all().delete()
+    agreements_changed()
     record(
         actor,
         operation=Operation.ALTERATION,
@@ -414,6 +436,7 @@ def do_end_agreement(
     save_versioned(
         SharingAgreement, agreement_id, expected_version, {"ends_on": ends_on}
     )
+    agreements_changed()
     record(
         actor,
         operation=Operation.ALTERATION,
@@ -449,6 +472,7 @@ def do_withdraw_agreement(
         expected_version,
         {"withdrawn_on": timezone.localdate()},
     )
+    agreements_changed()
     record(
         actor,
         operation=Operation.ALTERATION,

@@ -38,6 +38,11 @@ from saferleeds.people.views import request_actor
 ROLE_LABELS = dict(Role.choices)
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The submitted data (an empty submission too), or ``None`` for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _admin(request: HttpRequest) -> Actor:
     """The acting administrator; anyone else is refused (403)."""
     actor = request_actor(request, "administration")
@@ -210,7 +215,7 @@ def invite_user(request: HttpRequest) -> HttpResponse:
     system_admin = accounts.is_system_admin(actor)
     initial = {"agency": actor.agency_code} if not system_admin else {}
     form = InviteUserForm(
-        request.POST or None,
+        _posted(request),
         agencies=agencies,
         system_admin=system_admin,
         initial=initial,
@@ -379,7 +384,7 @@ def agencies(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def add_agency(request: HttpRequest) -> HttpResponse:
     actor = _system_admin(request)
-    form = AgencyForm(request.POST or None)
+    form = AgencyForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -409,7 +414,7 @@ def rename_agency(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = Agency.objects.filter(pk=agency_id).first()
     if agency is None:
         raise Http404("no such agency")
-    form = RenameAgencyForm(request.POST or None, initial={"name": agency.name})
+    form = RenameAgencyForm(_posted(request), initial={"name": agency.name})
     if request.method == "POST" and form.is_valid():
         try:
             _call(
@@ -460,7 +465,7 @@ def add_centre(request: HttpRequest) -> HttpResponse:
     actor = _admin(request)
     agencies = accounts.administered_agencies(actor)
     initial = {"agency": actor.agency_code} if agencies.count() == 1 else {}
-    form = CentreForm(request.POST or None, agencies=agencies, initial=initial)
+    form = CentreForm(_posted(request), agencies=agencies, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -519,7 +524,7 @@ def invite_centre_staff(request: HttpRequest, centre_id: int) -> HttpResponse:
     """Invite a centre worker (the reporting-centre role, in the centre's agency)."""
     actor = _admin(request)
     centre = _call(accounts.administrable_centre, actor, centre_id)
-    form = PersonFields(request.POST or None)
+    form = PersonFields(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -4,6 +4,10 @@ A decision rests on four things only: the user's agency, the user's roles, the s
 agreements in force today, and the user's membership of the case a record belongs to.
 Each condition sits on its own line so tests can show every branch is exercised.
 
+An agreement is in force only between its first and last days and once every party has
+signed it; for record types that belong to cases it shares only the records of cases
+of its case types (and such records held outside any case).
+
 Roles:
 - practitioner, case coordinator: identified records their agency holds, records other
   agencies share with it under an agreement in force, and records of cases they belong to.
@@ -62,6 +66,11 @@ class Actor:
     purpose: str = ""
     remote_addr: str = ""
     case_ids: frozenset[int] = field(default_factory=frozenset)
+    # Access decided once per actor (one request): record type -> scopes, with the
+    # agreements generation they were computed at.
+    _scopes: dict[str, tuple[int, dict[int, frozenset[str] | None]]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def has(self, roles: frozenset[Role]) -> bool:
         """Whether the actor holds any of ``roles``."""
@@ -89,6 +98,19 @@ def actor_for(
             CaseMember.objects.filter(user=user).values_list("case_id", flat=True)
         ),
     )
+
+
+# Bumped whenever an agreement or a signature changes in this process, so an actor's
+# remembered access is recomputed after a change made in the same request or test. An
+# actor lives for one request, so a change made by another process applies from the
+# next request, as before.
+_generation = 0
+
+
+def agreements_changed() -> None:
+    """Forget every actor's remembered access (call after changing an agreement)."""
+    global _generation
+    _generation += 1
 
 
 def agreements_in_force(on: date | None = None) -> list[SharingAgreement]:
@@ -119,6 +141,21 @@ def source_scopes(
     """
     if actor.agency_id is None:
         return {}
+    if on is None:
+        remembered = actor._scopes.get(record_type.value)
+        if remembered is not None and remembered[0] == _generation:
+            return remembered[1]
+        generation = _generation
+        scopes = _source_scopes(actor, record_type, None)
+        actor._scopes[record_type.value] = (generation, scopes)
+        return scopes
+    return _source_scopes(actor, record_type, on)
+
+
+def _source_scopes(
+    actor: Actor, record_type: RecordType, on: date | None
+) -> dict[int, frozenset[str] | None]:
+    assert actor.agency_id is not None
     scopes: dict[int, frozenset[str] | None] = {actor.agency_id: ALL_CASE_TYPES}
     if actor.has(IG_ROLES) and not actor.has(CASEWORK_ROLES | PSEUDONYMISED_ROLES):
         return scopes  # IG leads answer for their own agency's records only

@@ -64,7 +64,9 @@ def do_create_person(
         created_by_id=actor.agency_id,
     )
     AgencyReference.objects.create(
-        person=person, agency_id=actor.agency_id, reference=clean_text(reference).strip()
+        person=person,
+        agency_id=actor.agency_id,
+        reference=clean_text(reference).strip(),
     )
     record(
         actor,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from saferleeds.people.access import PeopleQuery
 from saferleeds.people.models import Person
-from saferleeds.textclean import clean_form_text
+from saferleeds.textclean import clean_form_data, clean_form_text
 
 # A full UK postcode (outward code, then sector and unit), spaces ignored.
 POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}$")
@@ -87,7 +87,8 @@ class GovukForm(forms.Form):
     """A form that records its errors in page order for the GOV.UK error summary.
 
     Every text field is cleaned of bidi and other control characters
-    (:func:`saferleeds.textclean.clean_text`) in :meth:`clean`; subclasses call it first.
+    (:func:`saferleeds.textclean.clean_text`): what was submitted, before the fields
+    validate it, and the cleaned values again in :meth:`clean` (subclasses call it).
     """
 
     order: tuple[str, ...] = ()
@@ -100,6 +101,7 @@ class GovukForm(forms.Form):
         super().__init__(*args, **kwargs)
         for d in self.date_inputs:
             self.fields.update(d.fields())
+        clean_form_data(self, multiline=self.multiline_fields)
         self.date_errors: dict[str, tuple[str, list[str]]] = {}
 
     def clean(self) -> dict[str, Any]:

@@ -22,14 +22,10 @@ from saferleeds.incidents.access import incidents_visible_to
 from saferleeds.incidents.models import Incident
 from saferleeds.partners.models import RecordType, Role
 from saferleeds.partners.policy import Actor, Forbidden
-from saferleeds.partnership import current
+from saferleeds.partnership import MaracSettings, current
 from saferleeds.people.models import SubjectRole
 from saferleeds.safeguarding.access.marac import marac_referrals_visible_to
-from saferleeds.safeguarding.marac import (
-    ESCALATION_THRESHOLD,
-    ESCALATION_WINDOW_DAYS,
-    REPEAT_WINDOW_DAYS,
-)
+from saferleeds.safeguarding.marac import REPEAT_WINDOW_DAYS
 from saferleeds.safeguarding.marac_figures import (
     MaracFigures,
     ReferralRow,
@@ -43,42 +39,9 @@ PERPETRATOR_ROLES = (SubjectRole.SUSPECT, SubjectRole.OFFENDER)
 COORDINATOR_ROLES = frozenset({Role.CASE_COORDINATOR})
 
 
-@dataclass(frozen=True)
-class MaracSettings:
-    """The partnership's ``[casework.marac]`` settings.
-
-    Attributes:
-        escalation_threshold: Incidents that make potential escalation.
-        escalation_window_days: The escalation window, in days.
-        adult_female_population: Women aged 16+ in the area, for the rate per 10,000.
-        adult_female_population_source: Where that figure comes from.
-    """
-
-    escalation_threshold: int
-    escalation_window_days: int
-    adult_female_population: int
-    adult_female_population_source: str
-
-
 def marac_settings() -> MaracSettings:
-    """Read ``[casework.marac]`` from the partnership file (SafeLives defaults)."""
-    p = current()
-    return MaracSettings(
-        escalation_threshold=int(
-            p.casework_setting("marac", "escalation_threshold", ESCALATION_THRESHOLD)
-        ),
-        escalation_window_days=int(
-            p.casework_setting(
-                "marac", "escalation_window_days", ESCALATION_WINDOW_DAYS
-            )
-        ),
-        adult_female_population=int(
-            p.casework_setting("marac", "adult_female_population", 0)
-        ),
-        adult_female_population_source=str(
-            p.casework_setting("marac", "adult_female_population_source", "")
-        ),
-    )
+    """The partnership file's ``[casework.marac]`` (SafeLives defaults where unset)."""
+    return current().casework.marac
 
 
 def domestic_abuse_incidents(

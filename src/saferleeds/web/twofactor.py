@@ -25,9 +25,9 @@ import qrcode.constants
 import qrcode.image.svg
 from django import forms
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
-from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse

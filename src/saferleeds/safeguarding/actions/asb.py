@@ -6,7 +6,7 @@ audit entry in the same transaction. The rules are in :mod:`saferleeds.safeguard
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import Count, F
@@ -81,8 +81,6 @@ __all__ = [
     "do_complete_asb_recommendation",
 ]
 
-MODULE = "asb"
-
 
 class AsbRuleError(ValueError):
     """The change breaks a case review rule (a step out of order, a refused decision)."""
@@ -98,21 +96,48 @@ class RecommendationInput:
 
 
 def threshold_rules() -> ThresholdRules:
-    """The partnership's threshold (``[casework.asb]``)."""
-    p = current()
-    return ThresholdRules.from_settings(lambda k, d: p.casework_setting(MODULE, k, d))
+    """The partnership's threshold (``[casework.asb]``; a local extra of 0 is off)."""
+    s = current().casework.asb
+    return ThresholdRules(
+        complaints=s.threshold_complaints,
+        behaviour_months=s.behaviour_window_months,
+        application_months=s.application_window_months,
+        individuals=s.threshold_individuals or None,
+        hate_incidents=s.threshold_hate_incidents or None,
+    )
 
 
 def service_levels() -> ServiceLevels:
     """The partnership's case review service levels (``[casework.asb]``)."""
-    p = current()
-    return ServiceLevels.from_settings(lambda k, d: p.casework_setting(MODULE, k, d))
+    s = current().casework.asb
+    return ServiceLevels(
+        acknowledge=s.acknowledge_working_days,
+        decide=s.decision_working_days,
+        review=s.review_working_days,
+        tell_applicant=s.tell_applicant_working_days,
+    )
 
 
 def risk_matrix() -> RiskMatrix:
-    """The partnership's risk matrix (``[casework.asb]``)."""
-    p = current()
-    return RiskMatrix.from_settings(lambda k, d: p.casework_setting(MODULE, k, d))
+    """The partnership's risk matrix (``[casework.asb]``): the default matrix with the
+    file's band cut-offs, and its weights and intervals where it sets them."""
+    s = current().casework.asb
+    d = RiskMatrix()
+    cut = {"high": s.risk_high_score, "medium": s.risk_medium_score}
+    return RiskMatrix(
+        questions=tuple(
+            replace(q, weight=s.risk_weights.get(q.key, q.weight)) for q in d.questions
+        ),
+        bands=tuple(
+            replace(
+                b,
+                min_score=cut.get(b.level, b.min_score),
+                contact_days=s.risk_contact_days.get(b.level, b.contact_days),
+                review_days=s.risk_review_days.get(b.level, b.review_days),
+            )
+            for b in d.bands
+        ),
+    )
 
 
 def _require_casework(actor: Actor, what: str) -> None:
@@ -804,7 +829,7 @@ def do_complete_asb_recommendation(
 
 def statistics_year_start_month() -> int:
     """First month of the reporting year (``[casework.asb]``; 4, the financial year)."""
-    return int(current().casework_setting(MODULE, "statistics_year_start_month", 4))
+    return current().casework.asb.statistics_year_start_month
 
 
 def partnership_statistics(year: int, *, today: date | None = None) -> AnnualStatistics:

@@ -41,7 +41,7 @@ from saferleeds.audit.models import Operation
 from saferleeds.locking import save_versioned
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import CASEWORK_ROLES, Actor, Forbidden, may_change
-from saferleeds.partnership import current
+from saferleeds.partnership import NrmSettings, current
 from saferleeds.safeguarding.access import access_case_by_id
 from saferleeds.safeguarding.access.nrm import access_nrm_referral_by_id
 from saferleeds.safeguarding.models import Case, CasePerson, NrmReferral
@@ -60,9 +60,10 @@ __all__ = [
     "working_days_between",
 ]
 
-# National defaults; see the module docstring for the sources.
-DEFAULT_RG_TARGET_WORKING_DAYS = 5
-DEFAULT_CG_MINIMUM_DAYS = 30
+# National defaults (see the module docstring for the sources), held by NrmSettings;
+# the partnership file's ``[casework.nrm]`` overrides them.
+DEFAULT_RG_TARGET_WORKING_DAYS = NrmSettings().rg_target_working_days  # 5
+DEFAULT_CG_MINIMUM_DAYS = NrmSettings().cg_minimum_days  # 30
 
 DECIDED = (
     NrmReferral.Decision.POSITIVE,
@@ -85,18 +86,12 @@ class NrmRuleError(ValueError):
 
 def rg_target_working_days() -> int:
     """Working days the Competent Authority aims to take over a Reasonable Grounds decision."""
-    return int(
-        current().casework_setting(
-            "nrm", "rg_target_working_days", DEFAULT_RG_TARGET_WORKING_DAYS
-        )
-    )
+    return current().casework.nrm.rg_target_working_days
 
 
 def cg_minimum_days() -> int:
     """Days of recovery period, from the positive RG decision, before a CG decision."""
-    return int(
-        current().casework_setting("nrm", "cg_minimum_days", DEFAULT_CG_MINIMUM_DAYS)
-    )
+    return current().casework.nrm.cg_minimum_days
 
 
 def working_days_between(start: date, end: date) -> int:
