@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 
+from saferleeds.analytics.police_reference import COLUMNS
 from saferleeds.analytics.store import open_store
 from saferleeds.importers.police import import_police
-from saferleeds.importers.police.reference import COLUMNS
 
 SOURCE = (
     Path(__file__).resolve().parents[1]

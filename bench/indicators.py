@@ -33,8 +33,8 @@ from saferleeds.analytics.indicators import (
 )
 from saferleeds.analytics.indicators.harm import ILLUSTRATIVE, HarmWeights
 from saferleeds.analytics.indicators.periods import add_months
+from saferleeds.analytics.police_reference import ASB, CRIME_TYPES
 from saferleeds.analytics.store import open_store
-from saferleeds.importers.police.reference import ASB, CRIME_TYPES
 from saferleeds.partnership import current
 
 MONTHS = 120

@@ -15,10 +15,11 @@ run() {  # a fresh data directory per run, so runs never see each other's files
   SAFERLEEDS_DATA_DIR="$(mktemp -d /tmp/saferleeds-test.XXXXXX)" "$BIN/pytest" "$@" || rc=$?
 }
 if [ "$#" -eq 0 ]; then  # the whole suite also checks what `make lint` promises
-  echo "=== lint: ruff check, ruff format --check, mypy ==="
+  echo "=== lint: ruff check, ruff format --check, mypy, lint-imports ==="
   "$BIN/ruff" check src tests bench || rc=$?
   "$BIN/ruff" format --check src tests bench || rc=$?
   "$BIN/mypy" || rc=$?
+  "$BIN/lint-imports" || rc=$?  # the import rules: [tool.importlinter] in pyproject.toml
 fi
 run SQLite "$@"
 eval "$(scripts/pg.sh start)"

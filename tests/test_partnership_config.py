@@ -205,8 +205,10 @@ def test_a_bad_setting_is_a_one_line_error_naming_file_section_and_key(
     assert text.startswith(f"{path}:"), text
     assert message in text, text
     assert "\n" not in text
-    assert isinstance(caught.value, ImproperlyConfigured)
+    # Django-free (the analytics package reads the partnership): a plain ConfigError,
+    # which Django's start-up raises ImproperlyConfigured from (test below).
     assert isinstance(caught.value, ConfigError)
+    assert not isinstance(caught.value, ImproperlyConfigured)
 
 
 def test_settings_built_in_code_are_checked_too() -> None:
@@ -264,3 +266,13 @@ def test_django_refuses_to_start_with_a_bad_file(partnership_file: WriteFile) ->
     assert r.returncode != 0
     assert "PartnershipConfigError" in r.stderr
     assert "[casework.nrm] cg_minimum_days = -1: expected" in r.stderr
+    assert "django.core.exceptions.ImproperlyConfigured: " in r.stderr
+
+
+def test_the_risk_question_keys_are_the_risk_matrix_questions() -> None:
+    """partnership.py lists the ASB risk question keys itself (it must not import the
+    safeguarding app); they are the keys of the questions the matrix asks."""
+    from saferleeds.partnership import ASB_RISK_QUESTION_KEYS
+    from saferleeds.safeguarding.asb import DEFAULT_QUESTIONS
+
+    assert ASB_RISK_QUESTION_KEYS == tuple(q.key for q in DEFAULT_QUESTIONS)

@@ -1,7 +1,9 @@
 """Every SAFERLEEDS_* setting in one declarative table, read from the environment.
 
 Secrets come only through :func:`get_secret`; a missing mandatory secret is a start-up
-error (``ConfigError``), never a silent default.
+error (``ConfigError``), never a silent default. Django-free, so the analytics package
+and the CLI read it too; :mod:`saferleeds.settings` turns a ``ConfigError`` into Django's
+``ImproperlyConfigured``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
-
 ENVIRONMENTS = ("demo", "test", "production")
 # Production's secret key: at least this many characters...
 SECRET_KEY_MIN_LENGTH = 50
@@ -23,11 +23,13 @@ SECRET_KEY_MIN_DISTINCT = 10
 SECRET_KEY_MIN_COMPRESSED = 40
 
 
-class ConfigError(ImproperlyConfigured, RuntimeError):  # type: ignore[misc]
+class ConfigError(RuntimeError):
     """Raised at start-up when the configuration is missing or invalid.
 
-    Django's ``ImproperlyConfigured``, so a WSGI server reports it as such; the message
-    is one line naming the variable, and the ``saferleeds`` command prints just that.
+    The message is one line naming the variable, and the ``saferleeds`` command prints
+    just that. Plain Python, so Django-free code can raise it; the Django side
+    (:mod:`saferleeds.settings`, the safeguarding app's start-up check) raises Django's
+    ``ImproperlyConfigured`` from it, so a WSGI server reports it as such.
     """
 
 

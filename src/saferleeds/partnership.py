@@ -38,9 +38,9 @@ RISK_LEVELS = ("high", "medium", "standard")
 class PartnershipConfigError(config.ConfigError):
     """The partnership file is missing, unreadable or invalid.
 
-    A ``config.ConfigError`` (so Django's ``ImproperlyConfigured``): the message is one
-    line naming the file, the TOML section and key, and what was expected; the
-    ``saferleeds`` command prints just that, and Django refuses to start.
+    A ``config.ConfigError``: the message is one line naming the file, the TOML section
+    and key, and what was expected; the ``saferleeds`` command prints just that, and
+    Django refuses to start (``ImproperlyConfigured``, raised from this error).
     """
 
 
@@ -192,11 +192,26 @@ def _integers_by(keys: Callable[[], Iterable[str]], minimum: int) -> Parse:
     return parse
 
 
+ASB_RISK_QUESTION_KEYS = (
+    "health",
+    "mental_health",
+    "age_isolation",
+    "targeted_identity",
+    "at_home",
+    "repeat",
+    "support",
+    "fear",
+    "threats_violence",
+    "daily_life",
+)
+"""The ASB risk matrix's question keys (``[casework.asb] risk_weights`` keys): the keys
+of ``saferleeds.safeguarding.asb.DEFAULT_QUESTIONS``, listed here because this module
+must not import a Django app (tests/test_partnership_config.py checks they agree)."""
+
+
 def _risk_questions() -> tuple[str, ...]:
     """The ASB risk matrix's question keys (``[casework.asb] risk_weights`` keys)."""
-    from saferleeds.safeguarding.asb import DEFAULT_QUESTIONS  # plain Python, no Django
-
-    return tuple(q.key for q in DEFAULT_QUESTIONS)
+    return ASB_RISK_QUESTION_KEYS
 
 
 def _setting(default: Any, parse: Parse) -> Any:

@@ -5,20 +5,35 @@ Do not edit per deployment: set the SAFERLEEDS_* variables documented in README.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from saferleeds import config
 
-ENV = config.environment()
-PRODUCTION = ENV == "production"
-# Production names every missing or weak variable in one line, before anything else.
-config.check_production()
-DATA_DIR = config.data_dir()
+
+@contextmanager
+def _improperly_configured() -> Iterator[None]:
+    """Raise the Django-free ``config.ConfigError`` as Django's ``ImproperlyConfigured``
+    (same one-line message), so a WSGI server and ``manage.py`` report it as such."""
+    try:
+        yield
+    except config.ConfigError as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
+
+
+with _improperly_configured():
+    ENV = config.environment()
+    PRODUCTION = ENV == "production"
+    # Production names every missing or weak variable in one line, before anything else.
+    config.check_production()
+    DATA_DIR = config.data_dir()
+    SECRET_KEY = config.get_secret("SAFERLEEDS_SECRET_KEY")
 BASE_DIR = Path(__file__).resolve().parent
 
-SECRET_KEY = config.get_secret("SAFERLEEDS_SECRET_KEY")
 DEBUG = not PRODUCTION and config.get("SAFERLEEDS_DEBUG") == "1"
 ALLOWED_HOSTS = [
     h.strip()
@@ -43,6 +58,7 @@ INSTALLED_APPS = [
     "saferleeds.people",
     "saferleeds.incidents",
     "saferleeds.safeguarding",
+    "saferleeds.infogov",
     "saferleeds.web",
     # Security hardening: TOTP two-factor sign-in, lock-out, Content-Security-Policy.
     "django_otp",
@@ -222,7 +238,8 @@ def _require_2fa() -> bool:
 
 # Two-factor sign-in (django-otp, TOTP). saferleeds.web.middleware sends every signed-in
 # session that has not yet entered a code to the code step, whatever the view.
-SAFERLEEDS_REQUIRE_2FA = _require_2fa()
+with _improperly_configured():
+    SAFERLEEDS_REQUIRE_2FA = _require_2fa()
 
 
 def OTP_TOTP_ISSUER(device: object) -> str:  # noqa: N802 - django-otp calls the setting

@@ -7,7 +7,7 @@ urlpatterns = [
     path("people/", include("saferleeds.people.urls")),
     path("agreements/", include("saferleeds.partners.urls")),
     path("administration/", include("saferleeds.partners.admin_urls")),
-    path("audit/", include("saferleeds.audit.urls")),
+    path("audit/", include("saferleeds.infogov.urls")),
     path("places/", include("saferleeds.places.urls")),
     path("account/", include("saferleeds.web.account_urls")),
     path("report/", include("saferleeds.incidents.urls")),

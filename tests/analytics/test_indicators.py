@@ -47,9 +47,9 @@ from saferleeds.analytics.indicators.registry import DIMENSIONS
 from saferleeds.analytics.indicators.stats import wilson_interval
 from saferleeds.analytics.indicators.survey import SAMPLE_SURVEY, load_survey
 from saferleeds.analytics.partner_extract import load_partner_extract
+from saferleeds.analytics.police_reference import ASB, CRIME_TYPES
 from saferleeds.analytics.store import Store, open_store
 from saferleeds.demo.generator import generate
-from saferleeds.importers.police.reference import ASB, CRIME_TYPES
 from tests.conftest import PACKAGE
 
 GEOGRAPHY = PACKAGE / "data" / "geography" / "leeds-lsoa-2011-census-population.csv"

@@ -244,10 +244,16 @@ def test_case_detail_with_people_members_and_tasks(world: World) -> None:
     ]
     assert [t["title"] for t in body["tasks"]] == ["Safety plan visit"]
     assert r["ETag"] == f'"{body["version"]}"'
-    events = [e.event for e in new_entries(before)]
-    assert events.count("safeguarding.case.view") == 1
-    assert events.count("people.person.view") == 2
-    assert events.count("safeguarding.case_task.view") == 1
+    # The same events as the case page: the case, then each record shown with it.
+    logged = new_entries(before)
+    assert [e.event for e in logged].count("safeguarding.case.view") == 1
+    shown = [
+        e.record_type
+        for e in logged
+        if e.event == "safeguarding.case.view_records"
+        and e.detail == {"case": world.case.pk, "channel": "api"}
+    ]
+    assert shown.count("person") == 2 and shown.count("case_task") == 1
 
 
 def test_case_detail_pseudonymised_for_the_analyst(world: World) -> None:

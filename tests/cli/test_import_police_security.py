@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from saferleeds.importers.police import reference as ref
+from saferleeds.analytics import police_reference as ref
 from tests.conftest import SAMPLES
 
 GOOD = SAMPLES / "good" / "2018-07-sample-street.csv"

@@ -23,8 +23,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from saferleeds.analytics.police_reference import ASB, CRIME_TYPES
 from saferleeds.demo.generator import GenerationReport, generate
-from saferleeds.importers.police.reference import ASB, CRIME_TYPES
 from saferleeds.partnership import current
 
 CSV_FILES = (

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from saferleeds.audit.subject_access import do_export_subject_access
 from saferleeds.incidents.actions import do_create_incident, do_link_person_to_incident
+from saferleeds.infogov.subject_access import do_export_subject_access
 from saferleeds.partners.actions import do_create_agreement, do_update_agreement
 from saferleeds.partners.models import Agency, RecordType
 from saferleeds.partners.policy import NotFound, actor_for

@@ -454,7 +454,7 @@ def test_refusals_are_one_line_and_server_errors_keep_their_traceback(
     id, reason -- and a 500 keeps its traceback."""
     from unittest import mock
 
-    from saferleeds.audit.views import IG_ONLY
+    from saferleeds.infogov.views import IG_ONLY
 
     analyst = personas["aisha.analyst"]
     client = sign_in(Client(raise_request_exception=False), analyst)

@@ -32,8 +32,8 @@ from saferleeds.analytics.indicators.registry import (
     HATE_REPORT,
     OFFENCE,
 )
+from saferleeds.analytics.police_reference import CRIME_TYPES
 from saferleeds.analytics.store import Store
-from saferleeds.importers.police.reference import CRIME_TYPES
 
 PARTNER_SCHEMA = """
 CREATE TABLE IF NOT EXISTS partner_incident (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from saferleeds.analytics.areas import area_filter
+from saferleeds.analytics.police_reference import ASB
 from saferleeds.analytics.store import Store
-from saferleeds.importers.police.reference import ASB
 
 
 def summarise(store: Store, area: str | None = None) -> dict[str, Any]:

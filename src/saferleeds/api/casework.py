@@ -47,12 +47,13 @@ from saferleeds.incidents.access import (
 from saferleeds.incidents.models import HateReport
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, actor_for, pseudonymised, require_open
-from saferleeds.people.access import people_visible_to
-from saferleeds.people.present import pseudonym
 from saferleeds.safeguarding.access import (
-    access_case_by_id,
-    case_tasks_visible_to,
     cases_visible_to,
+)
+from saferleeds.safeguarding.access.case_page import (
+    API_SECTIONS,
+    CasePage,
+    read_case_page,
 )
 from saferleeds.safeguarding.access.marac import (
     access_dash_assessment_by_id,
@@ -160,7 +161,7 @@ class CaseSummarySerializer(_Withheld):
     version = serializers.IntegerField()
 
 
-class CasePersonSerializer(serializers.Serializer[Any]):
+class CaseLinkSerializer(serializers.Serializer[Any]):
     """A person's role on a case (read the person at /people/{id}/, or at
     /people/by-pseudonym/{pseudonym}/ when pseudonymised)."""
 
@@ -170,30 +171,17 @@ class CasePersonSerializer(serializers.Serializer[Any]):
         help_text="The person's id; null for pseudonymised callers, who never see "
         "record ids (security finding 13).",
     )
-    pseudonym = serializers.SerializerMethodField()
+    pseudonym = serializers.CharField()
     role = serializers.CharField()
 
-    def get_pseudonym(self, link: Any) -> str:
-        """The person's pseudonym."""
-        return pseudonym(link.person_id)
 
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        """No person id for pseudonymised callers."""
-        data = super().to_representation(instance)
-        if self.context.get("pseudonymised"):
-            data["person"] = None
-        return data
-
-
-class CaseTaskSerializer(_Withheld):
-    """A task or MARAC action on a case; its wording withheld from pseudonymised callers."""
-
-    withheld = ("title", "detail")
+class CaseTaskRowSerializer(serializers.Serializer[Any]):
+    """A task or MARAC action on a case; its wording null for pseudonymised callers."""
 
     id = serializers.IntegerField()
     title = serializers.CharField(allow_null=True)
     detail = serializers.CharField(allow_null=True)
-    owner_agency = serializers.CharField(source="owner_agency.code")
+    owner_agency = serializers.CharField(source="owner_agency_code")
     due_on = serializers.DateField()
     completed_on = serializers.DateField(allow_null=True)
     marac_referral = serializers.IntegerField(
@@ -201,29 +189,45 @@ class CaseTaskSerializer(_Withheld):
     )
 
 
-class CaseDetailSerializer(CaseSummarySerializer):
-    """A case with its members, the people on it and its tasks the caller may see."""
+class CaseDetailSerializer(serializers.Serializer[Any]):
+    """A case with its members, the people on it and its tasks the caller may see.
 
-    withheld = ("reference", "title", "summary", "consent_note", "outcome_note")
+    Renders a :class:`~saferleeds.safeguarding.access.case_page.CasePage`, already
+    pseudonymised by its reader (withheld fields are null).
+    """
 
-    summary = serializers.CharField(allow_null=True)
-    consent_recorded_on = serializers.DateField(allow_null=True)
-    consent_note = serializers.CharField(allow_null=True)
-    outcome = serializers.CharField(allow_blank=True)
-    outcome_note = serializers.CharField(allow_null=True)
-    members = serializers.ListField(
-        child=serializers.CharField(),
-        source="member_names",
-        help_text="Usernames of the named workers on the case.",
+    id = serializers.IntegerField(source="case.id")
+    reference = serializers.CharField(source="case.reference", allow_null=True)
+    case_type = serializers.CharField(source="case.case_type")
+    title = serializers.CharField(source="case.title", allow_null=True)
+    status = serializers.CharField(source="case.status")
+    risk_level = serializers.CharField(source="case.risk_level", allow_blank=True)
+    consent = serializers.CharField(source="case.consent")
+    lead_agency = serializers.CharField(source="case.lead_agency_code")
+    opened_on = serializers.DateField(source="case.opened_on")
+    review_due_on = serializers.DateField(source="case.review_due_on", allow_null=True)
+    closed_on = serializers.DateField(source="case.closed_on", allow_null=True)
+    version = serializers.IntegerField(source="case.version")
+    summary = serializers.CharField(source="case.summary", allow_null=True)
+    consent_recorded_on = serializers.DateField(
+        source="case.consent_recorded_on", allow_null=True
     )
-    people = CasePersonSerializer(
+    consent_note = serializers.CharField(source="case.consent_note", allow_null=True)
+    outcome = serializers.CharField(source="case.outcome", allow_blank=True)
+    outcome_note = serializers.CharField(source="case.outcome_note", allow_null=True)
+    members = serializers.SerializerMethodField(
+        help_text="Usernames of the named workers on the case."
+    )
+    people = CaseLinkSerializer(
         many=True,
-        source="visible_people",
+        source="people_links",
         help_text="The people on the case whose records you may see.",
     )
-    tasks = CaseTaskSerializer(
-        many=True, source="visible_tasks", help_text="The tasks you may see."
-    )
+    tasks = CaseTaskRowSerializer(many=True, help_text="The tasks you may see.")
+
+    def get_members(self, page: CasePage) -> list[str]:
+        """The members' usernames, sorted."""
+        return sorted(m.username for m in page.members)
 
 
 class CaseCreateSerializer(serializers.Serializer[Any]):
@@ -244,43 +248,6 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
         choices=RiskLevel.choices, required=False, allow_blank=True, default=""
     )
     review_due_on = serializers.DateField(required=False, allow_null=True, default=None)
-
-
-def case_detail(actor: Actor, case: Case) -> dict[str, Any]:
-    """Render a case the actor may see, with the people and tasks they may see.
-
-    The case's consultation was logged by the access call; the people and tasks shown
-    with it are logged here, one entry each.
-    """
-    people_ids = set(
-        people_visible_to(actor)
-        .filter(case_links__case=case)
-        .values_list("pk", flat=True)
-    )
-    links = [
-        link for link in case.people.order_by("id") if link.person_id in people_ids
-    ]
-    tasks = list(
-        case_tasks_visible_to(actor)
-        .filter(case=case)
-        .select_related("owner_agency")
-        .order_by("due_on", "id")
-    )
-    shown_people = sorted({link.person_id for link in links})
-    if shown_people:
-        record_many(
-            actor,
-            operation=Operation.CONSULTATION,
-            event="people.person.view",
-            records=[(RecordType.PERSON, pid, pid) for pid in shown_people],
-        )
-    _audit_listed(actor, "safeguarding.case_task.view", RecordType.CASE_TASK, tasks)
-    case.member_names = sorted(  # type: ignore[attr-defined]
-        case.members.values_list("user__username", flat=True)
-    )
-    case.visible_people = links  # type: ignore[attr-defined]
-    case.visible_tasks = tasks  # type: ignore[attr-defined]
-    return dict(CaseDetailSerializer(case, context=_ctx(actor)).data)
 
 
 class CasesView(ApiView):
@@ -334,8 +301,10 @@ class CasesView(ApiView):
         data = _valid(CaseCreateSerializer, request.data)
         case = do_create_case(actor=self.actor, **data)
         actor = _refresh(self)
-        shown = access_case_by_id(actor, case.pk, audit=False)
-        response = Response(case_detail(actor, shown), status=status.HTTP_201_CREATED)
+        page = read_case_page(actor, case.pk, channel="api", sections=API_SECTIONS)
+        response = Response(
+            CaseDetailSerializer(page).data, status=status.HTTP_201_CREATED
+        )
         response["Location"] = f"{request.path.rstrip('/')}/{case.pk}/"
         return response
 
@@ -363,10 +332,10 @@ class CaseDetailView(ApiView):
         responses={200: CaseDetailSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
-        """Read a case via :func:`access_case_by_id`."""
-        case = access_case_by_id(self.actor, pk)
-        response = Response(case_detail(self.actor, case))
-        response["ETag"] = f'"{case.version}"'
+        """Read a case via :func:`read_case_page` (as the case page does)."""
+        page = read_case_page(self.actor, pk, channel="api", sections=API_SECTIONS)
+        response = Response(CaseDetailSerializer(page).data)
+        response["ETag"] = f'"{page.case.version}"'
         return response
 
 
@@ -764,5 +733,4 @@ __all__ = [
     "HateReportsView",
     "MaracReferralDetailView",
     "MaracReferralsView",
-    "case_detail",
 ]

@@ -44,12 +44,12 @@ from saferleeds.api.serializers import (
     PersonUpdateSerializer,
     SubjectAccessSerializer,
 )
-from saferleeds.audit.subject_access import (
+from saferleeds.incidents.access import access_incident_by_id
+from saferleeds.incidents.actions import do_create_incident
+from saferleeds.infogov.subject_access import (
     access_history_for_person,
     do_export_subject_access,
 )
-from saferleeds.incidents.access import access_incident_by_id
-from saferleeds.incidents.actions import do_create_incident
 from saferleeds.partners.actions import (
     check_agreement_party,
     do_sign_agreement,
@@ -61,7 +61,7 @@ from saferleeds.people.access import (
     PeopleQuery,
     access_person_by_pseudonym,
     open_person_by_id,
-    search_people,
+    read_people_search,
 )
 from saferleeds.people.actions import do_create_person, do_update_person
 from saferleeds.people.present import PSEUDONYM_PATTERN, present_person
@@ -244,13 +244,13 @@ class PeopleView(ApiView):
         },
     )
     def get(self, request: Request) -> Response:
-        """Search people via :func:`search_people`."""
+        """Search people via :func:`read_people_search` (as the search page does)."""
         query = _valid(PeopleQuerySerializer, request.query_params)
         asked = {k: v for k, v in query.items() if v not in (None, "")}
         if not asked:
             return Response([])  # nothing asked: nothing searched, nothing logged
-        found = search_people(self.actor, PeopleQuery(**asked))
-        return Response(PersonSerializer(found, many=True).data)
+        page = read_people_search(self.actor, PeopleQuery(**asked), channel="api")
+        return Response(PersonSerializer(page.results, many=True).data)
 
     @extend_schema(
         tags=["people"],

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 
 from saferleeds.audit.chain import entry_hash
 from saferleeds.audit.models import AuditEntry, ChainHead, Operation
-
-if TYPE_CHECKING:
-    from saferleeds.partners.policy import Actor
+from saferleeds.core.actor import Actor, NotFound
 
 
 def _lock_head() -> ChainHead:
@@ -78,6 +76,22 @@ def record_many(
     if not records:
         return []
     head = _lock_head()  # serialises writers so the chain stays a line
+    entries = _chain(head, actor, operation, event, records, recipient, detail)
+    AuditEntry.objects.bulk_create(entries)
+    head.save(update_fields=["seq", "hash"])
+    return entries
+
+
+def _chain(
+    head: ChainHead,
+    actor: Actor | None,
+    operation: Operation,
+    event: str,
+    records: list[tuple[str, object, int | None]],
+    recipient: str = "",
+    detail: dict[str, Any] | None = None,
+) -> list[AuditEntry]:
+    """The entries for ``records``, chained on from ``head`` (which moves with them)."""
     now = timezone.now()
     entries: list[AuditEntry] = []
     for record_type, record_id, subject in records:
@@ -101,6 +115,40 @@ def record_many(
         digest = entry_hash(head.hash, payload)
         entries.append(AuditEntry(**payload, prev_hash=head.hash, hash=digest))
         head.seq, head.hash = payload["seq"], digest
+    return entries
+
+
+# One event's consultations: (event, records, detail), records as ``record_many`` takes.
+Consultations = tuple[str, Iterable[tuple[str, object, int | None]], dict[str, Any]]
+
+
+@transaction.atomic(savepoint=False)
+def record_consultations(
+    actor: Actor | None, batches: Iterable[Consultations]
+) -> list[AuditEntry]:
+    """Append the consultation entries of several events in one write (one page).
+
+    A page or API answer that shows records of several kinds logs each record shown
+    under its event, all under one lock of the chain head and one insert. Without a
+    savepoint: a failed write fails the caller's transaction (nothing is shown).
+
+    Args:
+        actor: Who consulted the records.
+        batches: ``(event, records, detail)`` per event; records as
+            :func:`record_many` takes them. Events with no records write nothing.
+
+    Returns:
+        The entries written, in chain order.
+    """
+    todo = [(event, list(records), detail) for event, records, detail in batches]
+    if not any(records for _, records, _ in todo):
+        return []
+    head = _lock_head()
+    entries: list[AuditEntry] = []
+    for event, records, detail in todo:
+        entries += _chain(
+            head, actor, Operation.CONSULTATION, event, records, detail=detail
+        )
     AuditEntry.objects.bulk_create(entries)
     head.save(update_fields=["seq", "hash"])
     return entries
@@ -121,8 +169,6 @@ def atomic_action(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from saferleeds.partners.policy import NotFound
-
         try:
             with transaction.atomic():
                 return fn(*args, **kwargs)

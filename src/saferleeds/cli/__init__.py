@@ -5,19 +5,20 @@ import sys
 from django.core.exceptions import ImproperlyConfigured
 
 from saferleeds.cli.main import app
+from saferleeds.config import ConfigError
 from saferleeds.partnership import current
 
 CONFIG_ERROR_EXIT = 2
 
 
 def main() -> None:
-    """Run the CLI. A configuration error (Django's ``ImproperlyConfigured``, raised by
-    ``saferleeds.config`` at start-up) is one line on stderr and exit status 2, not a
-    traceback."""
+    """Run the CLI. A configuration error (``saferleeds.config.ConfigError``, or Django's
+    ``ImproperlyConfigured`` that the Django side raises from one) is one line on stderr
+    and exit status 2, not a traceback."""
     try:
         current()  # the partnership file, checked before any command runs
         app()
-    except ImproperlyConfigured as exc:
+    except (ConfigError, ImproperlyConfigured) as exc:
         message = " ".join(str(exc).split())
         sys.stderr.write(f"error: {message}\n")
         sys.exit(CONFIG_ERROR_EXIT)

@@ -289,7 +289,7 @@ def harm_show_cmd() -> None:
     t = Table(title="Harm weight per police.uk category")
     t.add_column("category")
     t.add_column("weight", justify="right")
-    from saferleeds.importers.police.reference import ASB, CRIME_TYPES
+    from saferleeds.analytics.police_reference import ASB, CRIME_TYPES
 
     for c in CRIME_TYPES:
         if c != ASB:

@@ -28,7 +28,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from saferleeds.importers.police.reference import ASB, CRIME_TYPES
+from saferleeds.analytics.police_reference import ASB, CRIME_TYPES
 from saferleeds.partnership import Partnership, current
 
 VERSION = 1

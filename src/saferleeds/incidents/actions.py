@@ -16,6 +16,7 @@ from django.utils import timezone
 from saferleeds import partnership
 from saferleeds.audit.log import atomic_action, record
 from saferleeds.audit.models import Operation
+from saferleeds.core import registry
 from saferleeds.incidents.access import access_hate_report_by_id, access_incident_by_id
 from saferleeds.incidents.models import (
     HateReport,
@@ -411,7 +412,9 @@ def do_open_hate_case(report_id: int, *, actor: Actor, expected_version: int) ->
         Forbidden: The actor may not change the report, or it already has a case.
         Conflict: Someone saved the report since ``expected_version``.
     """
-    from saferleeds.safeguarding.actions import do_create_case, do_link_person_to_case
+    # Casework (safeguarding) builds on incidents: its actions come through hooks.
+    do_create_case = registry.hook(registry.CREATE_CASE)
+    do_link_person_to_case = registry.hook(registry.LINK_PERSON_TO_CASE)
 
     report = _changeable(actor, report_id)
     if report.case_id is not None:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from saferleeds.partners import accounts
 from saferleeds.partners.admin_forms import ChangePasswordForm, NewPasswordForm
-from saferleeds.people.views import request_actor
+from saferleeds.partners.policy import request_actor
 
 
 def _posted(request: HttpRequest) -> Any:

@@ -32,8 +32,7 @@ from saferleeds.partners.admin_forms import (
     RolesForm,
 )
 from saferleeds.partners.models import Agency, Invitation, Membership, Role
-from saferleeds.partners.policy import Actor, Forbidden, NotFound
-from saferleeds.people.views import request_actor
+from saferleeds.partners.policy import Actor, Forbidden, NotFound, request_actor
 
 ROLE_LABELS = dict(Role.choices)
 

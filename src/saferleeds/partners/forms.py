@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from saferleeds.people.forms import DateParts, GovukForm
+from saferleeds.core.forms import DateParts, GovukForm
 
 
 def _long(day: date) -> str:

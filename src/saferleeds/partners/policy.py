@@ -19,13 +19,18 @@ Roles:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
+# Defined in core (the audit log needs them and knows no app), re-exported from here.
+from saferleeds.core.actor import Actor as Actor
+from saferleeds.core.actor import Forbidden as Forbidden
+from saferleeds.core.actor import NotFound as NotFound
+from saferleeds.core.registry import case_ids_of
 from saferleeds.partners.models import (
     CASE_SCOPED_RECORD_TYPES,
     Membership,
@@ -39,44 +44,6 @@ PSEUDONYMISED_ROLES = frozenset({Role.ANALYST})
 IG_ROLES = frozenset({Role.IG_LEAD})
 
 
-class NotFound(Exception):
-    """A record is missing or the actor may not see it: the same answer for both.
-
-    Attributes:
-        refusal: For a record that exists but was refused, the audit entry's details,
-            so an action whose transaction rolls back can log the refusal again.
-    """
-
-    refusal: dict[str, object] | None = None
-
-
-class Forbidden(Exception):
-    """The actor may see the record but not do this to it."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting, as the access rules and the audit log see them."""
-
-    user_id: int | None
-    username: str
-    agency_id: int | None
-    agency_code: str
-    roles: frozenset[str]
-    purpose: str = ""
-    remote_addr: str = ""
-    case_ids: frozenset[int] = field(default_factory=frozenset)
-    # Access decided once per actor (one request): record type -> scopes, with the
-    # agreements generation they were computed at.
-    _scopes: dict[str, tuple[int, dict[int, frozenset[str] | None]]] = field(
-        default_factory=dict, compare=False, hash=False, repr=False
-    )
-
-    def has(self, roles: frozenset[Role]) -> bool:
-        """Whether the actor holds any of ``roles``."""
-        return bool(self.roles & {r.value for r in roles})
-
-
 def actor_for(
     user: AbstractBaseUser | AnonymousUser, *, purpose: str = "", remote_addr: str = ""
 ) -> Actor:
@@ -84,8 +51,8 @@ def actor_for(
     if not user.is_authenticated:
         return Actor(None, "", None, "", frozenset(), purpose, remote_addr)
     membership = Membership.objects.select_related("agency").filter(user=user).first()
-    from saferleeds.safeguarding.models import CaseMember
-
+    # Keep it on the user, so the page header's "Signed in as ..., agency" reads none.
+    Membership._meta.get_field("user").remote_field.set_cached_value(user, membership)
     return Actor(
         user_id=user.pk,
         username=user.get_username(),
@@ -94,9 +61,15 @@ def actor_for(
         roles=frozenset(user.role_grants.values_list("role", flat=True)),  # type: ignore[attr-defined]
         purpose=purpose,
         remote_addr=remote_addr,
-        case_ids=frozenset(
-            CaseMember.objects.filter(user=user).values_list("case_id", flat=True)
-        ),
+        # Casework (safeguarding) builds on partners, so it tells us through a hook.
+        case_ids=case_ids_of(user),
+    )
+
+
+def request_actor(request: HttpRequest, purpose: str) -> Actor:
+    """The actor for this request; ``purpose`` is what the audit log records as why."""
+    return actor_for(
+        request.user, purpose=purpose, remote_addr=request.META.get("REMOTE_ADDR", "")
     )
 
 
@@ -146,21 +119,35 @@ def source_scopes(
         if remembered is not None and remembered[0] == _generation:
             return remembered[1]
         generation = _generation
-        scopes = _source_scopes(actor, record_type, None)
-        actor._scopes[record_type.value] = (generation, scopes)
-        return scopes
+        # One read of the agreements decides every record type for this actor: a page
+        # showing records of many types reads them once, not once per type.
+        in_force = None if _own_agency_only(actor) else agreements_in_force(None)
+        for each in RecordType:
+            actor._scopes[each.value] = (
+                generation,
+                _source_scopes(actor, each, None, in_force),
+            )
+        return actor._scopes[record_type.value][1]
     return _source_scopes(actor, record_type, on)
 
 
+def _own_agency_only(actor: Actor) -> bool:
+    """Whether the actor answers for their own agency's records only (IG leads)."""
+    return actor.has(IG_ROLES) and not actor.has(CASEWORK_ROLES | PSEUDONYMISED_ROLES)
+
+
 def _source_scopes(
-    actor: Actor, record_type: RecordType, on: date | None
+    actor: Actor,
+    record_type: RecordType,
+    on: date | None,
+    in_force: list[SharingAgreement] | None = None,
 ) -> dict[int, frozenset[str] | None]:
     assert actor.agency_id is not None
     scopes: dict[int, frozenset[str] | None] = {actor.agency_id: ALL_CASE_TYPES}
-    if actor.has(IG_ROLES) and not actor.has(CASEWORK_ROLES | PSEUDONYMISED_ROLES):
+    if _own_agency_only(actor):
         return scopes  # IG leads answer for their own agency's records only
     scoped = record_type.value in CASE_SCOPED_RECORD_TYPES
-    for agreement in agreements_in_force(on):
+    for agreement in agreements_in_force(on) if in_force is None else in_force:
         if record_type.value not in agreement.record_types:
             continue
         if actor.agency_id not in {a.id for a in agreement.recipients.all()}:
@@ -272,7 +259,7 @@ def may_open(actor: Actor, record_type: RecordType | str) -> bool:
     record is visible is then ``visible``'s question (404 when not).
 
     The information-governance lead's subject-access export is a separate disclosure
-    path (``audit.subject_access``): it is not "opening" a record for casework, is
+    path (``infogov.subject_access``): it is not "opening" a record for casework, is
     logged as a disclosure to the data subject, and reads only what ``visible`` gives
     the lead of their own agency's records.
     """

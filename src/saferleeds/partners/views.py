@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from saferleeds.core.forms import DateParts
 from saferleeds.locking import Conflict
 from saferleeds.partners.actions import (
     do_draft_agreement,
@@ -26,9 +27,7 @@ from saferleeds.partners.actions import (
 )
 from saferleeds.partners.forms import DraftAgreementForm, EndAgreementForm
 from saferleeds.partners.models import Agency, CaseType, RecordType, SharingAgreement
-from saferleeds.partners.policy import IG_ROLES, Actor, Forbidden
-from saferleeds.people.forms import DateParts
-from saferleeds.people.views import request_actor
+from saferleeds.partners.policy import IG_ROLES, Actor, Forbidden, request_actor
 
 # status -> (label, GOV.UK tag colour, sort order)
 STATUSES = {

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from saferleeds.audit.log import record_many
+from saferleeds.audit.log import record_consultations, record_many
 from saferleeds.audit.models import Operation
 from saferleeds.partners.access import fetch_visible
 from saferleeds.partners.models import RecordType
@@ -21,7 +21,12 @@ from saferleeds.partners.policy import (
     visible,
 )
 from saferleeds.people.models import Person
-from saferleeds.people.present import PersonView, present_person, pseudonym
+from saferleeds.people.present import (
+    PersonView,
+    present_person,
+    pseudonym,
+    shown_references,
+)
 
 PERSON = RecordType.PERSON
 
@@ -131,45 +136,113 @@ class PeopleQuery:
         return not (self.identifying or self.pseudonym)
 
 
-def search_people(
-    actor: Actor, query: PeopleQuery, *, limit: int = 50
-) -> list[PersonView]:
-    """Search the people the actor may see; every returned person is audited.
+@dataclass(frozen=True)
+class PeopleSearchPage:
+    """What a people search shows, already as the actor may see it.
+
+    Attributes:
+        results: The people found, identified or pseudonymised as the actor's role
+            requires (``PersonView.id`` is ``None`` for analysts), in name order.
+        limit: The most a search returns.
+        pseudonymised: Whether the actor sees pseudonyms only.
+    """
+
+    results: tuple[PersonView, ...]
+    limit: int
+    pseudonymised: bool
+
+    @property
+    def truncated(self) -> bool:
+        """Whether there may be more matches than were returned."""
+        return len(self.results) >= self.limit
+
+
+SEARCH_LIMIT = 50
+
+
+def read_people_search(
+    actor: Actor,
+    criteria: PeopleQuery,
+    *,
+    limit: int = SEARCH_LIMIT,
+    channel: str = "web",
+) -> PeopleSearchPage:
+    """Search the people the actor may see, as the people search page and API show it.
+
+    Every person returned is logged as consulted (one ``people.person.search`` entry
+    each, in one write); the references shown are only those of agencies whose person
+    records the actor may see. A fixed number of queries, however many are found.
+
+    Args:
+        actor: Who is searching.
+        criteria: What they asked (analysts: by pseudonym only).
+        limit: The most people returned.
+        channel: ``"web"`` or ``"api"``, recorded in the audit entries' detail.
+
+    Returns:
+        The page's results.
 
     Raises:
         Forbidden: An analyst searching by identifying details.
     """
-    if pseudonymised(actor) and query.identifying:
+    if pseudonymised(actor) and criteria.identifying:
         raise Forbidden("analysts search by pseudonym only")
     qs = people_visible_to(actor)
-    if query.name:
-        for word in query.name.split():
+    if criteria.name:
+        for word in criteria.name.split():
             qs = qs.filter(
                 Q(given_name__icontains=word) | Q(family_name__icontains=word)
             )
-    if query.date_of_birth:
-        qs = qs.filter(date_of_birth=query.date_of_birth)
-    if query.postcode:
-        qs = qs.filter(postcode__iexact=" ".join(query.postcode.upper().split()))
-    if query.reference:
+    if criteria.date_of_birth:
+        qs = qs.filter(date_of_birth=criteria.date_of_birth)
+    if criteria.postcode:
+        qs = qs.filter(postcode__iexact=" ".join(criteria.postcode.upper().split()))
+    if criteria.reference:
         # Match only references of agencies whose records the actor may see, or a hit
         # would confirm another agency holds that reference.
         qs = qs.filter(
-            agency_refs__reference__iexact=query.reference.strip(),
+            agency_refs__reference__iexact=criteria.reference.strip(),
             agency_refs__agency_id__in=source_agencies(actor, PERSON),
         )
-    if query.pseudonym:
-        qs = _with_pseudonym(qs, query.pseudonym)
-    people = list(qs.order_by("family_name", "given_name", "pk")[:limit])
-    if people:
-        record_many(
-            actor,
-            operation=Operation.CONSULTATION,
-            event="people.person.search",
-            records=[(PERSON, p.pk, p.pk) for p in people],
-            detail={"fields": sorted(k for k, v in vars(query).items() if v)},
-        )
-    return [present_person(actor, p) for p in people]
+    if criteria.pseudonym:
+        qs = _with_pseudonym(qs, criteria.pseudonym)
+    people = list(
+        qs.prefetch_related(shown_references(actor)).order_by(
+            "family_name", "given_name", "pk"
+        )[:limit]
+    )
+    record_consultations(
+        actor,
+        [
+            (
+                "people.person.search",
+                [(PERSON, p.pk, p.pk) for p in people],
+                {
+                    "fields": sorted(k for k, v in vars(criteria).items() if v),
+                    "channel": channel,
+                },
+            )
+        ],
+    )
+    return PeopleSearchPage(
+        results=tuple(present_person(actor, p) for p in people),
+        limit=limit,
+        pseudonymised=pseudonymised(actor),
+    )
+
+
+def search_people(
+    actor: Actor, query: PeopleQuery, *, limit: int = SEARCH_LIMIT
+) -> list[PersonView]:
+    """Search the people the actor may see; every returned person is audited.
+
+    The results of :func:`read_people_search`, for pages that list them in a form of
+    their own (the hate triage's person picker).
+
+    Raises:
+        Forbidden: An analyst searching by identifying details.
+    """
+    return list(read_people_search(actor, query, limit=limit).results)
 
 
 def records_of_person(actor: Actor, person: Person) -> tuple[list[Any], list[Any]]:

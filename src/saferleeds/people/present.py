@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, pseudonymised, source_agencies
-from saferleeds.people.models import Person
+from saferleeds.people.models import AgencyReference, Person
 
 
 def pseudonym(person_id: int) -> str:
@@ -63,17 +64,41 @@ class PersonView:
     version: int
 
 
+def shown_references(actor: Actor) -> Prefetch[AgencyReference]:
+    """The prefetch that gives people read for ``actor`` the references they may see.
+
+    Pass it to ``prefetch_related`` and then ``present_person`` reads no more: one
+    query for every person listed, however many.
+    """
+    return Prefetch(
+        "agency_refs",
+        queryset=AgencyReference.objects.filter(
+            agency_id__in=source_agencies(actor, RecordType.PERSON)
+        )
+        .select_related("agency")
+        .order_by("agency__name"),
+        to_attr=SHOWN_REFERENCES,
+    )
+
+
+SHOWN_REFERENCES = "shown_references"
+
+
 def present_person(actor: Actor, person: Person) -> PersonView:
-    """Render a person for an actor who has already passed the access check."""
+    """Render a person for an actor who has already passed the access check.
+
+    A person read with :func:`shown_references` prefetched costs no query.
+    """
     # Only the references of agencies whose person records the actor may see: listing
     # every holder would disclose, say, probation involvement that was never shared.
-    sources = source_agencies(actor, RecordType.PERSON)
-    refs = tuple(
-        (r.agency.name, r.reference)
-        for r in person.agency_refs.select_related("agency")
-        .filter(agency_id__in=sources)
-        .order_by("agency__name")
-    )
+    prefetched = getattr(person, SHOWN_REFERENCES, None)
+    if prefetched is None:
+        prefetched = (
+            person.agency_refs.select_related("agency")
+            .filter(agency_id__in=source_agencies(actor, RecordType.PERSON))
+            .order_by("agency__name")
+        )
+    refs = tuple((r.agency.name, r.reference) for r in prefetched)
     agencies = tuple(sorted({name for name, _ in refs}))
     district = person.postcode.split(" ")[0] if person.postcode else None
     if pseudonymised(actor):

@@ -34,8 +34,8 @@ from saferleeds.partners.policy import (
 from saferleeds.people.access import (
     access_person_by_pseudonym,
     open_person_by_id,
+    read_people_search,
     records_of_person,
-    search_people,
 )
 from saferleeds.people.actions import do_update_person
 from saferleeds.people.forms import (
@@ -71,7 +71,10 @@ def search_form_for(actor: Actor, data: Any) -> PeopleSearchForm | PseudonymSear
 def run_search(
     actor: Actor, request: HttpRequest
 ) -> tuple[PeopleSearchForm | PseudonymSearchForm, list[PersonView] | None]:
-    """Validate the search in the query string and run it (``None``: nothing asked)."""
+    """Validate the search in the query string and run it (``None``: nothing asked).
+
+    The search is :func:`read_people_search`'s: it reads, pseudonymises and logs.
+    """
     asked = {k: v for k, v in request.GET.items() if k != "page"}
     form = search_form_for(actor, asked or None)
     if not form.is_bound or not form.is_valid():
@@ -81,9 +84,10 @@ def run_search(
         form.add_error(None, "Enter at least one detail to search for")
         return form, None
     try:
-        return form, search_people(actor, query, limit=SEARCH_LIMIT)
+        page = read_people_search(actor, query, limit=SEARCH_LIMIT)
     except Forbidden as exc:
         raise PermissionDenied(str(exc)) from exc
+    return form, list(page.results)
 
 
 @login_required

@@ -1,6 +1,7 @@
 """App configuration."""
 
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 
 
 class SafeguardingConfig(AppConfig):
@@ -11,13 +12,20 @@ class SafeguardingConfig(AppConfig):
     verbose_name = "Safeguarding"
 
     def ready(self) -> None:
-        """Read and check the partnership file at start-up, casework settings included.
+        """Provide casework's hooks, then read and check the partnership file at
+        start-up, casework settings included.
 
         Raises:
-            saferleeds.partnership.PartnershipConfigError: The file is invalid (Django's
-                ``ImproperlyConfigured``): ``serve``, ``manage.py check`` and the WSGI
-                app stop with one line naming the file, section and key.
+            ImproperlyConfigured: The partnership file is invalid (raised from the
+                Django-free ``saferleeds.partnership.PartnershipConfigError``):
+                ``serve``, ``manage.py check`` and the WSGI app stop with one line
+                naming the file, section and key.
         """
-        from saferleeds.partnership import current
+        from saferleeds.partnership import PartnershipConfigError, current
+        from saferleeds.safeguarding import hooks
 
-        current()
+        hooks.register()
+        try:
+            current()
+        except PartnershipConfigError as exc:
+            raise ImproperlyConfigured(str(exc)) from exc

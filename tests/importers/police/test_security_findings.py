@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from saferleeds.analytics import police_reference as ref
 from saferleeds.importers.police import import_police
-from saferleeds.importers.police import reference as ref
 from tests.conftest import SAMPLES, read_police_csv
 
 GOOD = SAMPLES / "good" / "2018-07-sample-street.csv"

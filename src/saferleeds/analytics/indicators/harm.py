@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from saferleeds.importers.police.reference import ASB, CRIME_TYPES
+from saferleeds.analytics.police_reference import ASB, CRIME_TYPES
 
 HARM_DIR = Path(__file__).resolve().parents[2] / "data" / "harm"
 SHIPPED_WEIGHTS = HARM_DIR / "policeuk-category-weights.csv"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from saferleeds.importers.police.reference import ASB
+from saferleeds.analytics.police_reference import ASB
 
 # Sources
 POLICE = "police.uk"  # police_street: data.police.uk street-level crime and ASB

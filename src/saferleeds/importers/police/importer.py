@@ -29,8 +29,8 @@ from typing import IO, cast
 
 import duckdb
 
+from saferleeds.analytics import police_reference as ref
 from saferleeds.analytics.store import Store
-from saferleeds.importers.police import reference as ref
 
 STREET_FILE = re.compile(r"^(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(\.gz)?$")
 MAX_MEMBER_BYTES = 8 * 1024**3  # a month for all forces is about 0.3 GB

@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 
-from saferleeds.people.forms import DateParts, GovukForm
+from saferleeds.core.forms import DateParts, GovukForm
 from saferleeds.safeguarding.asb import ANSWER_SCALE, RiskMatrix
 from saferleeds.safeguarding.models import AsbIntervention
 

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from saferleeds.people.forms import DateParts, GovukForm
+from saferleeds.core.forms import DateParts, GovukForm
 from saferleeds.people.models import SubjectRole
 from saferleeds.safeguarding.models import Case, CaseNote, RiskLevel
 

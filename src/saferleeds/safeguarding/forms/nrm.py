@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 
-from saferleeds.people.forms import DateParts, GovukForm
+from saferleeds.core.forms import DateParts, GovukForm
 from saferleeds.safeguarding.models import NrmReferral
 
 DECISIONS = [

@@ -222,11 +222,15 @@ def _deadlines(r: AsbCaseReview, today: date) -> list[Deadline]:
     )
 
 
-def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
+def case_panel(
+    actor: Actor, case: Case, *, shown: dict[str, tuple[int, ...]] | None = None
+) -> dict[str, Any] | None:
     """Context for this module's panel on the case page, or None for no panel.
 
     The case page includes "safeguarding/asb/_case_panel.html" with this context when
-    it is not None. Each record shown is read through the access functions and logged.
+    it is not None. Each record shown is read through the access functions and logged,
+    unless ``shown`` (the record ids by kind the case page's reader already read and
+    logged) is given: then only those are shown, and not logged again.
     """
     if case.case_type != Case.Type.ASB:
         return None
@@ -254,14 +258,24 @@ def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
         .select_related("applicant")
         .order_by("-received_on", "-id")
     )
-    audit_shown(
-        actor,
-        "safeguarding.asb.case_panel",
-        [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in complaints]
-        + [(RecordType.ASB_ASSESSMENT, a.pk, a.complainant_id) for a in assessments]
-        + [(RecordType.ASB_INTERVENTION, i.pk, i.subject_id) for i in interventions]
-        + [(RecordType.ASB_CASE_REVIEW, r.pk, r.applicant_id) for r in reviews],
-    )
+    if shown is not None:
+        complaints = [c for c in complaints if c.pk in shown.get("asb_complaints", ())]
+        assessments = [
+            a for a in assessments if a.pk in shown.get("asb_assessments", ())
+        ]
+        interventions = [
+            i for i in interventions if i.pk in shown.get("asb_interventions", ())
+        ]
+        reviews = [r for r in reviews if r.pk in shown.get("asb_case_reviews", ())]
+    if shown is None:  # otherwise the case page's reader has logged them
+        audit_shown(
+            actor,
+            "safeguarding.asb.case_panel",
+            [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in complaints]
+            + [(RecordType.ASB_ASSESSMENT, a.pk, a.complainant_id) for a in assessments]
+            + [(RecordType.ASB_INTERVENTION, i.pk, i.subject_id) for i in interventions]
+            + [(RecordType.ASB_CASE_REVIEW, r.pk, r.applicant_id) for r in reviews],
+        )
     today = timezone.localdate()
     latest = assessments[0] if assessments else None
     context: dict[str, Any] = {

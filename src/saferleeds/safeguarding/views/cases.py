@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import F, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -32,8 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from saferleeds.audit.log import record, record_many
 from saferleeds.audit.models import Operation
-from saferleeds.incidents.access import hate_reports_visible_to, incidents_visible_to
-from saferleeds.incidents.models import Incident
+from saferleeds.incidents.access import incidents_visible_to
 from saferleeds.locking import Conflict
 from saferleeds.partners.models import Agency, RecordType, Role
 from saferleeds.partners.policy import (
@@ -45,29 +44,17 @@ from saferleeds.partners.policy import (
 )
 from saferleeds.people.access import people_visible_to
 from saferleeds.people.models import SubjectRole
-from saferleeds.people.present import person_path, present_person
+from saferleeds.people.present import present_person
 from saferleeds.places.access import places_visible_to
 from saferleeds.places.models import Area
 from saferleeds.safeguarding import documents
-from saferleeds.safeguarding.access.asb import (
-    asb_assessments_visible_to,
-    asb_case_reviews_visible_to,
-    asb_complaints_visible_to,
-    asb_interventions_visible_to,
-)
+from saferleeds.safeguarding.access.case_page import CasePage, read_case_page
 from saferleeds.safeguarding.access.cases import (
     access_case_document_by_id,
     access_case_task_by_id,
-    case_documents_visible_to,
     case_tasks_visible_to,
     cases_visible_to,
-    notes_visible_to,
 )
-from saferleeds.safeguarding.access.marac import (
-    dash_assessments_visible_to,
-    marac_referrals_visible_to,
-)
-from saferleeds.safeguarding.access.nrm import nrm_referrals_visible_to
 from saferleeds.safeguarding.actions import cases as actions
 from saferleeds.safeguarding.forms.cases import (
     CaseCreateForm,
@@ -89,7 +76,6 @@ from saferleeds.safeguarding.models import (
     Case,
     CaseMember,
     CaseNote,
-    CasePerson,
     CasePlace,
     CaseTask,
     RiskLevel,
@@ -376,302 +362,36 @@ def case_new(request: HttpRequest) -> HttpResponse:
 # --- the case page ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Event:
-    """One entry on the case timeline."""
-
-    on: date
-    at: datetime | None
-    title: str
-    byline: str
-    text: str | None
-
-
-def _local(dt: datetime) -> tuple[date, datetime]:
-    local = timezone.localtime(dt)
-    return local.date(), local
-
-
-def _timeline(
-    actor: Actor, case: Case, shown: dict[str, list[Any]], identified: bool
-) -> list[Event]:
-    """Everything that happened on the case that the actor may see, newest first."""
-    events = [Event(case.opened_on, None, "Case opened", case.lead_agency.name, None)]
-    if case.closed_on:
-        events.append(
-            Event(
-                case.closed_on,
-                None,
-                f"Case closed: {Case.Outcome(case.outcome).label.lower()}"
-                if case.outcome
-                else "Case closed",
-                case.lead_agency.name,
-                case.outcome_note if identified and case.outcome_note else None,
-            )
-        )
-    for n in shown["notes"]:
-        on, at = _local(n.created_at)
-        events.append(
-            Event(
-                on,
-                at,
-                f"{CaseNote.Kind(n.kind).label} recorded",
-                f"{n.author.get_full_name() or n.author.username}, {n.author_agency.name}",
-                n.text if identified else None,
-            )
-        )
-    for t in shown["tasks"]:
-        on, at = _local(t.created_at)
-        label = "MARAC action" if t.marac_referral_id else "Task"
-        events.append(
-            Event(
-                on,
-                at,
-                f"{label} set for {t.owner_agency.name}",
-                t.created_by_agency.name,
-                t.title if identified else None,
-            )
-        )
-        if t.completed_on:
-            events.append(
-                Event(
-                    t.completed_on,
-                    None,
-                    f"{label} completed",
-                    ", ".join(
-                        x
-                        for x in (
-                            t.completed_by.get_full_name() if t.completed_by else "",
-                            t.owner_agency.name,
-                        )
-                        if x
-                    ),
-                    t.completion_note if identified else None,
-                )
-            )
-    for d in shown["documents"]:
-        on, at = _local(d.uploaded_at)
-        events.append(
-            Event(
-                on, at, "Document added", d.agency.name, d.title if identified else None
-            )
-        )
-    for i in shown["incidents"]:
-        events.append(
-            Event(
-                i.occurred_on,
-                None,
-                f"Incident: {Incident.Category(i.category).label}",
-                i.owner_agency.name,
-                (i.summary or None) if identified else None,
-            )
-        )
-    for h in shown["hate_reports"]:
-        on, at = _local(h.received_at)
-        events.append(
-            Event(
-                on,
-                at,
-                "Hate incident reported",
-                h.agency.name if h.agency else "",
-                f"Reference {h.reference}" if identified else None,
-            )
-        )
-    for d in shown["dash"]:
-        events.append(
-            Event(
-                d.assessed_on,
-                None,
-                f"Dash risk assessment: {RiskLevel(d.risk_level).label.lower()} risk "
-                f"({d.yes_count} yes)",
-                d.agency.name,
-                None,
-            )
-        )
-    for r in shown["marac_referrals"]:
-        events.append(
-            Event(
-                r.referred_on,
-                None,
-                "Referred to MARAC" + (" (repeat)" if r.is_repeat else ""),
-                r.referring_agency.name,
-                None,
-            )
-        )
-    for c in shown["asb_complaints"]:
-        events.append(
-            Event(
-                c.reported_on,
-                None,
-                "ASB complaint made",
-                c.agency.name,
-                c.description if identified else None,
-            )
-        )
-    for a in shown["asb_assessments"]:
-        events.append(
-            Event(
-                a.assessed_on,
-                None,
-                f"ASB risk assessment: {RiskLevel(a.risk_level).label.lower()} risk "
-                f"(score {a.score})",
-                a.agency.name,
-                None,
-            )
-        )
-    for v in shown["asb_interventions"]:
-        events.append(
-            Event(
-                v.issued_on,
-                None,
-                f"ASB intervention: {v.get_kind_display()}",
-                v.agency.name,
-                None,
-            )
-        )
-    for r in shown["asb_case_reviews"]:
-        events.append(
-            Event(
-                r.received_on,
-                None,
-                "ASB Case Review application received",
-                r.agency.name,
-                f"Reference {r.reference}" if identified else None,
-            )
-        )
-    for r in shown["nrm_referrals"]:
-        events.append(
-            Event(
-                r.referred_on,
-                None,
-                "National Referral Mechanism referral",
-                r.agency.name,
-                None,
-            )
-        )
-    # An event known only by its date (a completion, a closure) was recorded after the
-    # timed events of that day, so it sorts above them; the opening sorts below them.
-    opening = events[0]
-    return sorted(
-        events,
-        key=lambda e: (
-            e.on,
-            e.at.time() if e.at else (time.min if e is opening else time.max),
-        ),
-        reverse=True,
-    )
-
-
-# (context key, access queryset, holding agency field) for each module's records on a case.
-MODULE_RECORDS: tuple[tuple[str, Callable[[Actor], QuerySet[Any]], str], ...] = (
-    ("hate_reports", hate_reports_visible_to, "agency"),
-    ("dash", dash_assessments_visible_to, "agency"),
-    ("marac_referrals", marac_referrals_visible_to, "referring_agency"),
-    ("asb_complaints", asb_complaints_visible_to, "agency"),
-    ("asb_assessments", asb_assessments_visible_to, "agency"),
-    ("asb_interventions", asb_interventions_visible_to, "agency"),
-    ("asb_case_reviews", asb_case_reviews_visible_to, "agency"),
-    ("nrm_referrals", nrm_referrals_visible_to, "agency"),
-)
-
-
-def _shown_records(actor: Actor, case: Case) -> dict[str, list[Any]]:
-    """The records on the case the actor may see, each through its access queryset."""
-    return {
-        "notes": list(
-            notes_visible_to(actor)
-            .filter(case=case)
-            .select_related("author", "author_agency")
-            .order_by("-created_at", "-pk")
-        ),
-        "tasks": list(
-            case_tasks_visible_to(actor)
-            .filter(case=case)
-            .select_related(
-                "owner_agency", "assigned_to", "completed_by", "created_by_agency"
-            )
-            .order_by("due_on", "pk")
-        ),
-        "documents": list(
-            case_documents_visible_to(actor)
-            .filter(case=case)
-            .select_related("agency", "uploaded_by")
-            .order_by("-uploaded_at", "-pk")
-        ),
-        "incidents": list(
-            incidents_visible_to(actor)
-            .filter(case_links__case=case)
-            .select_related("owner_agency", "place")
-            .order_by("-occurred_on", "-pk")
-        ),
-        # The casework modules' records: one access queryset each, held by an agency.
-        **{
-            key: list(visible_to(actor).filter(case=case).select_related(holder))
-            for key, visible_to, holder in MODULE_RECORDS
-        },
-    }
-
-
-AUDITED = {
-    "notes": RecordType.CASE_NOTE,
-    "tasks": RecordType.CASE_TASK,
-    "documents": RecordType.ATTACHMENT,
-    "incidents": RecordType.INCIDENT,
-    "hate_reports": RecordType.HATE_REPORT,
-    "dash": RecordType.DASH_ASSESSMENT,
-    "marac_referrals": RecordType.MARAC_REFERRAL,
-    "asb_complaints": RecordType.ASB_COMPLAINT,
-    "asb_assessments": RecordType.ASB_ASSESSMENT,
-    "asb_interventions": RecordType.ASB_INTERVENTION,
-    "asb_case_reviews": RecordType.ASB_CASE_REVIEW,
-    "nrm_referrals": RecordType.NRM_REFERRAL,
-}
-
-
-@dataclass(frozen=True)
-class PersonRow:
-    """A person on the case, with their roles, as the actor may see them."""
-
-    id: int
-    name: str
-    roles: tuple[tuple[str, str], ...]  # (value, label)
-    url: str  # by pseudonym for analysts, who never see the id (security finding 13)
-
-
-def _people(actor: Actor, case: Case) -> tuple[list[PersonRow], int]:
-    links = list(CasePerson.objects.filter(case=case).values_list("person_id", "role"))
-    visible = list(
-        people_visible_to(actor).filter(pk__in={p for p, _ in links}).order_by("pk")
-    )
-    rows = []
-    for person in visible:
-        view = present_person(actor, person)
-        roles = tuple(
-            sorted(
-                {(r, SubjectRole(r).label) for p, r in links if p == person.pk},
-                key=lambda r: r[1],
-            )
-        )
-        rows.append(
-            PersonRow(
-                person.pk, view.display_name, roles, person_path(actor, person.pk)
-            )
-        )
-    hidden = len({p for p, _ in links} - {p.pk for p in visible})
-    return rows, hidden
-
-
-def _panels(request: HttpRequest, actor: Actor, case: Case) -> list[SafeString]:
+def _panels(request: HttpRequest, actor: Actor, page: CasePage) -> list[SafeString]:
     """Each casework module's panel for this case (modules with nothing to show give
-    None, and then their template is never rendered)."""
+    None, and then their template is never rendered).
+
+    The MARAC panel shows the Dash checklists and referrals the case page read; the ASB
+    and NRM panels shape the records the case page read (and logged) themselves.
+    """
     from saferleeds.safeguarding.views import asb, marac, nrm
 
-    modules = {"marac": marac, "asb": asb, "nrm": nrm}
+    facts = page.case
     panels = []
-    for name in PANEL_MODULES:
-        context = modules[name].case_panel(actor, case)
-        if context is None:
-            continue
+    if facts.case_type == Case.Type.MARAC:
+        context = marac.case_page_panel(actor, page)
+        if context is not None:
+            panels.append(
+                mark_safe(  # noqa: S308 - rendered by our own template
+                    render_to_string(
+                        "safeguarding/marac/_case_panel.html", context, request=request
+                    )
+                )
+            )
+        return panels
+    modules = {Case.Type.ASB: ("asb", asb), Case.Type.MODERN_SLAVERY: ("nrm", nrm)}
+    if facts.case_type not in modules:
+        return panels
+    name, module = modules[facts.case_type]
+    # Already consulted (and logged) by the page's reader: read here unaudited.
+    case = case_or_404(actor, facts.id, audit=False)
+    context = module.case_panel(actor, case, shown=page.module_ids)
+    if context is not None:
         html = render_to_string(
             f"safeguarding/{name}/_case_panel.html",
             {"case": case, **context},
@@ -684,72 +404,25 @@ def _panels(request: HttpRequest, actor: Actor, case: Case) -> list[SafeString]:
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    """The case: summary, timeline, people, members, places, notes, tasks, documents."""
+    """The case: summary, timeline, people, members, places, notes, tasks, documents.
+
+    Read, pseudonymised and logged by :func:`read_case_page`; this only renders.
+    """
     actor = _actor(request, "view case")
-    case = case_or_404(actor, case_id)
-    identified = not pseudonymised(actor)
-    shown = _shown_records(actor, case)
-    people, hidden_people = _people(actor, case)
-    links = CasePlace.objects.filter(case=case)
-    places = list(
-        links.filter(place__in=places_visible_to(actor)).select_related("place__lsoa")
-    )
-    hidden_places = links.count() - len(places)
-    audited = [
-        (AUDITED[key], obj.pk, None) for key, objs in shown.items() for obj in objs
-    ] + [(RecordType.PERSON, p.id, p.id) for p in people]
-    audited += [(RecordType.PLACE, link.place_id, None) for link in places]
-    if audited:
-        record_many(
-            actor,
-            operation=Operation.CONSULTATION,
-            event="safeguarding.case.view_records",
-            records=audited,
-            detail={"case": case.pk},
-        )
-    today = timezone.localdate()
-    can_change = _may_change(actor, case)
-    is_open = case.status == Case.Status.OPEN
-    is_lead = _is_lead(actor, case)
-    tasks = [
-        {
-            "task": t,
-            "overdue": t.completed_on is None and t.due_on < today,
-            "can_complete": is_open
-            and t.completed_on is None
-            and actor.has(CASEWORK_ROLES)
-            and actor.agency_id in {t.owner_agency_id, case.lead_agency_id},
-        }
-        for t in shown["tasks"]
-    ]
-    members = list(
-        CaseMember.objects.filter(case=case)
-        .select_related("user__membership__agency")
-        .order_by("user__last_name", "user__first_name")
-    )
+    page = get_or_404(read_case_page, actor, case_id, channel="web")
+    is_open = page.case.is_open
     return render(
         request,
         "safeguarding/cases/case.html",
         {
-            "case": case,
-            "identified": identified,
-            "type_label": Case.Type(case.case_type).label,
-            "risk_label": RiskLevel(case.risk_level).label if case.risk_level else "",
-            "timeline": _timeline(actor, case, shown, identified),
-            "shown": shown,
-            "tasks": tasks,
-            "open_tasks": sum(1 for t in tasks if t["task"].completed_on is None),
-            "people": people,
-            "hidden_people": hidden_people,
-            "places": places,
-            "hidden_places": hidden_places,
-            "members": members,
-            "can_change": can_change and is_open,
-            "can_note": can_change,
-            "can_close": is_lead and is_open,
-            "can_reopen": is_lead and not is_open,
-            "is_open": is_open,
-            "panels": _panels(request, actor, case),
+            "page": page,
+            "case": page.case,
+            "pseudonymised": page.pseudonymised,
+            "can_change": page.can_change and is_open,
+            "can_note": page.can_change,
+            "can_close": page.is_lead and is_open,
+            "can_reopen": page.is_lead and not is_open,
+            "panels": _panels(request, actor, page),
         },
     )
 

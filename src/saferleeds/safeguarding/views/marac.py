@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from saferleeds.audit.log import record
 from saferleeds.audit.models import Operation
+from saferleeds.core.forms import DateParts
 from saferleeds.partners.models import Agency, RecordType, Role
 from saferleeds.partners.policy import (
     CASEWORK_ROLES,
@@ -36,9 +37,15 @@ from saferleeds.partners.policy import (
     pseudonymised,
 )
 from saferleeds.people.access import people_visible_to
-from saferleeds.people.forms import DateParts
 from saferleeds.people.models import Person, SubjectRole
 from saferleeds.people.present import pseudonym
+from saferleeds.safeguarding.access.case_page import (
+    CasePage,
+    DashRow,
+)
+from saferleeds.safeguarding.access.case_page import (
+    ReferralRow as PanelReferralRow,
+)
 from saferleeds.safeguarding.access.cases import (
     access_case_task_by_id,
     case_tasks_visible_to,
@@ -871,11 +878,58 @@ def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
     )
     return {
         "marac_case": case,
-        "dashes": [(d, name_of(d.victim)) for d in dashes],
+        "dashes": [
+            (
+                DashRow(
+                    d.pk,
+                    d.assessed_on,
+                    name_of(d.victim),
+                    d.yes_count,
+                    d.get_risk_level_display(),
+                    d.professional_judgement,
+                    d.agency.name,
+                ),
+                name_of(d.victim),
+            )
+            for d in dashes
+        ],
         "referrals": [
-            (r, name_of(r.victim), criteria_labels(r.criteria)) for r in referrals
+            (
+                PanelReferralRow(
+                    r.pk,
+                    r.referred_on,
+                    name_of(r.victim),
+                    r.is_repeat,
+                    tuple(r.criteria),
+                    r.get_status_display(),
+                    r.meeting.held_on if r.meeting_id else None,
+                ),
+                name_of(r.victim),
+                criteria_labels(r.criteria),
+            )
+            for r in referrals
         ],
         "can_add": may_change(actor, {case.lead_agency_id}, {case.pk}),
+    }
+
+
+def case_page_panel(actor: Actor, page: CasePage) -> dict[str, Any] | None:
+    """The MARAC panel's context on the case page, from what the page's reader read.
+
+    The reader (:func:`~saferleeds.safeguarding.access.case_page.read_case_page`)
+    has read and logged the case's Dash checklists and referrals; this only shapes
+    them for ``safeguarding/marac/_case_panel.html``. ``None``: no panel (not a MARAC
+    case, or a role that never opens these records).
+    """
+    if page.case.case_type != Case.Type.MARAC or not actor.has(CASEWORK_ROLES):
+        return None
+    return {
+        "marac_case": page.case,
+        "dashes": [(d, d.victim) for d in page.dashes],
+        "referrals": [
+            (r, r.victim, criteria_labels(list(r.criteria))) for r in page.referrals
+        ],
+        "can_add": page.can_change,
     }
 
 

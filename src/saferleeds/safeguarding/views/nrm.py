@@ -425,13 +425,16 @@ urlpatterns: list[URLPattern] = [
 ]
 
 
-def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
+def case_panel(
+    actor: Actor, case: Case, *, shown: dict[str, tuple[int, ...]] | None = None
+) -> dict[str, Any] | None:
     """Context for this module's panel on the case page, or None for no panel.
 
     The case page includes "safeguarding/nrm/_case_panel.html" with this context when
     it is not None. The referrals are read through the access layer; the case page
     already logs one consultation per NRM referral on the case it shows (its timeline
-    lists the same ones), so the panel does not log them a second time.
+    lists the same ones), so the panel does not log them a second time. ``shown``:
+    the referral ids the case page's reader read, to show only those.
     """
     if case.case_type != Case.Type.MODERN_SLAVERY:
         return None
@@ -441,6 +444,8 @@ def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
         .select_related("case", "agency")
         .order_by("-referred_on", "-id")
     )
+    if shown is not None:
+        referrals = [r for r in referrals if r.pk in shown.get("nrm_referrals", ())]
     today = timezone.localdate()
     return {
         "nrm_case": case,

@@ -11,7 +11,7 @@ import gzip
 import io
 from pathlib import Path
 
-from saferleeds.importers.police.reference import HEADER
+from saferleeds.analytics.police_reference import HEADER
 
 HERE = Path(__file__).parent
 SOURCE = HERE.parents[2] / "data" / "police" / "2018-07-west-yorkshire-street.csv.gz"

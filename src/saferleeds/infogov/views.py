@@ -1,5 +1,5 @@
 """The audit viewer: information-governance leads see who accessed a person's record and
-export subject-access bundles, through :mod:`saferleeds.audit.subject_access`."""
+export subject-access bundles, through :mod:`saferleeds.infogov.subject_access`."""
 
 from __future__ import annotations
 
@@ -13,17 +13,23 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from saferleeds.audit.forms import SubjectAccessForm
 from saferleeds.audit.models import AuditEntry, Operation
-from saferleeds.audit.subject_access import (
+from saferleeds.infogov.forms import SubjectAccessForm
+from saferleeds.infogov.subject_access import (
     access_history_for_person,
     do_export_subject_access,
 )
 from saferleeds.partners.models import Agency, Role
-from saferleeds.partners.policy import IG_ROLES, Actor, Forbidden, NotFound
+from saferleeds.partners.policy import (
+    IG_ROLES,
+    Actor,
+    Forbidden,
+    NotFound,
+    request_actor,
+)
 from saferleeds.people.access import access_person_by_id
 from saferleeds.people.present import present_person
-from saferleeds.people.views import request_actor, run_search
+from saferleeds.people.views import run_search
 
 PER_PAGE = 50
 IG_ONLY = (
@@ -90,7 +96,7 @@ def index(request: HttpRequest) -> HttpResponse:
     form, results = run_search(actor, request)
     return render(
         request,
-        "audit/index.html",
+        "infogov/index.html",
         {
             "form": form,
             "analyst": False,
@@ -121,7 +127,7 @@ def _history_page(
     agencies = dict(Agency.objects.values_list("code", "name"))
     return render(
         request,
-        "audit/person.html",
+        "infogov/person.html",
         {
             "person": present_person(actor, person),
             "page": page,

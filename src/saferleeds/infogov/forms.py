@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from saferleeds.people.forms import GovukForm
+from saferleeds.core.forms import GovukForm
 
 
 class SubjectAccessForm(GovukForm):

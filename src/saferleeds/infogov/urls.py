@@ -1,8 +1,12 @@
-"""The audit viewer, for information-governance leads."""
+"""The audit viewer, for information-governance leads.
+
+Served under /audit/ with the URL names it always had (``audit:index``, ``audit:person``,
+``audit:subject_access``), so links and bookmarks are unchanged.
+"""
 
 from django.urls import path
 
-from saferleeds.audit import views
+from saferleeds.infogov import views
 
 app_name = "audit"
 

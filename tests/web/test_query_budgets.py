@@ -1,0 +1,232 @@
+"""Query budgets for the two heaviest pages and their API twins, on the demo data.
+
+The case page (``/cases/<id>/``) and ``GET /api/v1/cases/<id>/`` read at most 25
+queries, the people search (``/people/``) and ``GET /api/v1/people/`` at most 20, for
+a practitioner, a case coordinator and an analyst, whatever the number of records
+shown (issue #12, items 2 and 3). Counts include the sign-in's own reads (session,
+user, two-factor device), the actor, the agreements, the audit write and the page
+header (steady state: not the session's clock stamps, see ``_page``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from saferleeds.audit.models import AuditEntry
+from saferleeds.partners.policy import actor_for
+from saferleeds.people.actions import do_create_person
+from saferleeds.people.present import pseudonym
+from saferleeds.safeguarding.actions.cases import (
+    do_add_case_note,
+    do_add_case_task,
+    do_link_person_to_case,
+)
+from saferleeds.safeguarding.models import Case
+
+CASE_BUDGET = 25
+SEARCH_BUDGET = 20
+PEOPLE = ("pete.practitioner", "carol.coordinator", "aisha.analyst")
+
+
+@pytest.fixture
+def demo(personas: dict[str, Any], tmp_path: Path, settings: Any) -> Case:
+    """The demo as ``saferleeds demo load`` seeds it; returns its richest MARAC case."""
+    from saferleeds.demo.seed import seed_demo
+
+    settings.SAFERLEEDS_DOCUMENT_ROOT = tmp_path / "documents"
+    seed_demo()
+    return (
+        Case.objects.filter(case_type=Case.Type.MARAC)
+        .annotate(
+            n=Count("notes", distinct=True)
+            + Count("tasks", distinct=True)
+            + Count("people", distinct=True)
+            + Count("incidents", distinct=True)
+            + Count("dash", distinct=True)
+            + Count("marac_referrals", distinct=True)
+        )
+        .order_by("-n", "pk")
+        .first()
+    )
+
+
+def _page(sign_in: Any, username: str) -> Client:
+    """A signed-in browser session, past its first request.
+
+    The first request after signing in starts the session's idle and absolute clocks
+    (a session write the sign-in page itself does in real use); the session is also
+    re-stamped at most every ``SEEN_RESOLUTION`` seconds. Neither is the page's cost.
+    """
+    client = sign_in(Client(), User.objects.get(username=username))
+    assert client.get("/people/").status_code in (200, 403)  # nothing searched
+    return client
+
+
+def _api(username: str) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+AUDIT_INSERT = 'INSERT INTO "audit_auditentry"'
+
+
+def _count(client: Any, url: str, *, audit_inserts: bool = True) -> tuple[int, Any]:
+    """The queries one GET of ``url`` runs, and its response.
+
+    With ``audit_inserts=False`` the audit log's insert statements are not counted: the
+    entries are one ``bulk_create``, which SQLite (at most 999 parameters a statement)
+    splits every 62 entries and PostgreSQL does not (checked there instead).
+    """
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    queries = [q["sql"] for q in ctx.captured_queries]
+    inserts = [q for q in queries if q.startswith(AUDIT_INSERT)]
+    if connection.vendor == "postgresql":
+        assert len(inserts) <= 1
+    if not audit_inserts:
+        queries = [q for q in queries if not q.startswith(AUDIT_INSERT)]
+    return len(queries), response
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", PEOPLE)
+def test_case_page_within_budget(
+    demo: Case, sign_in: Any, username: str, django_assert_max_num_queries: Any
+) -> None:
+    client = _page(sign_in, username)
+    with django_assert_max_num_queries(CASE_BUDGET):
+        r = client.get(f"/cases/{demo.pk}/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    if username == "aisha.analyst":
+        assert demo.reference not in page and "(pseudonymised)" in page
+    else:
+        assert demo.reference in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", PEOPLE)
+def test_case_api_within_budget(
+    demo: Case, username: str, django_assert_max_num_queries: Any
+) -> None:
+    client = _api(username)
+    with django_assert_max_num_queries(CASE_BUDGET):
+        r = client.get(f"/api/v1/cases/{demo.pk}/")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["id"] == demo.pk
+    assert (body["reference"] is None) == (username == "aisha.analyst")
+
+
+def _search_url(username: str, api: bool) -> str:
+    base = "/api/v1/people/" if api else "/people/"
+    if username == "aisha.analyst":
+        # Analysts search by pseudonym only: one of the people on the demo cases.
+        person_id = (
+            Case.objects.get(reference="MARAC-2018-001").people.first().person_id
+        )
+        return f"{base}?pseudonym={pseudonym(person_id)}"
+    return f"{base}?name=a"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("api", [False, True], ids=["page", "api"])
+@pytest.mark.parametrize("username", PEOPLE)
+def test_people_search_within_budget(
+    demo: Case,
+    sign_in: Any,
+    username: str,
+    api: bool,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = _api(username) if api else _page(sign_in, username)
+    url = _search_url(username, api)
+    with django_assert_max_num_queries(SEARCH_BUDGET):
+        r = client.get(url)
+    assert r.status_code == 200
+    found = AuditEntry.objects.filter(
+        event="people.person.search", actor_username=username
+    )
+    assert found.exists()
+    assert {e.detail["channel"] for e in found} == {"api" if api else "web"}
+
+
+def _people_named(actor: Any, family_name: str, how_many: int) -> None:
+    for n in range(how_many):
+        do_create_person(
+            actor=actor,
+            reference=f"QB-{family_name}-{n}",
+            given_name=f"Budget{n}",
+            family_name=family_name,
+        )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("api", [False, True], ids=["page", "api"])
+def test_people_search_count_does_not_grow_with_results(
+    demo: Case, sign_in: Any, api: bool
+) -> None:
+    pete = User.objects.get(username="pete.practitioner")
+    _people_named(actor_for(pete), "Fewsmith", 5)
+    _people_named(actor_for(pete), "Manysmith", 60)  # more than a search returns
+    client = _api("pete.practitioner") if api else _page(sign_in, "pete.practitioner")
+    base = "/api/v1/people/" if api else "/people/"
+    client.get(f"{base}?name=Fewsmith")  # first request of the session settles
+    few, r_few = _count(client, f"{base}?name=Fewsmith")
+    many, r_many = _count(client, f"{base}?name=Manysmith")
+    if api:
+        assert (len(r_few.json()), len(r_many.json())) == (5, 50)
+    else:
+        assert "5 people found" in r_few.content.decode()
+        assert "50 people found" in r_many.content.decode()
+    assert few == many <= SEARCH_BUDGET
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("api", [False, True], ids=["page", "api"])
+def test_case_page_count_does_not_grow_with_records(
+    demo: Case, sign_in: Any, api: bool
+) -> None:
+    carol = User.objects.get(username="carol.coordinator")
+    actor = actor_for(carol)
+    client = _api("carol.coordinator") if api else _page(sign_in, "carol.coordinator")
+    url = f"/api/v1/cases/{demo.pk}/" if api else f"/cases/{demo.pk}/"
+    client.get(url)
+    whole, _ = _count(client, url)
+    assert whole <= CASE_BUDGET
+    before, _ = _count(client, url, audit_inserts=False)
+    for n in range(15):
+        do_add_case_note(demo.pk, actor=actor, kind="fact", text=f"Budget note {n}")
+        do_add_case_task(
+            demo.pk,
+            actor=actor,
+            title=f"Budget task {n}",
+            owner_agency_id=actor.agency_id,
+            due_on=demo.opened_on,
+        )
+        person = do_create_person(
+            actor=actor,
+            reference=f"QB-CASE-{n}",
+            given_name=f"Budget{n}",
+            family_name="Caseperson",
+        )
+        do_link_person_to_case(demo.pk, person.pk, "witness", actor=actor)
+    after, r = _count(client, url, audit_inserts=False)
+    if api:
+        assert len(r.json()["tasks"]) >= 15 and len(r.json()["people"]) >= 15
+    else:
+        assert r.content.decode().count("Budget task") >= 15
+    assert after == before
