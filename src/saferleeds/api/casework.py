@@ -1,10 +1,11 @@
 """The partner API for casework: cases, Dash assessments, MARAC referrals, hate reports.
 
 Same three layers as the rest of the API: records are read only through the access
-functions (``safeguarding.access``, ``incidents.access``), which apply the sharing
-agreements and log each consultation; changes go through the actions
-(``safeguarding.actions``), which check, change and log in one transaction. Lists log one
-consultation entry per record they return, as the people search does. A record the
+layer (the lists' readers in ``safeguarding.access.api_lists``, ``read_case_page``, and
+the ``access_*_by_id`` functions), which apply the sharing agreements and log each
+consultation; changes go through the actions (``safeguarding.actions``), which check,
+change and log in one transaction. Lists log one consultation entry per record they
+return, as the people search does. A record the
 caller may not see is the same 404 as a missing one (``api.errors``).
 
 Pseudonymised callers (analysts) get the same records with identifying free text,
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -38,17 +38,14 @@ from saferleeds.api.views import (
     ApiView,
     _valid,
 )
-from saferleeds.audit.log import record_many
-from saferleeds.audit.models import Operation
-from saferleeds.incidents.access import (
-    access_hate_report_by_id,
-    hate_reports_visible_to,
-)
+from saferleeds.incidents.access import access_hate_report_by_id
 from saferleeds.incidents.models import HateReport
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, actor_for, pseudonymised, require_open
-from saferleeds.safeguarding.access import (
-    cases_visible_to,
+from saferleeds.safeguarding.access.api_lists import (
+    read_api_cases,
+    read_api_hate_reports,
+    read_api_marac_referrals,
 )
 from saferleeds.safeguarding.access.case_page import (
     API_SECTIONS,
@@ -58,7 +55,6 @@ from saferleeds.safeguarding.access.case_page import (
 from saferleeds.safeguarding.access.marac import (
     access_dash_assessment_by_id,
     access_marac_referral_by_id,
-    marac_referrals_visible_to,
 )
 from saferleeds.safeguarding.actions import do_create_case
 from saferleeds.safeguarding.actions.marac import (
@@ -81,26 +77,11 @@ NOT_FOR_ROLE = OpenApiResponse(
 )
 
 
-def _audit_listed(
-    actor: Actor,
-    event: str,
-    record_type: str,
-    rows: list[Any],
-    subject: Any = lambda _: None,
-) -> None:
-    """One consultation entry per record returned (the log shows what was available)."""
-    if rows:
-        record_many(
-            actor,
-            operation=Operation.CONSULTATION,
-            event=event,
-            records=[(record_type, r.pk, subject(r)) for r in rows],
-        )
-
-
-def _page(qs: QuerySet[Any], query: dict[str, Any]) -> list[Any]:
-    offset = query.get("offset", 0)
-    return list(qs[offset : offset + query.get("limit", DEFAULT_LIMIT)])
+def _paging(query: dict[str, Any]) -> dict[str, int]:
+    return {
+        "offset": query.get("offset", 0),
+        "limit": query.get("limit", DEFAULT_LIMIT),
+    }
 
 
 class _PageQuerySerializer(NoEmptyQueryValues):
@@ -267,15 +248,14 @@ class CasesView(ApiView):
         },
     )
     def get(self, request: Request) -> Response:
-        """List via :func:`cases_visible_to`."""
+        """List via :func:`~saferleeds.safeguarding.access.api_lists.read_api_cases`."""
         query = _valid(CaseQuerySerializer, request.query_params)
-        qs = cases_visible_to(self.actor).select_related("lead_agency")
-        if query.get("status"):
-            qs = qs.filter(status=query["status"])
-        if query.get("case_type"):
-            qs = qs.filter(case_type=query["case_type"])
-        rows = _page(qs.order_by("-opened_on", "-id"), query)
-        _audit_listed(self.actor, "safeguarding.case.list", RecordType.CASE, rows)
+        rows = read_api_cases(
+            self.actor,
+            status=query.get("status", ""),
+            case_type=query.get("case_type", ""),
+            **_paging(query),
+        )
         return Response(
             CaseSummarySerializer(rows, many=True, context=_ctx(self.actor)).data
         )
@@ -521,19 +501,11 @@ class MaracReferralsView(ApiView):
         },
     )
     def get(self, request: Request) -> Response:
-        """List via :func:`marac_referrals_visible_to`."""
-        require_open(self.actor, RecordType.MARAC_REFERRAL)
+        """List via :func:`~saferleeds.safeguarding.access.api_lists.read_api_marac_referrals`."""
+        require_open(self.actor, RecordType.MARAC_REFERRAL)  # 403 before any 400
         query = _valid(MaracReferralQuerySerializer, request.query_params)
-        qs = marac_referrals_visible_to(self.actor).select_related("referring_agency")
-        if query.get("status"):
-            qs = qs.filter(status=query["status"])
-        rows = _page(qs.order_by("-referred_on", "-id"), query)
-        _audit_listed(
-            self.actor,
-            "safeguarding.marac_referral.list",
-            RecordType.MARAC_REFERRAL,
-            rows,
-            lambda r: r.victim_id,
+        rows = read_api_marac_referrals(
+            self.actor, status=query.get("status", ""), **_paging(query)
         )
         return Response(
             MaracReferralSerializer(rows, many=True, context=_ctx(self.actor)).data
@@ -682,19 +654,11 @@ class HateReportsView(ApiView):
         },
     )
     def get(self, request: Request) -> Response:
-        """List via :func:`hate_reports_visible_to`."""
-        require_open(self.actor, RecordType.HATE_REPORT)
+        """List via :func:`~saferleeds.safeguarding.access.api_lists.read_api_hate_reports`."""
+        require_open(self.actor, RecordType.HATE_REPORT)  # 403 before any 400
         query = _valid(HateReportQuerySerializer, request.query_params)
-        qs = hate_reports_visible_to(self.actor).select_related("agency")
-        if query.get("status"):
-            qs = qs.filter(status=query["status"])
-        rows = _page(qs.order_by("-received_at", "-id"), query)
-        _audit_listed(
-            self.actor,
-            "incidents.hate_report.list",
-            RecordType.HATE_REPORT,
-            rows,
-            lambda r: r.victim_id,
+        rows = read_api_hate_reports(
+            self.actor, status=query.get("status", ""), **_paging(query)
         )
         return Response(
             HateReportSerializer(rows, many=True, context=_ctx(self.actor)).data

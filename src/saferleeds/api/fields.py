@@ -14,9 +14,16 @@ from typing import Any
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-# A required string: no NUL (the databases refuse it) and something besides whitespace.
+# A required string: no NUL (the databases refuse it) and at least one character that
+# is neither white space nor a control or formatting character (which the actions strip,
+# see ``saferleeds.textclean``). The class is spelt out rather than ``\s`` because
+# Python's and JSON Schema's (ECMA-262) ``\s`` differ (U+0085 is one only in Python).
+VISIBLE = (
+    r"[^\x00-\x20\x7f-\xa0\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f"
+    r"\u205f-\u206f\u3000\ufeff]"
+)
 NOT_BLANK = RegexValidator(
-    r"^[^\x00]*[^\s\x00][^\x00]*$", "This field may not be blank or whitespace."
+    rf"^[^\x00]*{VISIBLE}[^\x00]*$", "This field may not be blank or whitespace."
 )
 # An optional string may be empty, but still holds no NUL.
 NO_NUL = RegexValidator(r"^[^\x00]*$", "Null characters are not allowed.")

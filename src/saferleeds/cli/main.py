@@ -28,6 +28,7 @@ from saferleeds.cli.accounts import register as register_accounts
 from saferleeds.cli.asb import register as register_asb
 from saferleeds.cli.hate import register as register_hate
 from saferleeds.cli.indicators import register as register_indicators
+from saferleeds.cli.link import register as register_link
 from saferleeds.cli.marac import register as register_marac
 from saferleeds.cli.places import register as register_places
 
@@ -631,6 +632,7 @@ register_marac(app)
 register_asb(app)
 register_hate(app)
 register_accounts(app)
+register_link(app)
 
 
 @users_app.command("reset-2fa")

@@ -157,6 +157,7 @@ def _agreements() -> None:
         starts_on=today,
         ends_on=today + timedelta(days=2 * 365),
         lawful_basis=common["lawful_basis"],
+        signed_by="Head of Information Management, WYP",
         signed_by_parties=[a["wyp"]],
     )
 

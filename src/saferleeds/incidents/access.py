@@ -61,8 +61,10 @@ def access_hate_report_by_id(
     *,
     event: str = "incidents.hate_report.view",
     audit: bool = True,
+    related: tuple[str, ...] = (),
 ) -> HateReport:
-    """Return the record if visible, logging the consultation.
+    """Return the record if visible, logging the consultation (``related``: the
+    foreign keys to read with it, for a page that shows them).
 
     Raises:
         Forbidden: The actor's roles may never open hate reports.
@@ -71,7 +73,7 @@ def access_hate_report_by_id(
     try:
         return fetch_visible(
             actor,
-            hate_reports_visible_to(actor),
+            hate_reports_visible_to(actor).select_related(*related),
             RecordType.HATE_REPORT,
             record_id,
             event=event,

@@ -1,15 +1,16 @@
 """Signed-in hate report pages: the hate crime team's triage queue and a report's page,
 and the reporting centres' own pages.
 
-Views parse and render only. Reports are read through :mod:`saferleeds.incidents.access`
-(lists audit each row they show) and changed through :mod:`saferleeds.incidents.actions`.
-A report the actor may not see is the same 404 as a missing one.
+Views parse the request and render only. Each page's reports are read, and what is shown
+logged, by its reader in :mod:`saferleeds.incidents.access_pages`; reports are changed
+through :mod:`saferleeds.incidents.actions`. A report the actor may not see is the same
+404 as a missing one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,12 +21,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from saferleeds.audit.log import record_many
-from saferleeds.audit.models import Operation
-from saferleeds.incidents import repeats as repeat_rules
-from saferleeds.incidents.access import (
-    access_hate_report_by_id,
-    hate_reports_visible_to,
+from saferleeds.incidents.access_pages import (
+    QUEUE_LIMIT,
+    QueueFilters,
+    empty_hate_queue,
+    read_hate_queue,
+    read_hate_repeats,
+    read_hate_report_form,
+    read_hate_report_page,
 )
 from saferleeds.incidents.actions import (
     centre_of,
@@ -52,14 +55,11 @@ from saferleeds.partners.policy import (
     Forbidden,
     NotFound,
     actor_for,
-    may_change,
     may_open,
 )
-from saferleeds.people.access import PeopleQuery, people_visible_to, search_people
-from saferleeds.people.models import Person
 
-QUEUE_LIMIT = 200
-REPEATS_LIMIT = 20
+T = TypeVar("T")
+
 CENTRE_SESSION_KEY = "saferleeds_centre_report_reference"
 NOT_TEAM = (
     "Hate reports are for the hate crime team: practitioners and case coordinators of "
@@ -85,30 +85,14 @@ def _team_actor(request: HttpRequest, purpose: str) -> Actor:
     return actor
 
 
-def _report_or_404(actor: Actor, report_id: int, **kwargs: Any) -> HateReport:
+def _read(reader: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a page's reader: ``NotFound`` is a 404, ``Forbidden`` a 403."""
     try:
-        return access_hate_report_by_id(actor, report_id, **kwargs)
+        return reader(*args, **kwargs)
     except NotFound as exc:
         raise Http404("Page not found") from exc
-
-
-def _audit_shown(actor: Actor, event: str, reports: list[HateReport]) -> None:
-    """One consultation entry per report a page shows (the log shows what was seen)."""
-    if reports:
-        record_many(
-            actor,
-            operation=Operation.CONSULTATION,
-            event=event,
-            records=[(RecordType.HATE_REPORT, r.pk, r.victim_id) for r in reports],
-        )
-
-
-def _strand_labels(report: HateReport) -> list[str]:
-    labels = dict(HateReport.Strand.choices)
-    out = [labels.get(s, s) for s in report.strands]
-    if report.strand_other:
-        out.append(f"({report.strand_other})")
-    return out
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
 
 
 # --- The triage queue ----------------------------------------------------------------
@@ -120,33 +104,22 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The hate crime team's queue: reports it may see, filtered, with repeat markers."""
     actor = _team_actor(request, "hate report triage queue")
     form = QueueFilterForm(request.GET or None)
-    visible = hate_reports_visible_to(actor)
-    reports = visible.select_related("reporting_centre", "agency")
     status = 200
     if form.is_bound and not form.is_valid():
         status = 400
-    elif form.is_bound:
-        f = form.cleaned_data
-        if f["status"]:
-            reports = reports.filter(status=f["status"])
-        if f["received_from"]:
-            reports = reports.filter(received_at__date__gte=f["received_from"])
-        if f["received_to"]:
-            reports = reports.filter(received_at__date__lte=f["received_to"])
-        if f["strand"]:
-            # JSON containment is not portable to SQLite: filter the strands in Python.
-            wanted = f["strand"]
-            reports = reports.filter(
-                pk__in=[
-                    pk
-                    for pk, strands in reports.values_list("pk", "strands")
-                    if wanted in (strands or [])
-                ]
-            )
-    total = reports.count() if status == 200 else 0
-    rows = list(reports.order_by("-received_at", "-pk")[:QUEUE_LIMIT]) if total else []
-    found = repeat_rules.find_repeats(visible)
-    _audit_shown(actor, "incidents.hate_report.list", rows)
+        page = empty_hate_queue()
+    else:
+        f = form.cleaned_data if form.is_bound else {}
+        page = _read(
+            read_hate_queue,
+            actor,
+            QueueFilters(
+                status=f.get("status") or "",
+                received_from=f.get("received_from"),
+                received_to=f.get("received_to"),
+                strand=f.get("strand") or "",
+            ),
+        )
     error_list = [
         (name, errors[0]) for name, errors in form.errors.items() if name != "__all__"
     ]
@@ -157,34 +130,15 @@ def queue(request: HttpRequest) -> HttpResponse:
             "form": form,
             "values": request.GET,
             "error_list": error_list,
-            "rows": [
-                {
-                    "report": r,
-                    "strands": _strand_labels(r),
-                    "repeat_victim": found.victim_count.get(r.pk, 0),
-                    "repeat_location": found.location_count.get(r.pk, 0),
-                }
-                for r in rows
-            ],
-            "total": total,
+            "rows": page.rows,
+            "total": page.total,
             "limit": QUEUE_LIMIT,
             "status_choices": QueueFilterForm.base_fields["status"].choices,
             "strand_choices": QueueFilterForm.base_fields["strand"].choices,
-            "window_days": repeat_rules.window_days(),
+            "window_days": page.window_days,
         },
         status=status,
     )
-
-
-def _victim_label(group: repeat_rules.Group, people: dict[int, Person]) -> str:
-    latest = group.latest
-    for r in group.reports:
-        if r.victim_id in people:
-            p = people[r.victim_id]
-            return f"{p.given_name} {p.family_name}"
-    if latest.victim_id is not None:
-        return "A linked person you cannot see"
-    return latest.contact_name or latest.contact_email or latest.contact_phone
 
 
 @login_required
@@ -192,21 +146,15 @@ def _victim_label(group: repeat_rules.Group, people: dict[int, Person]) -> str:
 def repeats(request: HttpRequest) -> HttpResponse:
     """The top repeat victims and repeat locations in the window."""
     actor = _team_actor(request, "hate report repeats")
-    found = repeat_rules.find_repeats(hate_reports_visible_to(actor))
-    victims = found.victims[:REPEATS_LIMIT]
-    locations = found.locations[:REPEATS_LIMIT]
-    person_ids = {r.victim_id for g in victims for r in g.reports if r.victim_id}
-    people = {p.pk: p for p in people_visible_to(actor).filter(pk__in=person_ids)}
-    shown = {r.pk: r for g in [*victims, *locations] for r in g.reports}
-    _audit_shown(actor, "incidents.hate_report.repeats", list(shown.values()))
+    page = _read(read_hate_repeats, actor)
     return render(
         request,
         "incidents/repeats.html",
         {
-            "victims": [(g, _victim_label(g, people)) for g in victims],
-            "locations": locations,
-            "window_days": repeat_rules.window_days(),
-            "window_start": repeat_rules.window_start(),
+            "victims": page.victims,
+            "locations": page.locations,
+            "window_days": page.window_days,
+            "window_start": page.window_start,
         },
     )
 
@@ -214,55 +162,58 @@ def repeats(request: HttpRequest) -> HttpResponse:
 # --- One report ------------------------------------------------------------------------
 
 
-def _report_context(actor: Actor, report: HateReport) -> dict[str, Any]:
-    found = repeat_rules.find_repeats(hate_reports_visible_to(actor))
-    victim = None
-    if report.victim_id:
-        victim = people_visible_to(actor).filter(pk=report.victim_id).first()
-    return {
-        "report": report,
-        "strands": _strand_labels(report),
-        "victim": victim,
-        "can_change": may_change(actor, {report.agency_id}, {report.case_id} - {None}),
-        "repeat_victim": found.victim_count.get(report.pk, 0),
-        "repeat_location": found.location_count.get(report.pk, 0),
-        "window_days": repeat_rules.window_days(),
-    }
-
-
 @login_required
 @require_GET
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     """A report as the hate crime team sees it, with what can be done next."""
     actor = _team_actor(request, "view hate report")
-    report = _report_or_404(actor, report_id)
-    return render(request, "incidents/report.html", _report_context(actor, report))
+    page = _read(read_hate_report_page, actor, report_id)
+    return render(
+        request,
+        "incidents/report.html",
+        {
+            "report": page.report,
+            "strands": page.strands,
+            "victim": page.victim,
+            "can_change": page.can_change,
+            "repeat_victim": page.repeat_victim,
+            "repeat_location": page.repeat_location,
+            "window_days": page.window_days,
+        },
+    )
 
 
 def _conflict(
     request: HttpRequest, actor: Actor, report_id: int, exc: Conflict
 ) -> HttpResponse:
-    report = _report_or_404(actor, report_id)
+    page = _read(read_hate_report_form, actor, report_id)
     return render(
         request,
         "incidents/conflict.html",
-        {"report": report, "message": str(exc)},
+        {"report": page.report, "message": str(exc)},
         status=409,
     )
 
 
 def _changing(
-    request: HttpRequest, report_id: int, purpose: str
-) -> tuple[Actor, HateReport]:
-    """The actor and report for a page that changes it: 404 if unseen, 403 if read-only."""
+    request: HttpRequest, report_id: int, purpose: str, **kwargs: Any
+) -> tuple[Actor, HateReport, Any]:
+    """The actor, report and its form's read, for a page that changes the report: 404
+    if unseen, 403 if read-only. ``kwargs``: passed to the reader."""
     actor = _team_actor(request, purpose)
     # Showing a form is a consultation; a save is logged by the action.
-    report = _report_or_404(actor, report_id, audit=request.method == "GET")
-    if not may_change(actor, {report.agency_id}, {report.case_id} - {None}):
+    page = _read(
+        read_hate_report_form,
+        actor,
+        report_id,
+        audit=request.method == "GET",
+        **kwargs,
+    )
+    if not page.can_change:
         raise PermissionDenied(
             "Only the hate crime team holding this report can change it."
         )
-    return actor, report
+    return actor, page.report, page
 
 
 def _run(
@@ -284,17 +235,15 @@ def _run(
 @require_http_methods(["GET", "POST"])
 def triage(request: HttpRequest, report_id: int) -> HttpResponse:
     """Set priority and a note, and link the person it happened to (people search)."""
-    actor, report = _changing(request, report_id, "triage hate report")
     name = (request.GET.get("name") or "").strip()
-    results = search_people(actor, PeopleQuery(name=name)) if name else None
-    current = None
-    if report.victim_id:
-        current = people_visible_to(actor).filter(pk=report.victim_id).first()
+    actor, report, page = _changing(
+        request, report_id, "triage hate report", with_victim=True, search=name
+    )
     context: dict[str, Any] = {
         "report": report,
         "name": name,
-        "results": results,
-        "current_victim": current,
+        "results": None if page.results is None else list(page.results),
+        "current_victim": page.current_victim,
         "priority_choices": TriageForm.base_fields["priority"].choices,
     }
     if request.method == "GET":
@@ -349,7 +298,7 @@ def triage(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def refer(request: HttpRequest, report_id: int) -> HttpResponse:
     """Record the referral of the report to the police: date and their reference."""
-    actor, report = _changing(request, report_id, "refer hate report to police")
+    actor, report, _ = _changing(request, report_id, "refer hate report to police")
     if report.status == HateReport.Status.CLOSED:
         raise PermissionDenied("A closed report cannot be referred.")
     if request.method == "GET":
@@ -412,7 +361,7 @@ def refer(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def close(request: HttpRequest, report_id: int) -> HttpResponse:
     """Close the report (GET asks to confirm)."""
-    actor, report = _changing(request, report_id, "close hate report")
+    actor, report, _ = _changing(request, report_id, "close hate report")
     if report.status == HateReport.Status.CLOSED:
         raise PermissionDenied("This report is already closed.")
     if request.method == "GET":
@@ -438,7 +387,7 @@ def close(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_POST
 def open_case(request: HttpRequest, report_id: int) -> HttpResponse:
     """Open a hate crime case for the report (the button on the report's page)."""
-    actor, report = _changing(request, report_id, "open hate crime case")
+    actor, report, _ = _changing(request, report_id, "open hate crime case")
     form = VersionForm(request.POST)
     if not form.is_valid():
         return redirect("hate:report", report_id=report_id)

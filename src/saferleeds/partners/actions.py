@@ -207,7 +207,7 @@ def do_create_agreement(
         AgreementSignature.objects.create(
             agreement=agreement,
             agency=agency,
-            signatory_name=agreement.signed_by or "signed on paper",
+            signatory_name=agreement.signed_by or "a signatory not recorded",
             signed_on=agreement.signed_on or agreement.starts_on,
         )
     agreements_changed()

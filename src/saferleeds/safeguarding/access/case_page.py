@@ -6,6 +6,8 @@ record on the case, withholds what a pseudonymised actor (an analyst) may not se
 (reference, title, free text, names, document titles, addresses: ``None``), and logs in
 one write the consultation of the case (``safeguarding.case.view``) and of each record
 shown with it (``safeguarding.case.view_records``, detail ``{"case", "channel"}``).
+The ASB and NRM panels of a case of their type come with it (``asb_panel``,
+``nrm_panel``), shaped from the same records.
 Callers only render what it returns.
 
 It costs a fixed number of queries however many records the case holds: one per kind
@@ -45,6 +47,8 @@ from saferleeds.safeguarding.access.asb import (
     asb_complaints_visible_to,
     asb_interventions_visible_to,
 )
+from saferleeds.safeguarding.access.asb_pages import PANEL_PEOPLE as _ASB_PEOPLE
+from saferleeds.safeguarding.access.asb_pages import AsbPanel, asb_panel
 from saferleeds.safeguarding.access.cases import (
     case_documents_visible_to,
     case_tasks_visible_to,
@@ -56,6 +60,7 @@ from saferleeds.safeguarding.access.marac import (
     marac_referrals_visible_to,
 )
 from saferleeds.safeguarding.access.nrm import nrm_referrals_visible_to
+from saferleeds.safeguarding.access.nrm_pages import NrmPanel, nrm_panel
 from saferleeds.safeguarding.models import (
     Case,
     CaseMember,
@@ -168,7 +173,11 @@ _MODULES: tuple[tuple[str, Any, str, str, RecordType, str | None], ...] = (
     ),
 )
 # The people a module's panel names, read with its records.
-_MODULE_PEOPLE = {"dash": ("victim",), "marac_referrals": ("victim", "meeting")}
+_MODULE_PEOPLE = {
+    "dash": ("victim",),
+    "marac_referrals": ("victim", "meeting"),
+    **_ASB_PEOPLE,
+}
 
 
 @dataclass(frozen=True)
@@ -362,6 +371,9 @@ class CasePage:
     referrals: tuple[ReferralRow, ...] = ()
     # The casework modules' records shown (ids by key), for their own panels.
     module_ids: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # The ASB and NRM panels (on cases of their type, when modules are read).
+    asb_panel: AsbPanel | None = None
+    nrm_panel: NrmPanel | None = None
 
     @property
     def open_tasks(self) -> int:
@@ -906,4 +918,17 @@ def read_case_page(
             for key, objs in shown.items()
             if key in subjects
         },
+        asb_panel=asb_panel(
+            actor,
+            case,
+            complaints=shown["asb_complaints"],
+            assessments=shown["asb_assessments"],
+            interventions=shown["asb_interventions"],
+            reviews=shown["asb_case_reviews"],
+        )
+        if "asb_complaints" in shown
+        else None,
+        nrm_panel=nrm_panel(actor, case, shown["nrm_referrals"])
+        if "nrm_referrals" in shown
+        else None,
     )

@@ -61,8 +61,10 @@ def access_dash_assessment_by_id(
     *,
     event: str = "safeguarding.dash_assessment.view",
     audit: bool = True,
+    related: tuple[str, ...] = (),
 ) -> DashAssessment:
-    """Return the record if visible, logging the consultation.
+    """Return the record if visible, logging the consultation (``related``: the
+    foreign keys to read with it, for a page that shows them).
 
     Raises:
         Forbidden: The actor's roles may never open this record type.
@@ -70,7 +72,7 @@ def access_dash_assessment_by_id(
     """
     return _fetch(
         actor,
-        dash_assessments_visible_to(actor),
+        dash_assessments_visible_to(actor).select_related(*related),
         RecordType.DASH_ASSESSMENT,
         record_id,
         event=event,
@@ -95,8 +97,10 @@ def access_marac_referral_by_id(
     *,
     event: str = "safeguarding.marac_referral.view",
     audit: bool = True,
+    related: tuple[str, ...] = (),
 ) -> MaracReferral:
-    """Return the record if visible, logging the consultation.
+    """Return the record if visible, logging the consultation (``related``: the
+    foreign keys to read with it, for a page that shows them).
 
     Raises:
         Forbidden: The actor's roles may never open this record type.
@@ -104,7 +108,7 @@ def access_marac_referral_by_id(
     """
     return _fetch(
         actor,
-        marac_referrals_visible_to(actor),
+        marac_referrals_visible_to(actor).select_related(*related),
         RecordType.MARAC_REFERRAL,
         record_id,
         event=event,

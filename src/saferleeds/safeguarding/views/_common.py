@@ -16,8 +16,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 
-from saferleeds.audit.log import record_many
-from saferleeds.audit.models import Operation
 from saferleeds.locking import Conflict
 from saferleeds.partners.policy import Actor, Forbidden, NotFound, actor_for
 from saferleeds.safeguarding.access.cases import access_case_by_id
@@ -108,20 +106,6 @@ def http_errors(call: Callable[[], T]) -> T:
         raise Http404(NOT_FOUND) from exc
     except Forbidden as exc:
         raise PermissionDenied(str(exc)) from exc
-
-
-def audit_shown(
-    actor: Actor, event: str, rows: list[tuple[str, object, int | None]]
-) -> None:
-    """Audit each record a page lists as consulted (nothing when it lists none).
-
-    Args:
-        actor: Who saw them.
-        event: The audit event name.
-        rows: ``(record type, record id, person id or None)`` for each record shown.
-    """
-    if rows:
-        record_many(actor, operation=Operation.CONSULTATION, event=event, records=rows)
 
 
 def sentence(exc: Exception) -> str:

@@ -1,9 +1,10 @@
 """ASB pages: the ASB home, complaints, opening a case, the risk matrix, interventions,
 ASB Case Review applications and reviews, and the annual statistics.
 
-Views parse the request and render. Records are read only through
-:mod:`saferleeds.safeguarding.access.asb` and the case core's access functions (lists
-audit each record they show) and changed only through
+Views parse the request and render. Records are read only through the access layer's
+page readers (:mod:`saferleeds.safeguarding.access.asb_pages`, which show records as
+the actor's role allows and log what they show) and ``access_*_by_id`` functions, and
+changed only through
 :mod:`saferleeds.safeguarding.actions.asb`. A record the actor may not see is the same
 404 as a missing one; a case review saved from an out-of-date version is a 409.
 """
@@ -13,13 +14,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -27,7 +28,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from saferleeds.locking import Conflict
-from saferleeds.partners.models import Agency, RecordType
 from saferleeds.partners.policy import (
     CASEWORK_ROLES,
     Actor,
@@ -37,18 +37,23 @@ from saferleeds.partners.policy import (
     may_see_personal_data,
     pseudonymised,
 )
-from saferleeds.people.access import people_visible_to
 from saferleeds.people.models import Person
 from saferleeds.people.present import pseudonym
 from saferleeds.safeguarding.access.asb import (
     access_asb_case_review_by_id,
     access_asb_intervention_by_id,
-    asb_assessments_visible_to,
-    asb_case_reviews_visible_to,
-    asb_complaints_visible_to,
-    asb_interventions_visible_to,
 )
-from saferleeds.safeguarding.access.cases import cases_visible_to
+from saferleeds.safeguarding.access.asb_pages import (
+    AsbPanel,
+    agency_choices,
+    loose_complaint_choices,
+    people_on_case_choices,
+    read_asb_case_panel,
+    read_asb_home,
+    read_asb_interventions,
+    read_asb_review_page,
+    review_complaint_choices,
+)
 from saferleeds.safeguarding.actions.asb import (
     AsbRuleError,
     RecommendationInput,
@@ -73,9 +78,7 @@ from saferleeds.safeguarding.actions.asb import (
 from saferleeds.safeguarding.asb import (
     ANSWER_SCALE,
     AnnualStatistics,
-    Deadline,
     reporting_year,
-    review_deadlines,
 )
 from saferleeds.safeguarding.forms.asb import (
     YES_NO,
@@ -95,14 +98,11 @@ from saferleeds.safeguarding.forms.asb import (
 )
 from saferleeds.safeguarding.models import (
     AsbCaseReview,
-    AsbComplaint,
     AsbIntervention,
     AsbRecommendation,
     Case,
-    CasePerson,
 )
 from saferleeds.safeguarding.views._common import (
-    audit_shown,
     case_or_404,
     form_page,
     get_or_404,
@@ -159,31 +159,7 @@ def _people_on_case(
     actor: Actor, case: Case, roles: Iterable[str] | None = None
 ) -> list[tuple[str, str]]:
     """``(person id, label)`` for the people linked to a case (optionally by role)."""
-    # Only people the actor may see themselves, as the case page lists them.
-    links = CasePerson.objects.filter(
-        case=case, person__in=people_visible_to(actor)
-    ).select_related("person")
-    if roles is not None:
-        links = links.filter(role__in=list(roles))
-    seen: dict[int, str] = {}
-    for link in links.order_by("person__family_name", "person__given_name", "pk"):
-        if link.person_id not in seen:
-            seen[link.person_id] = (
-                f"{person_label(actor, link.person)} ({link.get_role_display().lower()})"
-            )
-    return [(str(k), v) for k, v in seen.items()]
-
-
-def _complaint_label(actor: Actor, c: AsbComplaint) -> str:
-    who = (
-        person_label(actor, c.complainant)
-        if c.complainant_id
-        else "complainant not recorded"
-    )
-    return (
-        f"Reported {c.reported_on:%-d %b %Y} (behaviour {c.behaviour_on:%-d %b %Y}), "
-        f"{who}{'' if c.causes_harassment else ', nuisance only'}"
-    )
+    return people_on_case_choices(actor, case.pk, roles)
 
 
 def _render_form(
@@ -196,119 +172,31 @@ def _render_form(
 # --- the case panel -----------------------------------------------------------------
 
 
-def _review_row(actor: Actor, r: AsbCaseReview, today: date) -> dict[str, Any]:
-    steps = _deadlines(r, today)
-    pending = [d for d in steps if d.state in ("due", "overdue")]
-    return {
-        "review": r,
-        "applicant": person_label(actor, r.applicant)
-        if r.applicant_id
-        else "Not recorded",
-        "next": pending[0] if pending else None,
-        "overdue": any(d.state == "overdue" for d in steps),
+def panel_context(panel: AsbPanel, case: Case | None = None) -> dict[str, Any]:
+    """The panel template's context for a panel read by the access layer.
+
+    The panel template reads everything under ``asb``, so a page can also pass just
+    that (as this module's own case page does).
+    """
+    context: dict[str, Any] = {
+        f.name: getattr(panel, f.name) for f in dataclass_fields(panel)
     }
+    context["latest_assessed"] = panel.latest_assessed
+    if case is not None:
+        context["asb_case"] = case
+    return {**context, "asb": context}
 
 
-def _deadlines(r: AsbCaseReview, today: date) -> list[Deadline]:
-    return review_deadlines(
-        received_on=r.received_on,
-        acknowledged_on=r.acknowledged_on,
-        decision_on=r.decision_on,
-        threshold_met=r.threshold_met,
-        review_held_on=r.review_held_on,
-        applicant_told_on=r.applicant_told_on,
-        today=today,
-        levels=service_levels(),
-    )
+def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
+    """Context for this module's panel on an ASB case, or None for another type.
 
-
-def case_panel(
-    actor: Actor, case: Case, *, shown: dict[str, tuple[int, ...]] | None = None
-) -> dict[str, Any] | None:
-    """Context for this module's panel on the case page, or None for no panel.
-
-    The case page includes "safeguarding/asb/_case_panel.html" with this context when
-    it is not None. Each record shown is read through the access functions and logged,
-    unless ``shown`` (the record ids by kind the case page's reader already read and
-    logged) is given: then only those are shown, and not logged again.
+    Read, pseudonymised and logged by
+    :func:`~saferleeds.safeguarding.access.asb_pages.read_asb_case_panel`. (The case
+    page's own panel comes with its reader: ``CasePage.asb_panel``.)
     """
     if case.case_type != Case.Type.ASB:
         return None
-    complaints = list(
-        asb_complaints_visible_to(actor)
-        .filter(case=case)
-        .select_related("complainant", "agency")
-        .order_by("-reported_on", "-id")
-    )
-    assessments = list(
-        asb_assessments_visible_to(actor)
-        .filter(case=case)
-        .select_related("complainant", "agency")
-        .order_by("-assessed_on", "-id")
-    )
-    interventions = list(
-        asb_interventions_visible_to(actor)
-        .filter(case=case)
-        .select_related("subject", "agency")
-        .order_by("-issued_on", "-id")
-    )
-    reviews = list(
-        asb_case_reviews_visible_to(actor)
-        .filter(case=case)
-        .select_related("applicant")
-        .order_by("-received_on", "-id")
-    )
-    if shown is not None:
-        complaints = [c for c in complaints if c.pk in shown.get("asb_complaints", ())]
-        assessments = [
-            a for a in assessments if a.pk in shown.get("asb_assessments", ())
-        ]
-        interventions = [
-            i for i in interventions if i.pk in shown.get("asb_interventions", ())
-        ]
-        reviews = [r for r in reviews if r.pk in shown.get("asb_case_reviews", ())]
-    if shown is None:  # otherwise the case page's reader has logged them
-        audit_shown(
-            actor,
-            "safeguarding.asb.case_panel",
-            [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in complaints]
-            + [(RecordType.ASB_ASSESSMENT, a.pk, a.complainant_id) for a in assessments]
-            + [(RecordType.ASB_INTERVENTION, i.pk, i.subject_id) for i in interventions]
-            + [(RecordType.ASB_CASE_REVIEW, r.pk, r.applicant_id) for r in reviews],
-        )
-    today = timezone.localdate()
-    latest = assessments[0] if assessments else None
-    context: dict[str, Any] = {
-        "asb_case": case,
-        "identified": not pseudonymised(actor),
-        "can_change": may_change(actor, {case.lead_agency_id}, {case.pk}),
-        "complaints": [
-            {
-                "c": c,
-                "who": person_label(actor, c.complainant)
-                if c.complainant_id
-                else "Not recorded",
-            }
-            for c in complaints
-        ],
-        "latest_assessment": latest,
-        "latest_assessed": person_label(actor, latest.complainant) if latest else "",
-        "latest_band": risk_matrix().band(latest.risk_level) if latest else None,
-        "assessments": len(assessments),
-        "interventions": [
-            {
-                "i": i,
-                "who": person_label(actor, i.subject)
-                if i.subject_id
-                else "Not served on a person",
-            }
-            for i in interventions
-        ],
-        "reviews": [_review_row(actor, r, today) for r in reviews],
-    }
-    # The panel template reads everything under ``asb``, so a page can also pass just
-    # that (as this module's own case page does).
-    return {**context, "asb": context}
+    return panel_context(read_asb_case_panel(actor, case), case)
 
 
 # --- home ---------------------------------------------------------------------------
@@ -320,49 +208,18 @@ def home(request: HttpRequest) -> HttpResponse:
     """Open ASB cases with their risk and next review, and case reviews against their
     service levels; complaints not yet on a case."""
     actor = _reader(request, "ASB casework list")
-    today = timezone.localdate()
-    cases = list(
-        cases_visible_to(actor)
-        .filter(case_type=Case.Type.ASB, status=Case.Status.OPEN)
-        .select_related("lead_agency")
-        .order_by("review_due_on", "reference")
-    )
-    reviews = list(
-        asb_case_reviews_visible_to(actor)
-        .exclude(status=AsbCaseReview.Status.CLOSED)
-        .select_related("applicant", "case")
-        .order_by("received_on", "id")
-    )
-    loose = list(
-        asb_complaints_visible_to(actor)
-        .filter(case__isnull=True)
-        .select_related("complainant")
-        .order_by("-reported_on", "-id")[:50]
-    )
-    audit_shown(
-        actor,
-        "safeguarding.asb.home",
-        [(RecordType.CASE, c.pk, None) for c in cases]
-        + [(RecordType.ASB_CASE_REVIEW, r.pk, r.applicant_id) for r in reviews]
-        + [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in loose],
-    )
+    home = read_asb_home(actor)
     return render(
         request,
         "safeguarding/asb/home.html",
         {
-            "identified": not pseudonymised(actor),
+            "identified": home.identified,
             "casework": actor.has(CASEWORK_ROLES),
             "own_agency": actor.agency_id,
-            "today": today,
-            "cases": [
-                {
-                    "case": c,
-                    "review_overdue": bool(c.review_due_on and c.review_due_on < today),
-                }
-                for c in cases
-            ],
-            "reviews": [_review_row(actor, r, today) for r in reviews],
-            "loose": [{"c": c, "label": _complaint_label(actor, c)} for c in loose],
+            "today": timezone.localdate(),
+            "cases": home.cases,
+            "reviews": home.reviews,
+            "loose": home.loose,
         },
     )
 
@@ -426,27 +283,12 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     return redirect("safeguarding:asb_home")
 
 
-def _own_loose_complaints(actor: Actor) -> QuerySet[AsbComplaint]:
-    return (
-        asb_complaints_visible_to(actor)
-        .filter(case__isnull=True, agency_id=actor.agency_id)
-        .select_related("complainant")
-        .order_by("-reported_on", "-id")
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
     """Open an ASB case from complaints the actor's agency holds."""
     actor = _writer(request, "open ASB case")
-    loose = list(_own_loose_complaints(actor)[:100])
-    audit_shown(
-        actor,
-        "safeguarding.asb.case_new",
-        [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in loose],
-    )
-    choices = [(str(c.pk), _complaint_label(actor, c)) for c in loose]
+    choices = loose_complaint_choices(actor)
     template = "safeguarding/asb/case_form.html"
     if request.method == "GET":
         picked = request.GET.getlist("complaint")
@@ -547,33 +389,14 @@ def interventions(request: HttpRequest, case_id: int) -> HttpResponse:
     """A case's interventions, and the form to record one."""
     actor = _reader(request, "ASB interventions")
     case = _case_or_404(actor, case_id, audit=request.method == "GET")
-    rows = list(
-        asb_interventions_visible_to(actor)
-        .filter(case=case)
-        .select_related("subject", "agency")
-        .order_by("-issued_on", "-id")
-    )
-    if request.method == "GET":
-        audit_shown(
-            actor,
-            "safeguarding.asb.interventions",
-            [(RecordType.ASB_INTERVENTION, i.pk, i.subject_id) for i in rows],
-        )
+    rows = read_asb_interventions(actor, case, audit=request.method == "GET")
     can_change = actor.has(CASEWORK_ROLES) and may_change(
         actor, {case.lead_agency_id}, {case.pk}
     )
     people = _people_on_case(actor, case)
     context = {
         "case": case,
-        "rows": [
-            {
-                "i": i,
-                "who": person_label(actor, i.subject)
-                if i.subject_id
-                else "Not served on a person",
-            }
-            for i in rows
-        ],
+        "rows": rows,
         "can_change": can_change,
         "kind_choices": [
             ("", "Select the intervention"),
@@ -662,15 +485,7 @@ def review_new(request: HttpRequest) -> HttpResponse:
     actor = _writer(request, "receive ASB case review application")
     case_id = request.GET.get("case", "")
     case = _case_or_404(actor, int(case_id), audit=False) if case_id.isdigit() else None
-    visible = asb_complaints_visible_to(actor).select_related("complainant")
-    offered = visible.filter(case=case) if case else visible.filter(case__isnull=True)
-    offered_list = list(offered.order_by("-reported_on", "-id")[:100])
-    audit_shown(
-        actor,
-        "safeguarding.asb.review_new",
-        [(RecordType.ASB_COMPLAINT, c.pk, c.complainant_id) for c in offered_list],
-    )
-    complaints = [(str(c.pk), _complaint_label(actor, c)) for c in offered_list]
+    complaints = review_complaint_choices(actor, case.pk if case else None)
     people = _people_on_case(actor, case, ["complainant", "victim"]) if case else None
     context = {
         "case": case,
@@ -716,60 +531,21 @@ def _review_or_404(actor: Actor, review_id: int, *, audit: bool) -> AsbCaseRevie
     return get_or_404(access_asb_case_review_by_id, actor, review_id, audit=audit)
 
 
-def _review_context(actor: Actor, review: AsbCaseReview) -> dict[str, Any]:
-    """Everything the review page shows (complaints read through the access layer)."""
-    today = timezone.localdate()
-    complaints = {
-        c.pk: c
-        for c in asb_complaints_visible_to(actor)
-        .filter(pk__in=[c["id"] for c in review.threshold_detail.get("complaints", [])])
-        .select_related("complainant")
-    }
-    recommendations = list(
-        AsbRecommendation.objects.filter(review=review)
-        .select_related("owner_agency")
-        .order_by("id")
-    )
-    audit_shown(
-        actor,
-        "safeguarding.asb.review",
-        [
-            (RecordType.ASB_COMPLAINT, c.pk, c.complainant_id)
-            for c in complaints.values()
-        ],
-    )
+def _review_context(actor: Actor, review_id: int, *, audit: bool) -> dict[str, Any]:
+    """Everything the review page shows, read by ``read_asb_review_page``."""
+    page = get_or_404(read_asb_review_page, actor, review_id, audit=audit)
+    review = page.review
     detail = review.threshold_detail
-    verdicts = [
-        {
-            **row,
-            "complaint": complaints.get(row["id"]),
-            "who": person_label(actor, complaints[row["id"]].complainant)
-            if row["id"] in complaints and complaints[row["id"]].complainant_id
-            else "",
-        }
-        for row in detail.get("complaints", [])
-    ]
-    cases = {review.case_id} if review.case_id else set()
-    can_change = may_change(actor, {review.agency_id}, cases)
     return {
         "review": review,
-        "identified": not pseudonymised(actor),
-        "applicant": person_label(actor, review.applicant)
-        if review.applicant_id
-        else "Not recorded",
+        "identified": page.identified,
+        "applicant": page.applicant,
         "detail": detail,
-        "verdicts": verdicts,
-        "deadlines": _deadlines(review, today),
+        "verdicts": page.verdicts,
+        "deadlines": page.deadlines,
         "levels": service_levels(),
-        "recommendations": [
-            {
-                "r": r,
-                "can_complete": r.completed_on is None
-                and may_change(actor, {review.agency_id, r.owner_agency_id}, cases),
-            }
-            for r in recommendations
-        ],
-        "can_change": can_change,
+        "recommendations": page.recommendations,
+        "can_change": page.can_change,
         "next_step": _next_step(review),
         "window_start": date.fromisoformat(detail["window_start"])
         if detail.get("window_start")
@@ -777,7 +553,7 @@ def _review_context(actor: Actor, review: AsbCaseReview) -> dict[str, Any]:
         "grounds_text": ", ".join(GROUNDS.get(g, g) for g in detail.get("grounds", [])),
         "yes_no": YES_NO,
         "agencies": _agencies(),
-        "today": today,
+        "today": timezone.localdate(),
     }
 
 
@@ -825,8 +601,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     """An application: the threshold check with each complaint's reason, the service
     level clock, the review and its recommendations, and the next step."""
     actor = request_actor(request, "view ASB case review")
-    review = _review_or_404(actor, review_id, audit=True)
-    context = _review_context(actor, review)
+    context = _review_context(actor, review_id, audit=True)
     return render(
         request, "safeguarding/asb/review.html", {**context, **_forms_for(context)}
     )
@@ -858,8 +633,7 @@ def _review_step(
         else:
             messages.success(request, done)
             return redirect("safeguarding:asb_review", review_id=review.pk)
-    review.refresh_from_db()
-    context = _review_context(actor, review)
+    context = _review_context(actor, review.pk, audit=False)
     return render(
         request,
         "safeguarding/asb/review.html",
@@ -929,7 +703,7 @@ def review_hold(request: HttpRequest, review_id: int) -> HttpResponse:
 
 
 def _agencies() -> list[tuple[str, str]]:
-    return [(str(a.pk), a.name) for a in Agency.objects.order_by("name")]
+    return agency_choices()
 
 
 @login_required
@@ -999,7 +773,7 @@ def recommendation_complete(
         else:
             messages.success(request, "Recommendation marked done")
             return redirect("safeguarding:asb_review", review_id=review.pk)
-    context = _review_context(actor, review)
+    context = _review_context(actor, review.pk, audit=False)
     return render(
         request,
         "safeguarding/asb/review.html",

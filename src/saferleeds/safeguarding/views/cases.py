@@ -1,8 +1,9 @@
 """Case pages: the case list, opening a case, the case page and its forms, documents.
 
 Views parse the request and render. Cases and everything on them are read only through
-the access modules' ``*_visible_to`` querysets and ``access_*_by_id`` functions (and what
-a page shows is audited); they are changed only through
+the access layer's page readers (:mod:`~saferleeds.safeguarding.access.case_page`,
+:mod:`~saferleeds.safeguarding.access.case_forms`), which show and log what a page
+shows, and its ``access_*_by_id`` functions; they are changed only through
 :mod:`saferleeds.safeguarding.actions.cases`. A case the actor may not see is the same 404
 as a missing one; a change they may not make is a 403; a save from an out-of-date version
 is a 409 that shows what is saved now.
@@ -11,30 +12,23 @@ is a 409 that shows what is saved now.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import F, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from saferleeds.audit.log import record, record_many
-from saferleeds.audit.models import Operation
-from saferleeds.incidents.access import incidents_visible_to
 from saferleeds.locking import Conflict
-from saferleeds.partners.models import Agency, RecordType, Role
+from saferleeds.partners.models import Agency, Role
 from saferleeds.partners.policy import (
     CASEWORK_ROLES,
     Actor,
@@ -42,19 +36,19 @@ from saferleeds.partners.policy import (
     may_see_personal_data,
     pseudonymised,
 )
-from saferleeds.people.access import people_visible_to
 from saferleeds.people.models import SubjectRole
-from saferleeds.people.present import present_person
-from saferleeds.places.access import places_visible_to
 from saferleeds.places.models import Area
 from saferleeds.safeguarding import documents
-from saferleeds.safeguarding.access.case_page import CasePage, read_case_page
-from saferleeds.safeguarding.access.cases import (
-    access_case_document_by_id,
-    access_case_task_by_id,
-    case_tasks_visible_to,
-    cases_visible_to,
+from saferleeds.safeguarding.access.case_forms import (
+    count_open_tasks,
+    incident_ids_by_reference,
+    open_case_document,
+    person_link_choices,
+    place_link_choices,
+    read_case_list,
 )
+from saferleeds.safeguarding.access.case_page import CasePage, read_case_page
+from saferleeds.safeguarding.access.cases import access_case_task_by_id
 from saferleeds.safeguarding.actions import cases as actions
 from saferleeds.safeguarding.forms.cases import (
     CaseCreateForm,
@@ -76,8 +70,6 @@ from saferleeds.safeguarding.models import (
     Case,
     CaseMember,
     CaseNote,
-    CasePlace,
-    CaseTask,
     RiskLevel,
 )
 from saferleeds.safeguarding.views._common import (
@@ -89,7 +81,6 @@ from saferleeds.safeguarding.views._common import (
     sentence,
 )
 
-PAGE_SIZE = 25
 PANEL_MODULES = ("marac", "asb", "nrm")
 NO_PERSONAL_DATA = (
     "Your role does not give access to casework. Ask your agency administrator if you "
@@ -197,87 +188,6 @@ def _render_form(
 # --- case list ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CaseRow:
-    """One case in the list, as the actor may see it."""
-
-    id: int
-    reference: str | None
-    title: str | None
-    case_type: str
-    status: str
-    risk: str
-    lead_agency: str
-    area: str
-    next_due: date | None
-    overdue: bool
-
-
-def _filtered_cases(actor: Actor, filters: dict[str, Any]) -> Any:
-    qs = cases_visible_to(actor)
-    today = timezone.localdate()
-    if filters["status"] in (Case.Status.OPEN, Case.Status.CLOSED):
-        qs = qs.filter(status=filters["status"])
-    if "case_type" in filters:
-        qs = qs.filter(case_type=filters["case_type"])
-    if "lead_agency" in filters:
-        qs = qs.filter(lead_agency_id=filters["lead_agency"])
-    if "area" in filters:
-        area = Area.objects.filter(pk=filters["area"]).first()
-        if area is not None:
-            qs = qs.filter(Q(area=area) | Q(area__within=area))
-    due = filters.get("due")
-    if due == "overdue":
-        late = case_tasks_visible_to(actor).filter(
-            completed_on__isnull=True, due_on__lt=today
-        )
-        qs = qs.filter(pk__in=late.values("case_id"))
-    elif due:
-        qs = qs.filter(
-            status=Case.Status.OPEN, review_due_on__lte=today + timedelta(days=int(due))
-        )
-    return qs.select_related("lead_agency", "area").order_by(
-        F("review_due_on").asc(nulls_last=True), "-opened_on", "pk"
-    )
-
-
-def _rows(actor: Actor, cases: list[Case]) -> list[CaseRow]:
-    today = timezone.localdate()
-    visible_tasks = case_tasks_visible_to(actor).values("pk")
-    task_due = dict(
-        CaseTask.objects.filter(
-            pk__in=visible_tasks,
-            case_id__in=[c.pk for c in cases],
-            completed_on__isnull=True,
-        )
-        .values("case_id")
-        .annotate(first=Min("due_on"))
-        .values_list("case_id", "first")
-    )
-    identified = not pseudonymised(actor)
-    rows = []
-    for c in cases:
-        dates = [d for d in (task_due.get(c.pk), c.review_due_on) if d is not None]
-        if c.status != Case.Status.OPEN:
-            dates = []
-        next_due = min(dates) if dates else None
-        rows.append(
-            CaseRow(
-                id=c.pk,
-                reference=c.reference if identified else None,
-                title=c.title if identified else None,
-                case_type=Case.Type(c.case_type).label,
-                status=Case.Status(c.status).label,
-                risk=RiskLevel(c.risk_level).label if c.risk_level else "Not assessed",
-                lead_agency=c.lead_agency.name,
-                area=c.area.name if c.area else "Not set",
-                next_due=next_due,
-                overdue=next_due is not None and next_due < today,
-            )
-        )
-    return rows
-
-
 @login_required
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -289,17 +199,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         areas=_area_choices(FILTER_AREA_LEVELS),
     )
     filters = form.filters() if form.is_bound else {"status": "open"}
-    paginator = Paginator(_filtered_cases(actor, filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    cases = list(page.object_list)
-    if cases:
-        record_many(
-            actor,
-            operation=Operation.CONSULTATION,
-            event="safeguarding.case.list",
-            records=[(RecordType.CASE, c.pk, None) for c in cases],
-            detail={"filters": sorted(k for k in filters if k != "status")},
-        )
+    listed = read_case_list(actor, filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -308,11 +208,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "filters": filters,
-            "rows": _rows(actor, cases),
-            "page": page,
-            "paginator": paginator,
+            "rows": listed.rows,
+            "page": listed,
+            "paginator": listed,
             "query": query.urlencode(),
-            "analyst": pseudonymised(actor),
+            "analyst": listed.pseudonymised,
             "can_open": actor.has(CASEWORK_ROLES) and actor.agency_id is not None,
             "status_choices": form.fields["status"].choices,
             "type_choices": form.fields["case_type"].choices,
@@ -366,8 +266,9 @@ def _panels(request: HttpRequest, actor: Actor, page: CasePage) -> list[SafeStri
     """Each casework module's panel for this case (modules with nothing to show give
     None, and then their template is never rendered).
 
-    The MARAC panel shows the Dash checklists and referrals the case page read; the ASB
-    and NRM panels shape the records the case page read (and logged) themselves.
+    Every panel shows what the case page's reader read (and logged): the MARAC panel
+    its Dash checklists and referrals, the ASB and NRM panels ``CasePage.asb_panel`` and
+    ``CasePage.nrm_panel``.
     """
     from saferleeds.safeguarding.views import asb, marac, nrm
 
@@ -384,17 +285,15 @@ def _panels(request: HttpRequest, actor: Actor, page: CasePage) -> list[SafeStri
                 )
             )
         return panels
-    modules = {Case.Type.ASB: ("asb", asb), Case.Type.MODERN_SLAVERY: ("nrm", nrm)}
-    if facts.case_type not in modules:
-        return panels
-    name, module = modules[facts.case_type]
-    # Already consulted (and logged) by the page's reader: read here unaudited.
-    case = case_or_404(actor, facts.id, audit=False)
-    context = module.case_panel(actor, case, shown=page.module_ids)
-    if context is not None:
+    shown: dict[str, Any] | None = None
+    if page.asb_panel is not None:
+        name, shown = "asb", asb.panel_context(page.asb_panel)
+    elif page.nrm_panel is not None:
+        name, shown = "nrm", nrm.panel_context(page.nrm_panel)
+    if shown is not None:
         html = render_to_string(
             f"safeguarding/{name}/_case_panel.html",
-            {"case": case, **context},
+            {"case": facts, **shown},
             request=request,
         )
         panels.append(mark_safe(html))  # noqa: S308 - rendered by our own template
@@ -578,11 +477,7 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     if not _is_lead(actor, case) or case.status != Case.Status.OPEN:
         raise PermissionDenied("Only the lead agency closes an open case.")
     template = "safeguarding/cases/close.html"
-    open_tasks = (
-        case_tasks_visible_to(actor)
-        .filter(case=case, completed_on__isnull=True)
-        .count()
-    )
+    open_tasks = count_open_tasks(actor, case.pk)
     extra = {**_case_form_extra(), "open_tasks": open_tasks}
 
     def blank(c: Case) -> CloseCaseForm:
@@ -814,36 +709,11 @@ def document_download(
 ) -> HttpResponse:
     """Send a document as an attachment, after the access check (audited)."""
     actor = _actor(request, "download case document")
-    if pseudonymised(actor):
-        # A document cannot be pseudonymised: analysts see that it exists, not its content.
-        raise PermissionDenied("Documents are not available to analysts.")
-    doc = get_or_404(
-        access_case_document_by_id,
-        actor,
-        document_id,
-        event="safeguarding.case_document.download",
-        audit=False,
-    )
-    if doc.case_id != case_id:
-        raise Http404("Page not found")
-    # Logged once the document is known to be this case's, as the bytes go out.
-    record(
-        actor,
-        operation=Operation.CONSULTATION,
-        event="safeguarding.case_document.download",
-        record_type=RecordType.ATTACHMENT,
-        record_id=doc.pk,
-    )
-    try:
-        data = documents.read_document(doc.stored_name)
-    except FileNotFoundError as exc:
-        raise Http404("Page not found") from exc
-    response = HttpResponse(data, content_type=doc.content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        True, documents.download_name(doc.original_name)
-    )
+    doc = http_errors(lambda: open_case_document(actor, case_id, document_id))
+    response = HttpResponse(doc.data, content_type=doc.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, doc.filename)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Length"] = str(len(data))
+    response["Content-Length"] = str(len(doc.data))
     return response
 
 
@@ -933,11 +803,7 @@ def incident_link(request: HttpRequest, case_id: int) -> HttpResponse:
     template = "safeguarding/cases/incident_link.html"
 
     def link(form: IncidentLinkForm) -> None:
-        found = list(
-            incidents_visible_to(actor)
-            .filter(reference__iexact=form.cleaned_data["reference"])
-            .values_list("pk", flat=True)[:2]
-        )
+        found = incident_ids_by_reference(actor, form.cleaned_data["reference"])
         # Raised as broken rules so that they land on the reference field.
         if not found:
             raise ValueError("No incident you have access to has that reference")
@@ -981,21 +847,7 @@ def person_link(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = _actor(request, "link person to case")
     case = case_or_404(actor, case_id, audit=False)
     _changeable_or_403(actor, case)
-    incident_ids = incidents_visible_to(actor).filter(case_links__case=case)
-    options = list(
-        people_visible_to(actor)
-        .filter(incident_roles__incident__in=incident_ids.values("pk"))
-        .order_by("family_name", "given_name", "pk")
-    )
-    choices = [(p.pk, present_person(actor, p).display_name) for p in options]
-    if options:
-        record_many(
-            actor,
-            operation=Operation.CONSULTATION,
-            event="safeguarding.case.person_options",
-            records=[(RecordType.PERSON, p.pk, p.pk) for p in options],
-            detail={"case": case.pk},
-        )
+    choices = person_link_choices(actor, case.pk)
     template = "safeguarding/cases/person_link.html"
     extra = {"person_choices": choices, "role_choices": SubjectRole.choices}
     return _form_page(
@@ -1025,12 +877,6 @@ def person_unlink(request: HttpRequest, case_id: int, person_id: int) -> HttpRes
     )
 
 
-def _place_label(place: Any) -> str:
-    label = ", ".join(p for p in (place.address, place.postcode) if p)
-    label = label or f"Place {place.pk}"
-    return f"{label} ({place.lsoa.name})" if place.lsoa else label
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def place_link(request: HttpRequest, case_id: int) -> HttpResponse:
@@ -1038,24 +884,7 @@ def place_link(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = _actor(request, "link place to case")
     case = case_or_404(actor, case_id, audit=False)
     _changeable_or_403(actor, case)
-    linked = CasePlace.objects.filter(case=case).values("place_id")
-    incident_places = incidents_visible_to(actor).filter(case_links__case=case)
-    options = list(
-        places_visible_to(actor)
-        .filter(pk__in=incident_places.values("place_id"))
-        .exclude(pk__in=linked)
-        .select_related("lsoa")
-        .order_by("address", "pk")
-    )
-    choices = [(p.pk, _place_label(p)) for p in options]
-    if options:
-        record_many(
-            actor,
-            operation=Operation.CONSULTATION,
-            event="safeguarding.case.place_options",
-            records=[(RecordType.PLACE, p.pk, None) for p in options],
-            detail={"case": case.pk},
-        )
+    choices = place_link_choices(actor, case.pk)
     template = "safeguarding/cases/place_link.html"
     extra = {"place_choices": choices}
     return _form_page(

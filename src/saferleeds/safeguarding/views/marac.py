@@ -1,18 +1,17 @@
 """Domestic abuse risk and MARAC pages: the Dash checklist, referrals, meetings,
 research, the action plan, repeat flags and the coordinator's figures.
 
-Views parse and render only. Records are read through ``safeguarding.access`` (which
-applies the sharing rules and audits each record read; lists audit every row they
-show) and changed through ``safeguarding.actions.marac``. Missing and forbidden records
-are the same 404.
+Views parse the request and render only. Each page's records are read, named as the
+actor's role allows and logged by its reader in
+:mod:`saferleeds.safeguarding.access.marac_pages`; records are changed through
+``safeguarding.actions.marac``. Missing and forbidden records are the same 404.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,39 +22,24 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from saferleeds.audit.log import record
-from saferleeds.audit.models import Operation
 from saferleeds.core.forms import DateParts
-from saferleeds.partners.models import Agency, RecordType, Role
-from saferleeds.partners.policy import (
-    CASEWORK_ROLES,
-    PSEUDONYMISED_ROLES,
-    Actor,
-    agreements_in_force,
-    may_change,
-    may_open,
-    pseudonymised,
-)
-from saferleeds.people.access import people_visible_to
-from saferleeds.people.models import Person, SubjectRole
-from saferleeds.people.present import pseudonym
-from saferleeds.safeguarding.access.case_page import (
-    CasePage,
-    DashRow,
-)
-from saferleeds.safeguarding.access.case_page import (
-    ReferralRow as PanelReferralRow,
-)
-from saferleeds.safeguarding.access.cases import (
-    access_case_task_by_id,
-    case_tasks_visible_to,
-)
-from saferleeds.safeguarding.access.marac import (
-    access_dash_assessment_by_id,
-    access_marac_referral_by_id,
-    dash_assessments_visible_to,
-    marac_referrals_visible_to,
-    marac_research_visible_to,
+from saferleeds.partners.models import RecordType
+from saferleeds.partners.policy import Actor, may_open
+from saferleeds.safeguarding.access.case_page import CasePage
+from saferleeds.safeguarding.access.cases import access_case_task_by_id
+from saferleeds.safeguarding.access.marac_pages import (
+    FIGURES_ROLES,
+    MaracCasePanel,
+    criteria_labels,
+    read_case_form,
+    read_dash_page,
+    read_marac_case_page,
+    read_marac_case_panel,
+    read_marac_figures,
+    read_marac_home,
+    read_marac_meeting,
+    read_referral_form,
+    read_referral_page,
 )
 from saferleeds.safeguarding.actions.marac import (
     do_add_marac_action,
@@ -69,7 +53,7 @@ from saferleeds.safeguarding.actions.marac import (
     do_refer_to_marac,
     referral_criteria,
 )
-from saferleeds.safeguarding.dash import DASH_QUESTIONS, score_dash
+from saferleeds.safeguarding.dash import DASH_QUESTIONS
 from saferleeds.safeguarding.forms.marac import (
     QUESTION_FIELDS,
     ActionForm,
@@ -81,39 +65,17 @@ from saferleeds.safeguarding.forms.marac import (
     ReferralForm,
     ResearchForm,
 )
-from saferleeds.safeguarding.marac import Criterion
-from saferleeds.safeguarding.marac_queries import (
-    COORDINATOR_ROLES,
-    PERPETRATOR_ROLES,
-    figures_for_period,
-    marac_settings,
-    repeat_flags,
-)
-from saferleeds.safeguarding.models import (
-    Case,
-    CasePerson,
-    CaseTask,
-    DashAssessment,
-    MaracMeeting,
-    MaracReferral,
-    MaracResearch,
-)
+from saferleeds.safeguarding.marac_queries import COORDINATOR_ROLES, marac_settings
+from saferleeds.safeguarding.models import Case, MaracReferral
 from saferleeds.safeguarding.views._common import (
-    audit_shown,
-    case_or_404,
     form_page,
     get_or_404,
     http_errors,
     request_actor,
 )
 
-CRITERION_LABELS = {
-    Criterion.VISIBLE_HIGH_RISK.value: "Visible high risk (14 or more “yes”)",
-    Criterion.PROFESSIONAL_JUDGEMENT.value: "Professional judgement",
-    Criterion.POTENTIAL_ESCALATION.value: "Potential escalation",
-    Criterion.REPEAT.value: "Repeat (within 12 months of the last referral)",
-}
-FIGURES_ROLES = COORDINATOR_ROLES | PSEUDONYMISED_ROLES | frozenset({Role.EXECUTIVE})
+T = TypeVar("T")
+
 NOT_CASEWORK = (
     "MARAC pages are for practitioners and case coordinators. Ask your agency "
     "administrator if you need them for your work."
@@ -152,51 +114,9 @@ def is_coordinator(actor: Actor) -> bool:
     return actor.has(COORDINATOR_ROLES)
 
 
-def name_of(person: Person | None, actor: Actor | None = None) -> str:
-    """A person's name as casework pages show it (a pseudonym for analysts)."""
-    if person is None:
-        return "Not known"
-    if actor is not None and pseudonymised(actor):
-        return pseudonym(person.pk)
-    return f"{person.given_name} {person.family_name}"
-
-
-def criteria_labels(values: list[str]) -> list[str]:
-    """Readable names of stored criterion values."""
-    return [CRITERION_LABELS.get(v, v) for v in values]
-
-
-def _marac_case(actor: Actor, case_id: int, *, audit: bool) -> Case:
-    return case_or_404(actor, case_id, case_type=Case.Type.MARAC, audit=audit)
-
-
-def _people(actor: Actor, case: Case, roles: tuple[str, ...]) -> list[tuple[int, str]]:
-    """``(person id, name)`` for the people in ``roles`` on the case whom the actor may
-    see themselves (through ``people_visible_to``, as the case page lists them)."""
-    links = (
-        CasePerson.objects.filter(
-            case=case, role__in=roles, person__in=people_visible_to(actor)
-        )
-        .select_related("person")
-        .order_by("person__family_name", "person__given_name", "person_id")
-    )
-    seen: dict[int, str] = {}
-    for link in links:
-        seen.setdefault(link.person_id, name_of(link.person, actor))
-    return list(seen.items())
-
-
-def _referral_or_404(actor: Actor, referral_id: int, **kw: Any) -> MaracReferral:
-    return get_or_404(access_marac_referral_by_id, actor, referral_id, **kw)
-
-
-def _research_agencies() -> list[Agency]:
-    """The MARAC's agencies: those receiving MARAC research under an agreement in force."""
-    ids: set[int] = set()
-    for agreement in agreements_in_force():
-        if RecordType.MARAC_RESEARCH.value in agreement.record_types:
-            ids |= {a.id for a in agreement.recipients.all()}
-    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+def _read(reader: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a page's reader: ``NotFound`` is a 404, ``Forbidden`` a 403."""
+    return http_errors(lambda: reader(*args, **kwargs))
 
 
 def _page(
@@ -216,11 +136,6 @@ def _to_referral(referral: MaracReferral) -> HttpResponse:
     return redirect("safeguarding:marac-referral", referral_id=referral.pk)
 
 
-def _agency_name(actor: Actor) -> str:
-    agency = Agency.objects.filter(pk=actor.agency_id).first()
-    return agency.name if agency else ""
-
-
 # --- Dash ------------------------------------------------------------------------------
 
 
@@ -231,10 +146,16 @@ def dash_new(request: HttpRequest, case_id: int) -> HttpResponse:
     actor = casework_actor(
         request, "complete Dash risk checklist", RecordType.DASH_ASSESSMENT
     )
-    case = _marac_case(actor, case_id, audit=request.method == "GET")
-    if not may_change(actor, {case.lead_agency_id}, {case.pk}):
+    page = _read(
+        read_case_form,
+        actor,
+        case_id,
+        audit=request.method == "GET",
+        record_type=RecordType.DASH_ASSESSMENT,
+    )
+    if not page.can_change:
         raise PermissionDenied("You may see this case but not add to it.")
-    victims = _people(actor, case, (SubjectRole.VICTIM,))
+    case, victims = page.case, list(page.victims)
     initial = DateParts.initial("assessed", timezone.localdate())
     if len(victims) == 1:
         initial["victim"] = victims[0][0]
@@ -279,25 +200,15 @@ def dash_detail(request: HttpRequest, dash_id: int) -> HttpResponse:
     actor = casework_actor(
         request, "view Dash risk checklist", RecordType.DASH_ASSESSMENT
     )
-    dash = get_or_404(access_dash_assessment_by_id, actor, dash_id)
-    case = dash.case
-    can_refer = actor.has(CASEWORK_ROLES) and may_change(
-        actor, {case.lead_agency_id}, {case.pk}
-    )
-    perpetrators = _people(actor, case, PERPETRATOR_ROLES)
-    today = timezone.localdate()
+    page = _read(read_dash_page, actor, dash_id)
+    dash = page.dash
     criteria = referral_criteria(
-        case,
+        page.case,
         victim_id=dash.victim_id,
-        perpetrator_id=perpetrators[0][0] if len(perpetrators) == 1 else None,
-        on=today,
+        perpetrator_id=page.perpetrator_id,
+        on=timezone.localdate(),
         dash=dash,
         professional_judgement=False,
-    )
-    result = score_dash(
-        dash.answers,
-        professional_judgement=dash.professional_judgement,
-        judgement_reason=dash.judgement_reason,
     )
     answer_label = {True: "Yes", False: "No", None: "Not known"}
     return render(
@@ -305,12 +216,12 @@ def dash_detail(request: HttpRequest, dash_id: int) -> HttpResponse:
         "safeguarding/marac/dash_detail.html",
         {
             "dash": dash,
-            "case": case,
-            "victim": name_of(dash.victim, actor),
-            "analyst": pseudonymised(actor),
-            "result": result,
+            "case": page.case,
+            "victim": page.victim,
+            "analyst": page.pseudonymised,
+            "result": page.result,
             "criteria": criteria_labels([c.value for c in criteria]),
-            "can_refer": can_refer,
+            "can_refer": page.can_refer,
             "rows": [
                 (q, answer_label[dash.answers[q.number - 1]]) for q in DASH_QUESTIONS
             ],
@@ -327,19 +238,19 @@ def dash_detail(request: HttpRequest, dash_id: int) -> HttpResponse:
 def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
     """Refer a victim on a MARAC case; refused unless a criterion holds."""
     actor = casework_actor(request, "refer to MARAC")
-    case = _marac_case(actor, case_id, audit=request.method == "GET")
-    if not may_change(actor, {case.lead_agency_id}, {case.pk}):
-        raise PermissionDenied("You may see this case but not refer from it.")
-    victims = _people(actor, case, (SubjectRole.VICTIM,))
-    perpetrators = _people(actor, case, PERPETRATOR_ROLES)
-    dash: DashAssessment | None = None
     dash_param = request.POST.get("dash") or request.GET.get("dash")
-    if dash_param and dash_param.isdigit():
-        dash = (
-            dash_assessments_visible_to(actor)
-            .filter(pk=int(dash_param), case=case)
-            .first()
-        )
+    page = _read(
+        read_case_form,
+        actor,
+        case_id,
+        audit=request.method == "GET",
+        perpetrators=True,
+        dash_id=int(dash_param) if dash_param and dash_param.isdigit() else None,
+    )
+    if not page.can_change:
+        raise PermissionDenied("You may see this case but not refer from it.")
+    case, dash = page.case, page.dash
+    victims, perpetrators = list(page.victims), list(page.perpetrators)
     initial: dict[str, Any] = {
         **DateParts.initial("referred", timezone.localdate()),
         "professional_judgement": "no",
@@ -384,74 +295,6 @@ def referral_new(request: HttpRequest, case_id: int) -> HttpResponse:
     )
 
 
-@dataclass(frozen=True)
-class ResearchCell:
-    """One agency's research status on one referral."""
-
-    agency: str
-    done: bool
-    holds_information: bool
-
-
-@dataclass(frozen=True)
-class ReferralRow:
-    """A referral on a list page, with its research and action plan."""
-
-    referral: MaracReferral
-    victim: str
-    perpetrator: str
-    criteria: list[str]
-    research: list[ResearchCell]
-    actions: list[CaseTask]
-
-
-def _rows(
-    actor: Actor, referrals: list[MaracReferral], event: str
-) -> list[ReferralRow]:
-    """Shape referrals with research status and actions, auditing what is shown."""
-    ids = [r.pk for r in referrals]
-    research = list(
-        marac_research_visible_to(actor)
-        .filter(referral_id__in=ids)
-        .select_related("agency")
-    )
-    tasks = list(
-        case_tasks_visible_to(actor)
-        .filter(marac_referral_id__in=ids)
-        .select_related("owner_agency")
-        .order_by("due_on", "id")
-    )
-    agencies = _research_agencies()
-    audit_shown(
-        actor,
-        event,
-        [(RecordType.MARAC_REFERRAL, r.pk, r.victim_id) for r in referrals]
-        + [(RecordType.MARAC_RESEARCH, x.pk, None) for x in research]
-        + [(RecordType.CASE_TASK, t.pk, None) for t in tasks],
-    )
-    rows = []
-    for r in referrals:
-        mine = {x.agency_id: x for x in research if x.referral_id == r.pk}
-        rows.append(
-            ReferralRow(
-                referral=r,
-                victim=name_of(r.victim, actor),
-                perpetrator=name_of(r.perpetrator, actor),
-                criteria=criteria_labels(r.criteria),
-                research=[
-                    ResearchCell(
-                        a.name,
-                        a.pk in mine,
-                        bool(a.pk in mine and mine[a.pk].holds_information),
-                    )
-                    for a in agencies
-                ],
-                actions=[t for t in tasks if t.marac_referral_id == r.pk],
-            )
-        )
-    return rows
-
-
 # --- MARAC home and meetings -----------------------------------------------------------
 
 
@@ -460,52 +303,18 @@ def _rows(
 def home(request: HttpRequest) -> HttpResponse:
     """Upcoming meetings, referrals awaiting listing, repeat flags, overdue actions."""
     actor = casework_actor(request, "MARAC overview")
-    today = timezone.localdate()
-    visible = marac_referrals_visible_to(actor)
-    upcoming = list(
-        MaracMeeting.objects.filter(status=MaracMeeting.Status.SCHEDULED).order_by(
-            "held_on", "id"
-        )
-    )
-    counts = {
-        m.pk: visible.filter(meeting=m).count() for m in upcoming
-    }  # a count of visible referrals, no one's details
-    held = list(
-        MaracMeeting.objects.filter(status=MaracMeeting.Status.HELD).order_by(
-            "-held_on", "-id"
-        )[:5]
-    )
-    awaiting = list(
-        visible.filter(status=MaracReferral.Status.REFERRED)
-        .select_related("case", "victim", "referring_agency")
-        .order_by("referred_on", "id")
-    )
-    overdue = list(
-        case_tasks_visible_to(actor)
-        .filter(
-            marac_referral__isnull=False, completed_on__isnull=True, due_on__lt=today
-        )
-        .select_related("owner_agency", "case")
-        .order_by("due_on", "id")
-    )
-    audit_shown(
-        actor,
-        "safeguarding.marac.home",
-        [(RecordType.MARAC_REFERRAL, r.pk, r.victim_id) for r in awaiting]
-        + [(RecordType.CASE_TASK, t.pk, None) for t in overdue],
-    )
-    flags = repeat_flags(actor, today=today) if is_coordinator(actor) else None
+    page = _read(read_marac_home, actor)
     return render(
         request,
         "safeguarding/marac/home.html",
         {
-            "upcoming": [(m, counts[m.pk]) for m in upcoming],
-            "held": held,
-            "awaiting": [(r, name_of(r.victim)) for r in awaiting],
-            "overdue": overdue,
-            "flags": flags,
-            "coordinator": is_coordinator(actor),
-            "today": today,
+            "upcoming": page.upcoming,
+            "held": page.held,
+            "awaiting": page.awaiting,
+            "overdue": page.overdue,
+            "flags": page.flags,
+            "coordinator": page.coordinator,
+            "today": page.today,
             "section": "marac",
         },
     )
@@ -542,24 +351,15 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     """A meeting's list of cases: each agency's research and each action plan."""
     actor = casework_actor(request, "MARAC meeting")
-    meeting = MaracMeeting.objects.filter(pk=meeting_id).first()
-    if meeting is None:
-        raise Http404("Page not found")
-    referrals = list(
-        marac_referrals_visible_to(actor)
-        .filter(meeting=meeting)
-        .select_related("case", "victim", "perpetrator", "referring_agency")
-        .order_by("referred_on", "id")
-    )
-    rows = _rows(actor, referrals, "safeguarding.marac_meeting.view")
+    page = _read(read_marac_meeting, actor, meeting_id)
     return render(
         request,
         "safeguarding/marac/meeting.html",
         {
-            "meeting": meeting,
-            "rows": rows,
-            "coordinator": is_coordinator(actor),
-            "today": timezone.localdate(),
+            "meeting": page.meeting,
+            "rows": page.rows,
+            "coordinator": page.coordinator,
+            "today": page.today,
             "section": "marac",
         },
     )
@@ -573,50 +373,28 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     """A referral: criteria, where it is heard, each agency's research, its actions."""
     actor = casework_actor(request, "MARAC referral")
-    referral = _referral_or_404(actor, referral_id)
-    casework = actor.has(CASEWORK_ROLES)
-    row = _rows(actor, [referral], "safeguarding.marac_referral.view_plan")[0]
-    research = list(
-        marac_research_visible_to(actor)
-        .filter(referral=referral)
-        .select_related("agency")
-        .order_by("agency__name")
-    )
-    coordinator = is_coordinator(actor)
-    meetings = [
-        (m.pk, f"{m.held_on:%-d %B %Y}{' – ' + m.venue if m.venue else ''}")
-        for m in MaracMeeting.objects.filter(
-            status=MaracMeeting.Status.SCHEDULED
-        ).order_by("held_on", "id")
-    ]
-    open_actions = [a for a in row.actions if a.completed_on is None]
+    page = _read(read_referral_page, actor, referral_id)
+    referral = page.referral
     return render(
         request,
         "safeguarding/marac/referral.html",
         {
             "referral": referral,
-            "row": row,
-            "research": research,
-            "mine": next((x for x in research if x.agency_id == actor.agency_id), None),
-            "coordinator": coordinator,
-            "analyst": pseudonymised(actor),
-            "can_list": coordinator
-            and referral.status
-            in (MaracReferral.Status.REFERRED, MaracReferral.Status.LISTED)
-            and bool(meetings),
+            "row": page.row,
+            "research": page.research,
+            "mine": page.mine,
+            "coordinator": page.coordinator,
+            "analyst": page.pseudonymised,
+            "can_list": page.can_list,
             "list_form": ListForm(
-                initial={"meeting": referral.meeting_id}, meetings=meetings
+                initial={"meeting": referral.meeting_id}, meetings=list(page.meetings)
             ),
-            "meetings": meetings,
-            "can_research": casework
-            and referral.status
-            not in (MaracReferral.Status.CLOSED, MaracReferral.Status.WITHDRAWN),
-            "can_hear": coordinator and referral.status == MaracReferral.Status.LISTED,
-            "can_close": coordinator
-            and referral.status == MaracReferral.Status.HEARD
-            and not open_actions,
-            "open_actions": open_actions,
-            "today": timezone.localdate(),
+            "meetings": page.meetings,
+            "can_research": page.can_research,
+            "can_hear": page.can_hear,
+            "can_close": page.can_close,
+            "open_actions": page.open_actions,
+            "today": page.today,
             "section": "marac",
         },
     )
@@ -682,12 +460,14 @@ def referral_close(request: HttpRequest, referral_id: int) -> HttpResponse:
 def research_edit(request: HttpRequest, referral_id: int) -> HttpResponse:
     """Record or update the actor's agency's research for a referral."""
     actor = casework_actor(request, "MARAC research", RecordType.MARAC_RESEARCH)
-    referral = _referral_or_404(actor, referral_id, audit=request.method == "GET")
-    mine: MaracResearch | None = (
-        marac_research_visible_to(actor)
-        .filter(referral=referral, agency_id=actor.agency_id)
-        .first()
+    page = _read(
+        read_referral_form,
+        actor,
+        referral_id,
+        audit=request.method == "GET",
+        record_type=RecordType.MARAC_RESEARCH,
     )
+    referral, mine = page.referral, page.mine
     initial = (
         {
             "holds_information": "yes" if mine.holds_information else "no",
@@ -712,8 +492,8 @@ def research_edit(request: HttpRequest, referral_id: int) -> HttpResponse:
             "safeguarding/marac/research_form.html",
             lambda form: {
                 "referral": referral,
-                "victim": name_of(referral.victim),
-                "agency": _agency_name(actor),
+                "victim": page.victim,
+                "agency": page.agency_name,
             },
         ),
     )
@@ -724,8 +504,8 @@ def research_edit(request: HttpRequest, referral_id: int) -> HttpResponse:
 def action_new(request: HttpRequest, referral_id: int) -> HttpResponse:
     """Add an action to a referral's action plan."""
     actor = casework_actor(request, "add MARAC action")
-    referral = _referral_or_404(actor, referral_id, audit=request.method == "GET")
-    agencies = [(a.pk, a.name) for a in Agency.objects.order_by("name")]
+    page = _read(read_referral_form, actor, referral_id, audit=request.method == "GET")
+    referral, agencies = page.referral, list(page.agencies)
     return form_page(
         request,
         make_form=lambda data: ActionForm(data, agencies=agencies),
@@ -744,7 +524,7 @@ def action_new(request: HttpRequest, referral_id: int) -> HttpResponse:
             "safeguarding/marac/action_form.html",
             lambda form: {
                 "referral": referral,
-                "victim": name_of(referral.victim),
+                "victim": page.victim,
                 "agencies": agencies,
             },
         ),
@@ -812,21 +592,14 @@ def figures(request: HttpRequest) -> HttpResponse:
     error = ""
     if form.is_valid():
         try:
-            result = figures_for_period(
-                form.cleaned_data["start"], form.cleaned_data["end"]
+            result = _read(
+                read_marac_figures,
+                actor,
+                form.cleaned_data["start"],
+                form.cleaned_data["end"],
             )
         except ValueError as exc:
             error = str(exc)
-        else:
-            record(
-                actor,
-                operation=Operation.CONSULTATION,
-                event="safeguarding.marac.figures",
-                detail={
-                    "from": result.start.isoformat(),
-                    "to": result.end.isoformat(),
-                },
-            )
     return render(
         request,
         "safeguarding/marac/figures.html",
@@ -849,68 +622,27 @@ def figures(request: HttpRequest) -> HttpResponse:
 # --- The panel on the case page --------------------------------------------------------
 
 
-def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
-    """Context for this module's panel on the case page, or None for no panel.
-
-    The case page includes "safeguarding/marac/_case_panel.html" with this context when
-    it is not None: the case's Dash checklists and referrals the actor may see (each
-    audited), and links to start a checklist or a referral if the actor may.
-    """
-    if case.case_type != Case.Type.MARAC or not actor.has(CASEWORK_ROLES):
-        return None
-    dashes = list(
-        dash_assessments_visible_to(actor)
-        .filter(case=case)
-        .select_related("victim", "agency")
-        .order_by("-assessed_on", "-id")
-    )
-    referrals = list(
-        marac_referrals_visible_to(actor)
-        .filter(case=case)
-        .select_related("victim", "referring_agency", "meeting")
-        .order_by("-referred_on", "-id")
-    )
-    audit_shown(
-        actor,
-        "safeguarding.marac.case_panel",
-        [(RecordType.DASH_ASSESSMENT, d.pk, d.victim_id) for d in dashes]
-        + [(RecordType.MARAC_REFERRAL, r.pk, r.victim_id) for r in referrals],
-    )
+def _panel_context(panel: MaracCasePanel) -> dict[str, Any]:
+    """``safeguarding/marac/_case_panel.html``'s context for a panel read."""
     return {
-        "marac_case": case,
-        "dashes": [
-            (
-                DashRow(
-                    d.pk,
-                    d.assessed_on,
-                    name_of(d.victim),
-                    d.yes_count,
-                    d.get_risk_level_display(),
-                    d.professional_judgement,
-                    d.agency.name,
-                ),
-                name_of(d.victim),
-            )
-            for d in dashes
-        ],
+        "marac_case": panel.case,
+        "dashes": [(d, d.victim) for d in panel.dashes],
         "referrals": [
-            (
-                PanelReferralRow(
-                    r.pk,
-                    r.referred_on,
-                    name_of(r.victim),
-                    r.is_repeat,
-                    tuple(r.criteria),
-                    r.get_status_display(),
-                    r.meeting.held_on if r.meeting_id else None,
-                ),
-                name_of(r.victim),
-                criteria_labels(r.criteria),
-            )
-            for r in referrals
+            (r, r.victim, criteria_labels(r.criteria)) for r in panel.referrals
         ],
-        "can_add": may_change(actor, {case.lead_agency_id}, {case.pk}),
+        "can_add": panel.can_add,
     }
+
+
+def case_panel(actor: Actor, case: Case) -> dict[str, Any] | None:
+    """Context for this module's panel on a case already read, or None for no panel.
+
+    The case's Dash checklists and referrals the actor may see, read and logged by
+    :func:`~saferleeds.safeguarding.access.marac_pages.read_marac_case_panel`, and
+    whether the actor may start a checklist or a referral.
+    """
+    panel = read_marac_case_panel(actor, case)
+    return None if panel is None else _panel_context(panel)
 
 
 def case_page_panel(actor: Actor, page: CasePage) -> dict[str, Any] | None:
@@ -921,7 +653,9 @@ def case_page_panel(actor: Actor, page: CasePage) -> dict[str, Any] | None:
     them for ``safeguarding/marac/_case_panel.html``. ``None``: no panel (not a MARAC
     case, or a role that never opens these records).
     """
-    if page.case.case_type != Case.Type.MARAC or not actor.has(CASEWORK_ROLES):
+    if page.case.case_type != Case.Type.MARAC or not may_open(
+        actor, RecordType.MARAC_REFERRAL
+    ):
         return None
     return {
         "marac_case": page.case,
@@ -938,12 +672,11 @@ def case_page_panel(actor: Actor, page: CasePage) -> dict[str, Any] | None:
 def case_marac(request: HttpRequest, case_id: int) -> HttpResponse:
     """The case's Dash checklists and referrals (the case page's panel on its own)."""
     actor = casework_actor(request, "MARAC case panel")
-    case = _marac_case(actor, case_id, audit=True)
-    panel = case_panel(actor, case)
+    panel = _read(read_marac_case_page, actor, case_id)
     return render(
         request,
         "safeguarding/marac/case_marac.html",
-        {"case": case, "panel": panel, "section": "marac"},
+        {"case": panel.case, "panel": _panel_context(panel), "section": "marac"},
     )
 
 
