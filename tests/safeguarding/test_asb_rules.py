@@ -10,8 +10,15 @@ from datetime import date, timedelta
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from saferleeds.safeguarding.asb import (
+from saferleeds.core.calendar import (
     PUBLISHED_BANK_HOLIDAYS,
+    add_working_days,
+    bank_holidays,
+    easter_sunday,
+    is_working_day,
+    working_days_between,
+)
+from saferleeds.safeguarding.asb import (
     ApplicationFacts,
     ComplaintFacts,
     RiskMatrix,
@@ -19,17 +26,12 @@ from saferleeds.safeguarding.asb import (
     ThresholdRules,
     Verdict,
     add_months,
-    add_working_days,
     annual_statistics,
-    bank_holidays,
     check_threshold,
-    easter_sunday,
-    is_working_day,
     judge_complaint,
     reporting_year,
     review_deadlines,
     score_risk,
-    working_days_between,
 )
 
 D = date
@@ -234,7 +236,7 @@ def test_easter_dates() -> None:
 
 
 def test_statutory_pattern_reproduces_the_published_gov_uk_list() -> None:
-    from saferleeds.safeguarding.asb import PROCLAIMED, statutory_bank_holidays
+    from saferleeds.core.calendar import PROCLAIMED, statutory_bank_holidays
 
     for year in range(2018, 2028):
         removed, added = PROCLAIMED.get(year, (frozenset(), frozenset()))

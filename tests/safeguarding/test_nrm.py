@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from saferleeds.audit.models import AuditEntry
+from saferleeds.core.calendar import working_days_between
 from saferleeds.locking import Conflict
 from saferleeds.partners.actions import do_create_agreement
 from saferleeds.partners.models import Agency
@@ -22,7 +23,6 @@ from saferleeds.safeguarding.actions.nrm import (
     do_record_reasonable_grounds,
     earliest_conclusive_grounds_on,
     rg_overdue,
-    working_days_between,
 )
 from saferleeds.safeguarding.models import NrmReferral
 
@@ -73,7 +73,8 @@ def refer(carol: Actor, case_id: int, **overrides: Any) -> NrmReferral:
         (date(2026, 11, 20), date(2026, 11, 23), 1),  # Friday -> Monday
         (date(2026, 11, 16), date(2026, 11, 23), 5),  # Monday -> next Monday
         (date(2026, 11, 16), date(2026, 11, 24), 6),
-        (date(2026, 11, 23), date(2026, 11, 16), 0),  # backwards
+        (date(2026, 11, 23), date(2026, 11, 16), -5),  # backwards: negative
+        (date(2026, 12, 24), date(2026, 12, 29), 1),  # Thu -> Tue over Christmas
     ],
 )
 def test_working_days_between(start: date, end: date, days: int) -> None:
@@ -90,6 +91,19 @@ def test_rg_overdue_after_five_working_days_not_at_five() -> None:
     assert not rg_overdue(referral, today=date(2026, 11, 20))  # 4 working days
     assert not rg_overdue(referral, today=date(2026, 11, 23))  # 5: on target
     assert rg_overdue(referral, today=date(2026, 11, 24))  # 6: overdue
+
+
+def test_rg_overdue_skips_bank_holidays() -> None:
+    # Referred Wednesday 23 December 2026: Christmas Day (Fri 25), the substitute Boxing
+    # Day (Mon 28) and New Year's Day (Fri 1 January 2027) are bank holidays, so the
+    # 5th working day is Monday 4 January and the referral is overdue on the Tuesday.
+    referral = _pending(date(2026, 12, 23))
+    assert working_days_between(date(2026, 12, 23), date(2027, 1, 4)) == 5
+    assert not rg_overdue(referral, today=date(2026, 12, 31))  # 4 working days
+    assert not rg_overdue(referral, today=date(2027, 1, 1))  # bank holiday: still 4
+    assert not rg_overdue(referral, today=date(2027, 1, 4))  # 5: on target
+    assert rg_overdue(referral, today=date(2027, 1, 5))  # 6: overdue
+    # Counting weekdays alone it would have been flagged on Thursday 31 December.
 
 
 def test_rg_overdue_never_for_a_decided_referral_or_a_duty_to_notify() -> None:

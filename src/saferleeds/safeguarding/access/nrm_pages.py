@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from saferleeds.audit.log import record_consultations
+from saferleeds.core.calendar import working_days_between
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, may_change, pseudonymised
 from saferleeds.people.access import people_visible_to
@@ -31,7 +32,6 @@ from saferleeds.safeguarding.access.nrm import (
 from saferleeds.safeguarding.actions.nrm import (
     earliest_conclusive_grounds_on,
     rg_overdue,
-    working_days_between,
 )
 from saferleeds.safeguarding.models import Case, NrmReferral
 
@@ -126,7 +126,7 @@ def _row(
         else NrmReferral.Decision(r.reasonable_grounds).label,
         rg_on=r.reasonable_grounds_on,
         rg_overdue=rg_overdue(r, today),
-        waited_working_days=working_days_between(r.referred_on, today),
+        waited_working_days=max(0, working_days_between(r.referred_on, today)),
         cg=(
             NrmReferral.Decision(r.conclusive_grounds).label
             if r.reasonable_grounds == POSITIVE

@@ -13,6 +13,8 @@ The process these actions follow (England and Wales):
   https://athub.org.uk/knowledge-base/the-nrm/ (no consent needed from a child).
 - The Competent Authority makes a *Reasonable Grounds* (RG) decision, aiming at 5
   working days from the referral (https://athub.org.uk/knowledge-base/nrm-decisions-and-challenges/).
+  Working days are counted on the shared calendar (``saferleeds.core.calendar``):
+  weekends and England and Wales bank holidays are skipped.
 - After a positive RG decision the person has a *recovery period* of at least 30 days,
   beginning with the day of the RG decision, and the *Conclusive Grounds* (CG) decision is
   not made before it ends (Nationality and Borders Act 2022 s.61 and Modern Slavery Act
@@ -38,6 +40,7 @@ from django.utils import timezone
 
 from saferleeds.audit.log import atomic_action, record
 from saferleeds.audit.models import Operation
+from saferleeds.core.calendar import working_days_between
 from saferleeds.locking import save_versioned
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import CASEWORK_ROLES, Actor, Forbidden, may_change
@@ -57,7 +60,6 @@ __all__ = [
     "earliest_conclusive_grounds_on",
     "rg_overdue",
     "rg_target_working_days",
-    "working_days_between",
 ]
 
 # National defaults (see the module docstring for the sources), held by NrmSettings;
@@ -92,23 +94,6 @@ def rg_target_working_days() -> int:
 def cg_minimum_days() -> int:
     """Days of recovery period, from the positive RG decision, before a CG decision."""
     return current().casework.nrm.cg_minimum_days
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days (Monday to Friday) after ``start`` up to and including ``end``.
-
-    A referral made on a Friday has used 1 working day on the Monday. Bank holidays are
-    not taken off: the marker errs towards flagging a referral a day early, never late.
-    """
-    if end <= start:
-        return 0
-    days = 0
-    day = start
-    while day < end:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
 
 
 def rg_overdue(referral: NrmReferral, today: date | None = None) -> bool:

@@ -1,0 +1,1 @@
+"""Tests of saferleeds.core: what every app shares (the working-day calendar)."""
