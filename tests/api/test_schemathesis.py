@@ -10,9 +10,11 @@ and bodies, schema-invalid requests refused and schema-valid ones accepted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import schemathesis
@@ -183,6 +185,51 @@ DATA_RULES: dict[str, set[str]] = {
 }
 
 
+def _declared_query_names(method: str, path: str) -> set[str]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    spec = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = (
+        spec["paths"].get(path, {}).get(method.lower(), {}).get("parameters", [])
+    )
+    return {p["name"] for p in parameters if p.get("in") == "query"}
+
+
+@schemathesis.check
+def negative_data_rejected_as_sent(
+    ctx: CheckContext, response: Any, case: schemathesis.Case
+) -> bool | None:
+    """``negative_data_rejection``, judged on the request actually sent.
+
+    Two of the generator's "invalid" cases do not survive sending: a missing
+    ``Authorization`` header (every call here sends the token), and an unknown query
+    parameter whose name the URL encoding drops (seen: a request that went out as
+    ``?offset=5675`` alone). When the request as sent names only declared query
+    parameters and those are the only violations reported, the case was valid.
+    """
+    try:
+        return negative_data_rejection(ctx, response, case)
+    except AssertionError as failure:
+        text = str(failure)
+        components = re.findall(r"- (\w+): violates `(\w+)`([^\n]*)", text)
+        harmless = bool(components) and all(
+            (part, rule) == ("query", "additionalProperties")
+            or (part, rule, rest.strip())
+            == ("header", "required", "(was Authorization)")
+            for part, rule, rest in components
+        )
+        sent = urlsplit(response.request.url).query
+        names = {name for name, _ in parse_qsl(sent, keep_blank_values=True)}
+        declared = _declared_query_names(case.method, case.operation.path)
+        if (
+            harmless
+            and names <= declared
+            and "Authorization" in response.request.headers
+        ):
+            return None
+        raise
+
+
 @schemathesis.check
 def positive_data_accepted_but_for_data_rules(
     ctx: CheckContext, response: Any, case: schemathesis.Case
@@ -202,7 +249,7 @@ CONFORMANCE = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
-    negative_data_rejection,
+    negative_data_rejected_as_sent,
     positive_data_accepted_but_for_data_rules,
 ]
 
@@ -213,6 +260,10 @@ CONFORMANCE = [
     max_examples=25,
     deadline=None,
     suppress_health_check=list(HealthCheck),
+    # The same examples on every run, so CI's verdict does not depend on the draw;
+    # run with --hypothesis-seed (and derandomize off) to explore further.
+    derandomize=True,
+    database=None,
 )
 def test_api_conforms_to_its_schema(case: schemathesis.Case, auth_header: str) -> None:
     """Security finding 16 (issue #11): the schema disagreed with the API (required
