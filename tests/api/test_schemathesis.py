@@ -177,10 +177,10 @@ DATA_RULES: dict[str, set[str]] = {
     "POST /api/v1/cases/": {"detail"},
     "POST /api/v1/cases/{id}/dash-assessments/": {"detail"},
     "POST /api/v1/cases/{id}/marac-referrals/": {"detail"},
-    "PATCH /api/v1/people/{id}/": {"version", "detail"},
+    "PATCH /api/v1/people/{id}/": {"version", "If-Match", "detail"},
     # A signed agreement's terms never change (an amendment is drafted instead), and
     # the version comes in the body or If-Match.
-    "PATCH /api/v1/agreements/{id}/": {"version", "detail", "ends_on"},
+    "PATCH /api/v1/agreements/{id}/": {"version", "If-Match", "detail", "ends_on"},
     "POST /api/v1/agreements/{id}/sign/": {"detail"},
 }
 
