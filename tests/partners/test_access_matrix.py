@@ -14,50 +14,12 @@ from django.utils import timezone
 
 from saferleeds.audit.models import AuditEntry
 from saferleeds.demo.personas import PERSONAS
-from saferleeds.incidents.access import (
-    access_hate_report_by_id,
-    access_incident_by_id,
-    hate_reports_visible_to,
-    incidents_visible_to,
-)
+from saferleeds.partners.access import access_record, visible_records
 from saferleeds.partners.actions import do_update_agreement
 from saferleeds.partners.models import SharingAgreement
 from saferleeds.partners.policy import Forbidden, NotFound, actor_for, pseudonymised
-from saferleeds.people.access import access_person_by_id, people_visible_to
+from saferleeds.people.access import access_person_by_id
 from saferleeds.people.present import present_person
-from saferleeds.places.access import access_place_by_id, places_visible_to
-from saferleeds.safeguarding.access import (
-    access_case_by_id,
-    access_case_document_by_id,
-    access_case_note_by_id,
-    access_case_task_by_id,
-    case_documents_visible_to,
-    case_tasks_visible_to,
-    cases_visible_to,
-    notes_visible_to,
-)
-from saferleeds.safeguarding.access.asb import (
-    access_asb_assessment_by_id,
-    access_asb_case_review_by_id,
-    access_asb_complaint_by_id,
-    access_asb_intervention_by_id,
-    asb_assessments_visible_to,
-    asb_case_reviews_visible_to,
-    asb_complaints_visible_to,
-    asb_interventions_visible_to,
-)
-from saferleeds.safeguarding.access.marac import (
-    access_dash_assessment_by_id,
-    access_marac_referral_by_id,
-    access_marac_research_by_id,
-    dash_assessments_visible_to,
-    marac_referrals_visible_to,
-    marac_research_visible_to,
-)
-from saferleeds.safeguarding.access.nrm import (
-    access_nrm_referral_by_id,
-    nrm_referrals_visible_to,
-)
 from saferleeds.safeguarding.actions import do_add_case_member, do_link_person_to_case
 from tests.partners.matrix import (
     CASEWORK_ONLY_TYPES,
@@ -73,33 +35,14 @@ from tests.partners.matrix import (
     role_set,
 )
 
-ACCESS = {
-    "person": (access_person_by_id, people_visible_to),
-    "incident": (access_incident_by_id, incidents_visible_to),
-    "place": (access_place_by_id, places_visible_to),
-    "case": (access_case_by_id, cases_visible_to),
-    "case_note": (access_case_note_by_id, notes_visible_to),
-    "case_task": (access_case_task_by_id, case_tasks_visible_to),
-    "attachment": (access_case_document_by_id, case_documents_visible_to),
-    "dash_assessment": (access_dash_assessment_by_id, dash_assessments_visible_to),
-    "marac_referral": (access_marac_referral_by_id, marac_referrals_visible_to),
-    "marac_research": (access_marac_research_by_id, marac_research_visible_to),
-    "hate_report": (access_hate_report_by_id, hate_reports_visible_to),
-    "asb_complaint": (access_asb_complaint_by_id, asb_complaints_visible_to),
-    "asb_assessment": (access_asb_assessment_by_id, asb_assessments_visible_to),
-    "asb_intervention": (access_asb_intervention_by_id, asb_interventions_visible_to),
-    "asb_case_review": (access_asb_case_review_by_id, asb_case_reviews_visible_to),
-    "nrm_referral": (access_nrm_referral_by_id, nrm_referrals_visible_to),
-}
 CELLS_PER_STATE = len(PERSONAS) * len(RECORD_TYPES) * len(HOLDERS)
 
 
 def observe(actor: Any, record_type: str, record_id: int) -> str:
-    access, listing = ACCESS[record_type]
-    listed = listing(actor).filter(pk=record_id).exists()
+    listed = visible_records(actor, record_type).filter(pk=record_id).exists()
     before = AuditEntry.objects.count()
     try:
-        obj = access(actor, record_id)
+        obj = access_record(actor, record_type, record_id)
     except (NotFound, Forbidden) as exc:
         # Forbidden: a role that may never open the type (security finding 3).
         assert isinstance(exc, NotFound) or record_type in CASEWORK_ONLY_TYPES
@@ -119,8 +62,14 @@ def observe(actor: Any, record_type: str, record_id: int) -> str:
     return PSEUDONYMISED if pseudonymised(actor) else IDENTIFIED
 
 
-def test_every_record_type_has_its_access_functions() -> None:
-    assert set(ACCESS) == set(RECORD_TYPES)
+@pytest.mark.django_db
+def test_every_kind_is_in_the_world(personas: dict[str, Any]) -> None:
+    # A newly declared kind fails here until tests/partners/matrix.py makes a record of
+    # it for every holder (and its rule, if special, is written in expected()).
+    world = build_world("none")
+    made = {record_type for (_, record_type) in world.records}
+    assert set(RECORD_TYPES) <= made, sorted(set(RECORD_TYPES) - made)
+    assert len(world.records) == len(RECORD_TYPES) * len(HOLDERS)
 
 
 @pytest.mark.django_db
@@ -221,6 +170,13 @@ def test_missing_and_forbidden_look_the_same(personas: dict[str, Any]) -> None:
 
 
 def test_matrix_size() -> None:
-    # Personas x 3 agreement states x 16 record types x 5 holders, plus membership cells.
-    assert len(RECORD_TYPES) == 16 and len(HOLDERS) == 5
-    assert len(STATES) * CELLS_PER_STATE == len(PERSONAS) * 3 * 16 * 5
+    # Personas x 3 agreement states x every declared kind x 5 holders, plus membership
+    # cells; no kind the matrix has always covered may drop out of the registry.
+    covered = {
+        "person", "incident", "place", "case", "case_note", "case_task", "attachment",
+        "dash_assessment", "marac_referral", "marac_research", "hate_report",
+        "asb_complaint", "asb_assessment", "asb_intervention", "asb_case_review",
+        "nrm_referral",
+    }  # fmt: skip
+    assert covered <= set(RECORD_TYPES) and len(HOLDERS) == 5
+    assert len(STATES) * CELLS_PER_STATE == len(PERSONAS) * 3 * len(RECORD_TYPES) * 5

@@ -113,7 +113,8 @@ def test_subject_access_bundle_holds_only_the_leads_agencys_records(
             recipient="the data subject",
         )
     )
-    assert [i["reference"] for i in bundle["incidents"]] == ["LCC-ASB-1"]
+    incidents = bundle["records"]["incident"]["items"]
+    assert [i["reference"] for i in incidents] == ["LCC-ASB-1"]
     assert "police only" not in json.dumps(bundle)
 
 

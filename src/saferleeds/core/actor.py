@@ -45,4 +45,4 @@ class Actor:
 
     def has(self, roles: frozenset[Enum]) -> bool:
         """Whether the actor holds any of ``roles``."""
-        return bool(self.roles & {r.value for r in roles})
+        return bool(self.roles & {str(r) for r in roles})

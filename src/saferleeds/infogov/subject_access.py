@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db.models import QuerySet
 
 from saferleeds.audit.log import atomic_action, record
 from saferleeds.audit.models import AuditEntry, Operation
-from saferleeds.incidents.access import incidents_visible_to
+from saferleeds.core.records import kinds
+from saferleeds.partners.access import disclosable_records
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import IG_ROLES, Actor, Forbidden, source_agencies
 from saferleeds.people.access import access_person_by_id
-from saferleeds.safeguarding.access import cases_visible_to, notes_visible_to
 
 
 def _require_ig(actor: Actor) -> None:
@@ -47,7 +49,47 @@ def access_history_for_person(actor: Actor, person_id: int) -> QuerySet[AuditEnt
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return None  # binary content goes with the documents, not in the bundle
     return value
+
+
+# Fields that are the system's own bookkeeping, not information about the person.
+_BOOKKEEPING = frozenset({"version", "stored_name", "sha256"})
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    """A record's own fields (foreign keys as the related record's name)."""
+    row: dict[str, Any] = {"id": obj.pk}
+    for f in obj._meta.concrete_fields:
+        if f.primary_key or f.name in _BOOKKEEPING:
+            continue
+        if f.is_relation:
+            related = getattr(obj, f.name)
+            row[f.name] = None if related is None else str(related)
+        else:
+            row[f.name] = _plain(getattr(obj, f.attname))
+    return row
+
+
+def _records_about(actor: Actor, person_id: int) -> dict[str, dict[str, Any]]:
+    """Every declared kind with a subject (but people themselves): the records the
+    actor may see that are about the person, by kind."""
+    found: dict[str, dict[str, Any]] = {}
+    for declared in kinds():
+        if declared.subject in (None, "pk"):
+            continue
+        rows = [
+            _row(obj)
+            for obj in disclosable_records(actor, declared)
+            .filter(**{declared.subject: person_id})
+            .order_by("pk")
+        ]
+        if rows:
+            found[declared.value] = {"label": declared.label, "items": rows}
+    return found
 
 
 @atomic_action
@@ -85,34 +127,9 @@ def do_export_subject_access(person_id: int, *, actor: Actor, recipient: str) ->
                 agency_id__in=source_agencies(actor, RecordType.PERSON)
             )
         ],
-        "incidents": [
-            {
-                "agency": link.incident.owner_agency.name,
-                "reference": link.incident.reference,
-                "category": link.incident.category,
-                "occurred_on": _plain(link.incident.occurred_on),
-                "role": link.role,
-                "summary": link.incident.summary,
-            }
-            for link in person.incident_roles.select_related(
-                "incident__owner_agency"
-            ).filter(incident__in=incidents_visible_to(actor))
-        ],
-        "cases": [
-            {
-                "reference": link.case.reference,
-                "type": link.case.case_type,
-                "role": link.role,
-                "status": link.case.status,
-                "notes": [
-                    {"kind": n.kind, "text": n.text, "at": _plain(n.created_at)}
-                    for n in link.case.notes.filter(pk__in=notes_visible_to(actor))
-                ],
-            }
-            for link in person.case_links.select_related("case").filter(
-                case__in=cases_visible_to(actor)
-            )
-        ],
+        # Every declared kind of record about the person, as the registry declares
+        # it, read through the gate: what the policy lets the lead see.
+        "records": _records_about(actor, person.pk),
         "access_history": [
             {
                 "at": _plain(e.at),

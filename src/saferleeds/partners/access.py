@@ -13,13 +13,23 @@ shows IG leads an actor probing ids that do not exist.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from django.apps import apps
 from django.db.models import Model, QuerySet
 
 from saferleeds.audit.log import record
 from saferleeds.audit.models import Operation
-from saferleeds.partners.policy import Actor, NotFound
+from saferleeds.core.records import RecordKind, kind
+from saferleeds.partners.policy import (
+    IG_ROLES,
+    Actor,
+    Forbidden,
+    NotFound,
+    may_open,
+    require_open,
+    visible,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -98,3 +108,107 @@ def fetch_visible(
             subject_person_id=subject(obj),
         )
     return obj
+
+
+def visible_records(actor: Actor, record_type: RecordKind | str) -> QuerySet[Any]:
+    """The records of a declared kind the actor may see (no audit: a page reader
+    audits what it shows).
+
+    Made from the kind's declaration (:mod:`saferleeds.core.records`): its model, the
+    agency holding each record, the case it is on, and the roles that may open it at
+    all (for any other role, none).
+    """
+    declared = kind(record_type)
+    model = apps.get_model(declared.model)
+    if not may_open(actor, declared):
+        return model._default_manager.none()
+    records = model._default_manager.filter(
+        visible(actor, declared, holder=declared.holder, case_path=declared.case_path)
+    )
+    return records.distinct() if declared.distinct else records
+
+
+def disclosable_records(actor: Actor, record_type: RecordKind | str) -> QuerySet[Any]:
+    """The records of a declared kind an information-governance lead may disclose to
+    their data subject: their own agency's (``partners.policy.visible`` gives a lead
+    nothing shared in), whatever roles may open the kind for casework.
+
+    Subject access is not opening a record for casework (``may_open``): the bundle is
+    logged as one disclosure to the named recipient, and the lead reviews it for
+    exemptions (DPA 2018 Schedules 2-4) before sending it.
+
+    Raises:
+        Forbidden: The actor is not an information-governance lead.
+    """
+    if not actor.has(IG_ROLES):
+        raise Forbidden("only information-governance leads disclose to data subjects")
+    declared = kind(record_type)
+    model = apps.get_model(declared.model)
+    # Each agency is its own controller: only what the lead's own agency holds, even
+    # for a lead who also holds a casework role (which sees records shared in).
+    records = model._default_manager.filter(
+        visible(actor, declared, holder=declared.holder, case_path=declared.case_path),
+        **{f"{declared.holder}__in": [actor.agency_id]},
+    )
+    return records.distinct() if declared.distinct else records
+
+
+def access_record(
+    actor: Actor,
+    record_type: RecordKind | str,
+    record_id: int,
+    *,
+    event: str | None = None,
+    audit: bool = True,
+    related: tuple[str, ...] = (),
+) -> Any:
+    """Return one record of a declared kind if the actor may see it, logging the
+    consultation (``event``: the kind's ``view`` event unless given; ``related``: the
+    foreign keys to read with it, for a page that shows them).
+
+    Raises:
+        Forbidden: The kind declares the roles that may open it and the actor's are
+            not among them (after the refusal is logged), existing record or not.
+        NotFound: Missing or not visible (indistinguishable).
+    """
+    declared = kind(record_type)
+    try:
+        return fetch_visible(
+            actor,
+            visible_records(actor, declared).select_related(*related),
+            declared,
+            record_id,
+            event=event or declared.view_event,
+            audit=audit,
+            subject=declared.subject_id,
+        )
+    except NotFound:
+        if declared.opening_roles is not None:
+            require_open(actor, declared)
+        raise
+
+
+def readers_of(
+    record_type: RecordKind | str,
+) -> tuple[Callable[[Actor], QuerySet[Any]], Callable[..., Any]]:
+    """An app's two named readers of a declared kind, made from its declaration: the
+    ``<noun>s_visible_to(actor)`` queryset and ``access_<noun>_by_id(actor, id, *,
+    event=None, audit=True, related=())``.
+    """
+    declared = kind(record_type)
+
+    def visible_to(actor: Actor) -> QuerySet[Any]:
+        return visible_records(actor, declared)
+
+    def access_by_id(actor: Actor, record_id: int, **options: Any) -> Any:
+        return access_record(actor, declared, record_id, **options)
+
+    visible_to.__doc__ = (
+        f"{declared.label} records the actor may see (no audit: page readers audit "
+        "what they show)."
+    )
+    access_by_id.__doc__ = (
+        f"Return the {declared.label.lower()} if visible, logging the consultation "
+        "(see ``partners.access.access_record``)."
+    )
+    return visible_to, access_by_id

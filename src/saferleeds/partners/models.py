@@ -5,6 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+# Record kinds are declared by the apps that own them (saferleeds.core.records);
+# re-exported here, where agreements name them.
+from saferleeds.core.records import RecordType as RecordType
+
 
 class Agency(models.Model):
     """A responsible authority or co-operating body of the partnership."""
@@ -90,27 +94,6 @@ class RoleGrant(models.Model):
         return f"{self.user}: {self.role}"
 
 
-class RecordType(models.TextChoices):
-    """The kinds of personal-data record that agreements share and access rules cover."""
-
-    PERSON = "person", "Person"
-    INCIDENT = "incident", "Incident"
-    PLACE = "place", "Place"
-    CASE = "case", "Case"
-    CASE_NOTE = "case_note", "Case note"
-    ATTACHMENT = "attachment", "Case document"
-    CASE_TASK = "case_task", "Case task or MARAC action"
-    DASH_ASSESSMENT = "dash_assessment", "Dash risk assessment"
-    MARAC_REFERRAL = "marac_referral", "MARAC referral"
-    MARAC_RESEARCH = "marac_research", "MARAC research"
-    HATE_REPORT = "hate_report", "Hate incident report"
-    ASB_COMPLAINT = "asb_complaint", "ASB complaint"
-    ASB_ASSESSMENT = "asb_assessment", "ASB risk assessment"
-    ASB_INTERVENTION = "asb_intervention", "ASB intervention"
-    ASB_CASE_REVIEW = "asb_case_review", "ASB Case Review"
-    NRM_REFERRAL = "nrm_referral", "NRM referral"
-
-
 class CaseType(models.TextChoices):
     """Kinds of safeguarding case; agreements scope case records by these."""
 
@@ -119,27 +102,6 @@ class CaseType(models.TextChoices):
     ASB = "asb", "Anti-social behaviour"
     MODERN_SLAVERY = "modern_slavery", "Modern slavery"
     GENERAL = "general", "Other safeguarding"
-
-
-# Record types that belong to a case: an agreement's case types limit which of them
-# it shares (a MARAC agreement shares MARAC cases' notes, not a hate case's).
-CASE_SCOPED_RECORD_TYPES = frozenset(
-    {
-        "case",
-        "case_note",
-        "case_task",
-        "attachment",
-        "dash_assessment",
-        "marac_referral",
-        "marac_research",
-        "asb_complaint",
-        "asb_assessment",
-        "asb_intervention",
-        "asb_case_review",
-        "nrm_referral",
-        "hate_report",
-    }
-)
 
 
 class SharingAgreement(models.Model):

@@ -30,14 +30,9 @@ from django.utils import timezone
 from saferleeds.core.actor import Actor as Actor
 from saferleeds.core.actor import Forbidden as Forbidden
 from saferleeds.core.actor import NotFound as NotFound
+from saferleeds.core.records import RecordKind, kind
 from saferleeds.core.registry import case_ids_of
-from saferleeds.partners.models import (
-    CASE_SCOPED_RECORD_TYPES,
-    Membership,
-    RecordType,
-    Role,
-    SharingAgreement,
-)
+from saferleeds.partners.models import Membership, RecordType, Role, SharingAgreement
 
 CASEWORK_ROLES = frozenset({Role.PRACTITIONER, Role.CASE_COORDINATOR})
 PSEUDONYMISED_ROLES = frozenset({Role.ANALYST})
@@ -104,7 +99,7 @@ ALL_CASE_TYPES = None
 
 
 def source_scopes(
-    actor: Actor, record_type: RecordType, on: date | None = None
+    actor: Actor, record_type: RecordKind, on: date | None = None
 ) -> dict[int, frozenset[str] | None]:
     """Agencies whose records of this type the actor's agency may see, each with the
     case types it may see them in (``None``: any case, its own agency's records).
@@ -138,7 +133,7 @@ def _own_agency_only(actor: Actor) -> bool:
 
 def _source_scopes(
     actor: Actor,
-    record_type: RecordType,
+    record_type: RecordKind,
     on: date | None,
     in_force: list[SharingAgreement] | None = None,
 ) -> dict[int, frozenset[str] | None]:
@@ -146,7 +141,7 @@ def _source_scopes(
     scopes: dict[int, frozenset[str] | None] = {actor.agency_id: ALL_CASE_TYPES}
     if _own_agency_only(actor):
         return scopes  # IG leads answer for their own agency's records only
-    scoped = record_type.value in CASE_SCOPED_RECORD_TYPES
+    scoped = kind(record_type).case_scoped
     for agreement in agreements_in_force(on) if in_force is None else in_force:
         if record_type.value not in agreement.record_types:
             continue
@@ -164,7 +159,7 @@ def _source_scopes(
 
 
 def source_agencies(
-    actor: Actor, record_type: RecordType, on: date | None = None
+    actor: Actor, record_type: RecordKind, on: date | None = None
 ) -> set[int]:
     """Agencies some of whose records of this type the actor's agency may see today."""
     return set(source_scopes(actor, record_type, on))
@@ -182,7 +177,7 @@ def pseudonymised(actor: Actor) -> bool:
 
 def visible(
     actor: Actor,
-    record_type: RecordType,
+    record_type: RecordKind,
     *,
     holder: str,
     case_path: str | None = None,
@@ -235,26 +230,20 @@ def may_change(
 
 # --- Which roles may open a record type at all (security finding 3, issue #11) ---------
 
-# Record types only these roles may ever open, whatever the agreements share and
-# whichever way they ask (pages, API, lists, timelines). Types not listed here are open
-# to every role that may see personal data, as the agreements decide.
-OPENING_ROLES: dict[str, frozenset[Role]] = {
-    RecordType.DASH_ASSESSMENT.value: CASEWORK_ROLES,
-    RecordType.MARAC_REFERRAL.value: CASEWORK_ROLES,
-    RecordType.MARAC_RESEARCH.value: CASEWORK_ROLES,
-    RecordType.HATE_REPORT.value: CASEWORK_ROLES,
-}
+# Which roles may open a kind at all is part of its declaration (``opening_roles``):
+# kinds that leave it ``None`` are open to every role that may see personal data, as
+# the agreements decide.
 NOT_OPENED_BY_ROLE = (
     "These records are for practitioners and case coordinators. Ask your agency "
     "administrator if you need them for your work."
 )
 
 
-def may_open(actor: Actor, record_type: RecordType | str) -> bool:
+def may_open(actor: Actor, record_type: RecordKind | str) -> bool:
     """Whether the actor's roles let them open records of this type at all.
 
     The one rule pages and API follow for a record type some roles may never open
-    (``OPENING_ROLES``): a role it leaves out is refused outright, for every record of
+    (its declared ``opening_roles``): a role it leaves out is refused outright, for every record of
     the type, existing or not (403), before any agreement is looked at. Whether one
     record is visible is then ``visible``'s question (404 when not).
 
@@ -263,13 +252,13 @@ def may_open(actor: Actor, record_type: RecordType | str) -> bool:
     logged as a disclosure to the data subject, and reads only what ``visible`` gives
     the lead of their own agency's records.
     """
-    roles = OPENING_ROLES.get(str(getattr(record_type, "value", record_type)))
+    roles = kind(record_type).opening_roles
     if roles is None:
         return may_see_personal_data(actor)
     return actor.has(roles)
 
 
-def require_open(actor: Actor, record_type: RecordType | str) -> None:
+def require_open(actor: Actor, record_type: RecordKind | str) -> None:
     """Refuse (``Forbidden``, a 403) an actor whose roles may never open this type."""
     if not may_open(actor, record_type):
         raise Forbidden(NOT_OPENED_BY_ROLE)

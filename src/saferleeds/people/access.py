@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from saferleeds.audit.log import record_consultations, record_many
 from saferleeds.audit.models import Operation
-from saferleeds.partners.access import fetch_visible
+from saferleeds.partners.access import fetch_visible, readers_of
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import (
     Actor,
@@ -18,7 +18,6 @@ from saferleeds.partners.policy import (
     NotFound,
     pseudonymised,
     source_agencies,
-    visible,
 )
 from saferleeds.people.models import Person
 from saferleeds.people.present import (
@@ -27,39 +26,10 @@ from saferleeds.people.present import (
     pseudonym,
     shown_references,
 )
+from saferleeds.people.records import PERSON
 
-PERSON = RecordType.PERSON
-
-
-def people_visible_to(actor: Actor) -> QuerySet[Person]:
-    """People the actor may see (no audit: callers audit what they show)."""
-    q = visible(
-        actor, PERSON, holder="agency_refs__agency", case_path="case_links__case"
-    )
-    return Person.objects.filter(q).distinct()
-
-
-def access_person_by_id(
-    actor: Actor,
-    person_id: int,
-    *,
-    event: str = "people.person.view",
-    audit: bool = True,
-) -> Person:
-    """Return the person if the actor may see them, logging the consultation.
-
-    Raises:
-        NotFound: Missing or not visible to the actor (indistinguishable).
-    """
-    return fetch_visible(
-        actor,
-        people_visible_to(actor),
-        PERSON,
-        person_id,
-        event=event,
-        audit=audit,
-        subject=lambda p: p.pk,
-    )
+# The gate's two readers of people, made from the declaration in ``people.records``.
+people_visible_to, access_person_by_id = readers_of(PERSON)
 
 
 def open_person_by_id(

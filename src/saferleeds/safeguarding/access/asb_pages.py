@@ -373,15 +373,6 @@ def asb_panel(
     )
 
 
-#: The people each kind of record names, read with it.
-PANEL_PEOPLE = {
-    "asb_complaints": ("complainant",),
-    "asb_assessments": ("complainant",),
-    "asb_interventions": ("subject",),
-    "asb_case_reviews": ("applicant",),
-}
-
-
 def read_asb_case_panel(actor: Actor, case: Case) -> AsbPanel:
     """The ASB panel of a case the actor has opened, each record shown logged
     (``safeguarding.asb.case_panel``).

@@ -27,9 +27,10 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from saferleeds.audit.log import record_consultations
-from saferleeds.incidents.access import hate_reports_visible_to, incidents_visible_to
+from saferleeds.core.records import RecordKind, kinds
+from saferleeds.incidents.access import incidents_visible_to
 from saferleeds.incidents.models import Incident
-from saferleeds.partners.access import fetch_visible
+from saferleeds.partners.access import fetch_visible, visible_records
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import (
     CASEWORK_ROLES,
@@ -41,13 +42,6 @@ from saferleeds.people.access import people_visible_to
 from saferleeds.people.models import Person, SubjectRole
 from saferleeds.people.present import person_path, pseudonym
 from saferleeds.places.access import places_visible_to
-from saferleeds.safeguarding.access.asb import (
-    asb_assessments_visible_to,
-    asb_case_reviews_visible_to,
-    asb_complaints_visible_to,
-    asb_interventions_visible_to,
-)
-from saferleeds.safeguarding.access.asb_pages import PANEL_PEOPLE as _ASB_PEOPLE
 from saferleeds.safeguarding.access.asb_pages import AsbPanel, asb_panel
 from saferleeds.safeguarding.access.cases import (
     case_documents_visible_to,
@@ -55,11 +49,6 @@ from saferleeds.safeguarding.access.cases import (
     cases_visible_to,
     notes_visible_to,
 )
-from saferleeds.safeguarding.access.marac import (
-    dash_assessments_visible_to,
-    marac_referrals_visible_to,
-)
-from saferleeds.safeguarding.access.nrm import nrm_referrals_visible_to
 from saferleeds.safeguarding.access.nrm_pages import NrmPanel, nrm_panel
 from saferleeds.safeguarding.models import (
     Case,
@@ -103,81 +92,13 @@ SECTIONS = frozenset(
 #: What the API's case shows: its members, the people on it and its tasks.
 API_SECTIONS = frozenset({"people", "tasks", "members"})
 
-# Each casework module's records on a case: (key, reader, agency field, case type,
-# record type, person the record is about). The modules' actions put their records on
-# cases of their own type only, so a case of another type holds none and is not read.
-_MODULES: tuple[tuple[str, Any, str, str, RecordType, str | None], ...] = (
-    (
-        "hate_reports",
-        hate_reports_visible_to,
-        "agency",
-        Case.Type.HATE,
-        RecordType.HATE_REPORT,
-        None,
-    ),
-    (
-        "dash",
-        dash_assessments_visible_to,
-        "agency",
-        Case.Type.MARAC,
-        RecordType.DASH_ASSESSMENT,
-        "victim_id",
-    ),
-    (
-        "marac_referrals",
-        marac_referrals_visible_to,
-        "referring_agency",
-        Case.Type.MARAC,
-        RecordType.MARAC_REFERRAL,
-        "victim_id",
-    ),
-    (
-        "asb_complaints",
-        asb_complaints_visible_to,
-        "agency",
-        Case.Type.ASB,
-        RecordType.ASB_COMPLAINT,
-        "complainant_id",
-    ),
-    (
-        "asb_assessments",
-        asb_assessments_visible_to,
-        "agency",
-        Case.Type.ASB,
-        RecordType.ASB_ASSESSMENT,
-        "complainant_id",
-    ),
-    (
-        "asb_interventions",
-        asb_interventions_visible_to,
-        "agency",
-        Case.Type.ASB,
-        RecordType.ASB_INTERVENTION,
-        "subject_id",
-    ),
-    (
-        "asb_case_reviews",
-        asb_case_reviews_visible_to,
-        "agency",
-        Case.Type.ASB,
-        RecordType.ASB_CASE_REVIEW,
-        "applicant_id",
-    ),
-    (
-        "nrm_referrals",
-        nrm_referrals_visible_to,
-        "agency",
-        Case.Type.MODERN_SLAVERY,
-        RecordType.NRM_REFERRAL,
-        None,
-    ),
-)
-# The people a module's panel names, read with its records.
-_MODULE_PEOPLE = {
-    "dash": ("victim",),
-    "marac_referrals": ("victim", "meeting"),
-    **_ASB_PEOPLE,
-}
+
+def _module_kinds() -> list[RecordKind]:
+    """The record kinds casework modules show in their sections of a case page, as
+    their apps declare them (``case_section``): each read with the foreign keys its
+    section shows. The modules' actions put their records on cases of their own type
+    only, so a case of another type holds none and is not read."""
+    return [k for k in kinds() if k.case_section]
 
 
 @dataclass(frozen=True)
@@ -467,12 +388,12 @@ def _records(
             .order_by("-occurred_on", "-pk")
         )
     if "modules" in sections:
-        for key, visible_to, holder, case_type, _, _ in _MODULES:
-            if case.case_type != case_type:
+        for module in _module_kinds():
+            if case.case_type != module.case_type:
                 continue
-            qs: QuerySet[Any] = visible_to(actor).filter(case=case)
-            shown[key] = list(
-                qs.select_related(holder, *_MODULE_PEOPLE.get(key, ())).order_by("-pk")
+            qs: QuerySet[Any] = visible_records(actor, module).filter(case=case)
+            shown[str(module.case_section)] = list(
+                qs.select_related(module.holder, *module.related).order_by("-pk")
             )
     return shown
 
@@ -807,7 +728,7 @@ def read_case_page(
     members = _members(case) if "members" in sections else []
 
     audited: list[tuple[str, object, int | None]] = []
-    subjects = {key: (rt, subject) for key, _, _, _, rt, subject in _MODULES}
+    sections_of = {k.case_section: k for k in _module_kinds()}
     plain = {
         "notes": RecordType.CASE_NOTE,
         "tasks": RecordType.CASE_TASK,
@@ -818,10 +739,8 @@ def read_case_page(
         if key in plain:
             audited += [(plain[key], o.pk, None) for o in objs]
         else:
-            rt, subject = subjects[key]
-            audited += [
-                (rt, o.pk, getattr(o, subject) if subject else None) for o in objs
-            ]
+            module = sections_of[key]
+            audited += [(module, o.pk, module.subject_id(o)) for o in objs]
     audited += [(RecordType.PERSON, pid, pid) for pid in people_ids]
     audited += [(RecordType.PLACE, p.place_id, None) for p in places]
     record_consultations(
@@ -916,7 +835,7 @@ def read_case_page(
         module_ids={
             key: tuple(o.pk for o in objs)
             for key, objs in shown.items()
-            if key in subjects
+            if key in sections_of
         },
         asb_panel=asb_panel(
             actor,
