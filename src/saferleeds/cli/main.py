@@ -30,6 +30,7 @@ from saferleeds.cli.hate import register as register_hate
 from saferleeds.cli.indicators import register as register_indicators
 from saferleeds.cli.link import register as register_link
 from saferleeds.cli.marac import register as register_marac
+from saferleeds.cli.offending import register as register_offending
 from saferleeds.cli.places import register as register_places
 
 app = typer.Typer(
@@ -633,6 +634,8 @@ register_asb(app)
 register_hate(app)
 register_accounts(app)
 register_link(app)
+# Offenders (issue #14): `reoffending`, `network` (saferleeds.cli.offending).
+register_offending(app)
 
 
 @users_app.command("reset-2fa")
