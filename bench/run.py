@@ -12,7 +12,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-BENCHMARKS = ["import_throughput", "indicators", "nearrepeat", "hotspots"]
+BENCHMARKS = [
+    "import_throughput",
+    "indicators",
+    "nearrepeat",
+    "hotspots",
+    "networks",
+    "linkage_scale",
+]
 
 
 def main() -> None:

@@ -272,7 +272,7 @@ def test_django_refuses_to_start_with_a_bad_file(partnership_file: WriteFile) ->
 def test_the_risk_question_keys_are_the_risk_matrix_questions() -> None:
     """partnership.py lists the ASB risk question keys itself (it must not import the
     safeguarding app); they are the keys of the questions the matrix asks."""
+    from saferleeds.asb.rules import DEFAULT_QUESTIONS
     from saferleeds.partnership import ASB_RISK_QUESTION_KEYS
-    from saferleeds.safeguarding.asb import DEFAULT_QUESTIONS
 
     assert ASB_RISK_QUESTION_KEYS == tuple(q.key for q in DEFAULT_QUESTIONS)

@@ -205,7 +205,7 @@ ASB_RISK_QUESTION_KEYS = (
     "daily_life",
 )
 """The ASB risk matrix's question keys (``[casework.asb] risk_weights`` keys): the keys
-of ``saferleeds.safeguarding.asb.DEFAULT_QUESTIONS``, listed here because this module
+of ``saferleeds.asb.rules.DEFAULT_QUESTIONS``, listed here because this module
 must not import a Django app (tests/test_partnership_config.py checks they agree)."""
 
 
@@ -288,7 +288,7 @@ class HateSettings(_Settings):
 @dataclass(frozen=True)
 class AsbSettings(_Settings):
     """``[casework.asb]``: the ASB Case Review threshold, service levels, victim risk
-    matrix and statistics year (see ``saferleeds.safeguarding.asb`` for sources).
+    matrix and statistics year (see ``saferleeds.asb.rules`` for sources).
 
     Attributes:
         threshold_complaints: Qualifying complaints that meet the threshold (ASB, Crime
@@ -352,7 +352,7 @@ class AsbSettings(_Settings):
 @dataclass(frozen=True)
 class NrmSettings(_Settings):
     """``[casework.nrm]``: National Referral Mechanism (modern slavery) periods (see
-    ``saferleeds.safeguarding.actions.nrm`` for sources).
+    ``saferleeds.nrm.actions`` for sources).
 
     Attributes:
         rg_target_working_days: Working days the Single Competent Authority aims to take

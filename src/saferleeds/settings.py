@@ -57,7 +57,11 @@ INSTALLED_APPS = [
     "saferleeds.places",
     "saferleeds.people",
     "saferleeds.incidents",
-    "saferleeds.safeguarding",
+    "saferleeds.safeguarding",  # the case core
+    # Casework modules, each plugged into the case page through core.registry.
+    "saferleeds.marac",
+    "saferleeds.asb",
+    "saferleeds.nrm",
     "saferleeds.infogov",
     "saferleeds.web",
     # Security hardening: TOTP two-factor sign-in, lock-out, Content-Security-Policy.

@@ -13,5 +13,8 @@ urlpatterns = [
     path("report/", include("saferleeds.incidents.urls")),
     path("hate-reports/", include("saferleeds.incidents.staff_urls")),
     path("", include("saferleeds.safeguarding.urls")),
+    path("", include("saferleeds.marac.urls")),
+    path("", include("saferleeds.asb.urls")),
+    path("", include("saferleeds.nrm.urls")),
     path("", include("saferleeds.web.urls")),
 ]

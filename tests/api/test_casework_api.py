@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from saferleeds.audit.models import AuditEntry
 from saferleeds.incidents.actions import do_receive_hate_report
 from saferleeds.incidents.models import HateReport
+from saferleeds.marac.models import DashAssessment, MaracReferral
 from saferleeds.partners.actions import do_create_agreement
 from saferleeds.partners.models import Agency
 from saferleeds.partners.policy import actor_for
@@ -32,7 +33,7 @@ from saferleeds.safeguarding.actions import (
     do_create_case,
     do_link_person_to_case,
 )
-from saferleeds.safeguarding.models import Case, DashAssessment, MaracReferral
+from saferleeds.safeguarding.models import Case
 
 API = "/api/v1"
 NOT_FOUND = {"detail": "Not found."}

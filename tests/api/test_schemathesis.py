@@ -35,15 +35,15 @@ from schemathesis.checks import (
 
 from saferleeds.audit.guard import drop_append_only_triggers
 from saferleeds.incidents.actions import do_create_incident, do_receive_hate_report
+from saferleeds.marac.actions import (
+    do_record_dash_assessment,
+    do_refer_to_marac,
+)
 from saferleeds.partners.actions import do_create_agreement
 from saferleeds.partners.models import Agency
 from saferleeds.partners.policy import actor_for
 from saferleeds.people.actions import do_create_person
 from saferleeds.safeguarding.actions import do_create_case, do_link_person_to_case
-from saferleeds.safeguarding.actions.marac import (
-    do_record_dash_assessment,
-    do_refer_to_marac,
-)
 from saferleeds.wsgi import application
 
 ROLES = ["pete.practitioner", "aisha.analyst"]

@@ -13,7 +13,7 @@ from tests.cli.test_cli import manage_shell, saferleeds
 RECOUNT = """
 import json
 from datetime import date
-from saferleeds.safeguarding.models import AsbCaseReview, AsbRecommendation
+from saferleeds.asb.models import AsbCaseReview, AsbRecommendation
 first, last = date({y}, 4, 1), date({y} + 1, 3, 31)
 rs = list(AsbCaseReview.objects.all())
 inside = lambda d: d is not None and first <= d <= last
@@ -39,7 +39,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _year(data: Path) -> int:
     out = manage_shell(
         data,
-        "from saferleeds.safeguarding.models import AsbCaseReview;"
+        "from saferleeds.asb.models import AsbCaseReview;"
         "print(AsbCaseReview.objects.order_by('received_on').first().received_on)",
     )
     received = out.strip().splitlines()[-1]
@@ -79,7 +79,7 @@ def test_stats_table_csv_and_errors(data: Path) -> None:
 
 def test_demo_seeder_is_safe_to_repeat(data: Path) -> None:
     count = (
-        "from saferleeds.safeguarding.models import AsbComplaint, AsbCaseReview;"
+        "from saferleeds.asb.models import AsbComplaint, AsbCaseReview;"
         "print(AsbComplaint.objects.count(), AsbCaseReview.objects.count())"
     )
     before = manage_shell(data, count).strip().splitlines()[-1]
@@ -90,7 +90,7 @@ def test_demo_seeder_is_safe_to_repeat(data: Path) -> None:
     assert manage_shell(data, count).strip().splitlines()[-1] == before
     statuses = manage_shell(
         data,
-        "from saferleeds.safeguarding.models import AsbCaseReview;"
+        "from saferleeds.asb.models import AsbCaseReview;"
         "print(sorted(AsbCaseReview.objects.values_list('status', flat=True)))",
     )
     assert "['closed', 'closed', 'received']" in statuses

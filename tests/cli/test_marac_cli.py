@@ -22,7 +22,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 COUNT = """
 import json
-from saferleeds.safeguarding.models import MaracReferral
+from saferleeds.marac.models import MaracReferral
 rows = [r for r in MaracReferral.objects.all()
         if r.status != 'withdrawn' and '2017-04-01' <= r.referred_on.isoformat() <= '2018-03-31']
 by = {}
@@ -91,8 +91,9 @@ import json
 from django.contrib.auth.models import User
 from django.utils import timezone
 from saferleeds.partners.policy import actor_for
-from saferleeds.safeguarding.marac_queries import repeat_flags
-from saferleeds.safeguarding.models import CaseTask, DashAssessment, MaracMeeting, MaracReferral, MaracResearch
+from saferleeds.marac.queries import repeat_flags
+from saferleeds.marac.models import DashAssessment, MaracMeeting, MaracReferral, MaracResearch
+from saferleeds.safeguarding.models import CaseTask
 today = timezone.localdate()
 upcoming = MaracMeeting.objects.filter(status="scheduled", held_on__gt=today).first()
 held = MaracMeeting.objects.filter(status="held", held_on__lt=today, held_on__gte=today.replace(year=today.year - 1)).first()

@@ -11,9 +11,17 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from saferleeds.asb.models import (
+    AsbCaseReview,
+    AsbComplaint,
+    AsbIntervention,
+    AsbRiskAssessment,
+)
 from saferleeds.core.records import kinds
 from saferleeds.incidents.actions import do_create_incident
 from saferleeds.incidents.models import HateReport
+from saferleeds.marac.models import DashAssessment, MaracReferral, MaracResearch
+from saferleeds.nrm.models import NrmReferral
 from saferleeds.partners.actions import do_create_agreement, do_ensure_user
 from saferleeds.partners.models import Agency, RecordType, Role
 from saferleeds.partners.policy import Actor, actor_for
@@ -21,18 +29,7 @@ from saferleeds.people.actions import do_create_person
 from saferleeds.places.actions import do_create_place
 from saferleeds.safeguarding.actions import do_add_case_note, do_create_case
 from saferleeds.safeguarding.documents import store_document
-from saferleeds.safeguarding.models import (
-    AsbCaseReview,
-    AsbComplaint,
-    AsbIntervention,
-    AsbRiskAssessment,
-    CaseDocument,
-    CaseTask,
-    DashAssessment,
-    MaracReferral,
-    MaracResearch,
-    NrmReferral,
-)
+from saferleeds.safeguarding.models import CaseDocument, CaseTask
 
 # Every declared record kind: the matrix grows with the registry, and a kind the world
 # below cannot make fails test_every_kind_is_in_the_world.

@@ -8,18 +8,11 @@ from typing import Any
 
 import pytest
 
-from saferleeds.audit.models import AuditEntry
-from saferleeds.incidents.actions import do_create_incident
-from saferleeds.locking import Conflict
-from saferleeds.partners.models import Agency
-from saferleeds.partners.policy import Actor, Forbidden, NotFound, actor_for
-from saferleeds.people.actions import do_create_person
-from saferleeds.people.models import Person
-from saferleeds.safeguarding.access.asb import (
+from saferleeds.asb.access import (
     asb_case_reviews_visible_to,
     asb_complaints_visible_to,
 )
-from saferleeds.safeguarding.actions.asb import (
+from saferleeds.asb.actions import (
     AsbRuleError,
     RecommendationInput,
     do_acknowledge_asb_case_review,
@@ -35,7 +28,15 @@ from saferleeds.safeguarding.actions.asb import (
     do_record_asb_intervention_outcome,
     do_tell_asb_applicant,
 )
-from saferleeds.safeguarding.models import AsbCaseReview, Case, CasePerson
+from saferleeds.asb.models import AsbCaseReview
+from saferleeds.audit.models import AuditEntry
+from saferleeds.incidents.actions import do_create_incident
+from saferleeds.locking import Conflict
+from saferleeds.partners.models import Agency
+from saferleeds.partners.policy import Actor, Forbidden, NotFound, actor_for
+from saferleeds.people.actions import do_create_person
+from saferleeds.people.models import Person
+from saferleeds.safeguarding.models import Case, CasePerson
 
 pytestmark = pytest.mark.django_db
 APP = date(2025, 9, 1)
@@ -387,7 +388,7 @@ def test_threshold_counts_only_complaints_the_actor_may_see(
 def test_complaints_linked_to_an_incident_of_hate_feed_the_local_extra(
     pete: Actor, victim: Person
 ) -> None:
-    from saferleeds.safeguarding.actions.asb import check_application, review_complaints
+    from saferleeds.asb.actions import check_application, review_complaints
 
     incident = do_create_incident(
         actor=pete, reference="WYP-H1", category="hate", occurred_on=APP
@@ -402,8 +403,8 @@ def test_complaints_linked_to_an_incident_of_hate_feed_the_local_extra(
     found = review_complaints(pete, complaint_ids=[c.pk])
     result = check_application(found, APP)
     assert not result.met  # national rule: one complaint is not enough
-    from saferleeds.safeguarding.actions.asb import _facts
-    from saferleeds.safeguarding.asb import ThresholdRules, check_threshold
+    from saferleeds.asb.actions import _facts
+    from saferleeds.asb.rules import ThresholdRules, check_threshold
 
     facts = _facts(found)
     assert facts[0].hate_motivated
@@ -447,7 +448,7 @@ def test_complaints_shared_under_an_agreement_count_for_the_applicant(
 def test_link_complaint_to_case_and_date_order_rules(
     personas: dict[str, Any], pete: Actor, victim: Person
 ) -> None:
-    from saferleeds.safeguarding.actions.asb import do_link_asb_complaint
+    from saferleeds.asb.actions import do_link_asb_complaint
 
     (cid,) = _complaints(pete, victim, 1)
     case = do_open_asb_case(actor=pete, title="t", opened_on=APP)

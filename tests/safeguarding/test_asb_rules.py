@@ -10,15 +10,7 @@ from datetime import date, timedelta
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from saferleeds.core.calendar import (
-    PUBLISHED_BANK_HOLIDAYS,
-    add_working_days,
-    bank_holidays,
-    easter_sunday,
-    is_working_day,
-    working_days_between,
-)
-from saferleeds.safeguarding.asb import (
+from saferleeds.asb.rules import (
     ApplicationFacts,
     ComplaintFacts,
     RiskMatrix,
@@ -32,6 +24,14 @@ from saferleeds.safeguarding.asb import (
     reporting_year,
     review_deadlines,
     score_risk,
+)
+from saferleeds.core.calendar import (
+    PUBLISHED_BANK_HOLIDAYS,
+    add_working_days,
+    bank_holidays,
+    easter_sunday,
+    is_working_day,
+    working_days_between,
 )
 
 D = date

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from saferleeds.safeguarding.dash import (
+from saferleeds.marac.dash import (
     DASH_QUESTION_COUNT,
     DASH_QUESTIONS,
     DashResult,

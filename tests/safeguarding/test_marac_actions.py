@@ -18,17 +18,7 @@ from django.utils import timezone
 from saferleeds.audit.models import AuditEntry
 from saferleeds.incidents.actions import do_create_incident, do_link_person_to_incident
 from saferleeds.incidents.models import Incident
-from saferleeds.partners.actions import do_create_agreement
-from saferleeds.partners.models import Agency, RecordType
-from saferleeds.partners.policy import Actor, Forbidden, NotFound, actor_for
-from saferleeds.people.actions import do_create_person
-from saferleeds.people.models import Person
-from saferleeds.safeguarding.actions.cases import (
-    do_add_case_member,
-    do_create_case,
-    do_link_person_to_case,
-)
-from saferleeds.safeguarding.actions.marac import (
+from saferleeds.marac.actions import (
     NoCriterionMet,
     do_add_marac_action,
     do_close_marac_referral,
@@ -40,8 +30,19 @@ from saferleeds.safeguarding.actions.marac import (
     do_record_marac_research,
     do_refer_to_marac,
 )
-from saferleeds.safeguarding.marac_queries import repeat_flags
-from saferleeds.safeguarding.models import Case, MaracMeeting, MaracReferral
+from saferleeds.marac.models import MaracMeeting, MaracReferral
+from saferleeds.marac.queries import repeat_flags
+from saferleeds.partners.actions import do_create_agreement
+from saferleeds.partners.models import Agency, RecordType
+from saferleeds.partners.policy import Actor, Forbidden, NotFound, actor_for
+from saferleeds.people.actions import do_create_person
+from saferleeds.people.models import Person
+from saferleeds.safeguarding.actions.cases import (
+    do_add_case_member,
+    do_create_case,
+    do_link_person_to_case,
+)
+from saferleeds.safeguarding.models import Case
 
 TODAY = timezone.localdate()
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from saferleeds.safeguarding.marac_figures import (
+from saferleeds.marac.figures import (
     ReferralRow,
     is_whole_year,
     marac_figures,
@@ -99,9 +99,9 @@ def test_bad_periods_and_populations_are_refused() -> None:
 
 
 def test_figures_from_the_database_match_brute_force(personas: dict[str, Any]) -> None:
-    from saferleeds.safeguarding.actions.marac import do_refer_to_marac
-    from saferleeds.safeguarding.marac_queries import figures_for_period, referral_rows
-    from saferleeds.safeguarding.models import MaracReferral
+    from saferleeds.marac.actions import do_refer_to_marac
+    from saferleeds.marac.models import MaracReferral
+    from saferleeds.marac.queries import figures_for_period, referral_rows
     from tests.safeguarding.test_marac_actions import TODAY, build_marac_world
 
     w = build_marac_world(personas)

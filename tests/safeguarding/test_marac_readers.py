@@ -17,8 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from saferleeds.audit.models import AuditEntry, Operation
-from saferleeds.partners.policy import Forbidden, NotFound
-from saferleeds.safeguarding.access.marac_pages import (
+from saferleeds.marac.access_pages import (
     read_case_form,
     read_dash_page,
     read_marac_case_page,
@@ -28,7 +27,7 @@ from saferleeds.safeguarding.access.marac_pages import (
     read_referral_form,
     read_referral_page,
 )
-from saferleeds.safeguarding.actions.marac import (
+from saferleeds.marac.actions import (
     do_add_marac_action,
     do_create_marac_meeting,
     do_list_marac_referral,
@@ -36,7 +35,8 @@ from saferleeds.safeguarding.actions.marac import (
     do_record_marac_research,
     do_refer_to_marac,
 )
-from saferleeds.safeguarding.models import MaracReferral
+from saferleeds.marac.models import MaracReferral
+from saferleeds.partners.policy import Forbidden, NotFound
 from tests.safeguarding.test_marac_actions import TODAY, answers, build_marac_world
 
 

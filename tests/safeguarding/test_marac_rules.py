@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from saferleeds.safeguarding.dash import score_dash
-from saferleeds.safeguarding.marac import (
+from saferleeds.marac.dash import score_dash
+from saferleeds.marac.rules import (
     Criterion,
     incidents_in_window,
     is_repeat,

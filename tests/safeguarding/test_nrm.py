@@ -11,12 +11,7 @@ from django.utils import timezone
 from saferleeds.audit.models import AuditEntry
 from saferleeds.core.calendar import working_days_between
 from saferleeds.locking import Conflict
-from saferleeds.partners.actions import do_create_agreement
-from saferleeds.partners.models import Agency
-from saferleeds.partners.policy import Actor, Forbidden, NotFound, actor_for
-from saferleeds.people.actions import do_create_person
-from saferleeds.safeguarding.actions import do_create_case, do_link_person_to_case
-from saferleeds.safeguarding.actions.nrm import (
+from saferleeds.nrm.actions import (
     NrmRuleError,
     do_make_nrm_referral,
     do_record_conclusive_grounds,
@@ -24,7 +19,12 @@ from saferleeds.safeguarding.actions.nrm import (
     earliest_conclusive_grounds_on,
     rg_overdue,
 )
-from saferleeds.safeguarding.models import NrmReferral
+from saferleeds.nrm.models import NrmReferral
+from saferleeds.partners.actions import do_create_agreement
+from saferleeds.partners.models import Agency
+from saferleeds.partners.policy import Actor, Forbidden, NotFound, actor_for
+from saferleeds.people.actions import do_create_person
+from saferleeds.safeguarding.actions import do_create_case, do_link_person_to_case
 
 TODAY = timezone.localdate
 

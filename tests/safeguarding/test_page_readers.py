@@ -11,33 +11,33 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from saferleeds.asb.access_pages import (
+    read_asb_case_panel,
+    read_asb_home,
+    read_asb_interventions,
+    read_asb_review_page,
+)
+from saferleeds.asb.actions import (
+    do_open_asb_case,
+    do_receive_asb_case_review,
+    do_record_asb_complaint,
+    do_record_asb_intervention,
+)
 from saferleeds.audit.models import AuditEntry, ChainHead
 from saferleeds.demo.casework import nrm as demo_nrm
+from saferleeds.nrm.access_pages import (
+    read_nrm_list,
+    read_nrm_referral_page,
+)
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, actor_for
 from saferleeds.people.actions import do_create_person
 from saferleeds.people.models import Person
 from saferleeds.people.present import pseudonym
 from saferleeds.safeguarding.access.api_lists import read_api_cases
-from saferleeds.safeguarding.access.asb_pages import (
-    read_asb_case_panel,
-    read_asb_home,
-    read_asb_interventions,
-    read_asb_review_page,
-)
 from saferleeds.safeguarding.access.case_forms import read_case_list
 from saferleeds.safeguarding.access.case_page import read_case_page
-from saferleeds.safeguarding.access.nrm_pages import (
-    read_nrm_list,
-    read_nrm_referral_page,
-)
 from saferleeds.safeguarding.actions import do_create_case
-from saferleeds.safeguarding.actions.asb import (
-    do_open_asb_case,
-    do_receive_asb_case_review,
-    do_record_asb_complaint,
-    do_record_asb_intervention,
-)
 from saferleeds.safeguarding.models import Case
 
 pytestmark = pytest.mark.django_db
@@ -205,9 +205,9 @@ def test_case_page_reader_brings_the_asb_panel(
 ) -> None:
     since = _mark()
     page = read_case_page(aisha, asb["case"].pk)
-    assert page.asb_panel is not None and page.nrm_panel is None
-    assert {c.id for c in page.asb_panel.complaints} == set(asb["complaints"])
-    assert {c.who for c in page.asb_panel.complaints} == {pseudonym(lena.pk)}
+    assert set(page.panels) == {"asb"}
+    assert {c.id for c in page.panels["asb"].complaints} == set(asb["complaints"])
+    assert {c.who for c in page.panels["asb"].complaints} == {pseudonym(lena.pk)}
     # Logged once, by the case page's reader: no panel event of its own.
     assert not _logged(since, "safeguarding.asb.case_panel", "aisha.analyst")
     assert (
@@ -237,8 +237,8 @@ def test_nrm_readers_log_each_referral_and_pseudonymise(
     }
     case = Case.objects.get(pk=listed.rows[0].case_id)
     case_page = read_case_page(actor, case.pk)
-    assert case_page.nrm_panel is not None
-    assert [r.id for r in case_page.nrm_panel.rows] == [
+    assert set(case_page.panels) == {"nrm"}
+    assert [r.id for r in case_page.panels["nrm"].rows] == [
         r.id for r in listed.rows if r.case_id == case.pk
     ]
 

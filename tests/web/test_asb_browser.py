@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from saferleeds.asb.models import AsbCaseReview, AsbComplaint
 from saferleeds.partners.policy import actor_for
 from saferleeds.people.actions import do_create_person
-from saferleeds.safeguarding.models import AsbCaseReview, AsbComplaint, Case
+from saferleeds.safeguarding.models import Case
 from tests.web.axe import assert_accessible
 from tests.web.conftest import browser_sign_in, screenshot
 from tests.web.test_workspace_browser import ExpectErrorStatus

@@ -12,22 +12,18 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from saferleeds.audit.models import AuditEntry
-from saferleeds.partners.policy import Actor, actor_for
-from saferleeds.people.actions import do_create_person
-from saferleeds.people.models import Person
-from saferleeds.safeguarding.actions.asb import (
+from saferleeds.asb.actions import (
     do_open_asb_case,
     do_receive_asb_case_review,
     do_record_asb_complaint,
 )
-from saferleeds.safeguarding.models import (
-    AsbCaseReview,
-    AsbComplaint,
-    AsbIntervention,
-    Case,
-)
-from saferleeds.safeguarding.views.asb import case_panel
+from saferleeds.asb.models import AsbCaseReview, AsbComplaint, AsbIntervention
+from saferleeds.asb.views import case_panel
+from saferleeds.audit.models import AuditEntry
+from saferleeds.partners.policy import Actor, actor_for
+from saferleeds.people.actions import do_create_person
+from saferleeds.people.models import Person
+from saferleeds.safeguarding.models import Case
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

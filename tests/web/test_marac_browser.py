@@ -24,7 +24,8 @@ from typing import Any
 
 import pytest
 
-from saferleeds.safeguarding.models import CaseTask, MaracReferral
+from saferleeds.marac.models import MaracReferral
+from saferleeds.safeguarding.models import CaseTask
 from tests.safeguarding.test_marac_actions import TODAY, build_marac_world
 from tests.web.axe import assert_accessible
 from tests.web.conftest import browser_sign_in, screenshot
@@ -198,7 +199,8 @@ def test_coordinator_runs_the_demo_meeting(
     """From the demo data: the MARAC home page, a medium-risk Dash checklist referred
     on professional judgement, listed for next week's meeting, research and an action
     at the meeting, the action done, and an overdue action from last meeting done."""
-    from saferleeds.safeguarding.models import Case, MaracMeeting
+    from saferleeds.marac.models import MaracMeeting
+    from saferleeds.safeguarding.models import Case
 
     base = live_server.url
     browser_sign_in(page, base, personas["carol.coordinator"])

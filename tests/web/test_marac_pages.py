@@ -16,20 +16,20 @@ import pytest
 from django.test import Client
 
 from saferleeds.audit.models import AuditEntry
-from saferleeds.safeguarding.actions.marac import (
+from saferleeds.marac.actions import (
     do_add_marac_action,
     do_create_marac_meeting,
     do_list_marac_referral,
     do_refer_to_marac,
 )
-from saferleeds.safeguarding.models import (
-    CaseTask,
+from saferleeds.marac.models import (
     DashAssessment,
     MaracMeeting,
     MaracReferral,
     MaracResearch,
 )
-from saferleeds.safeguarding.views.marac import case_panel
+from saferleeds.marac.views import case_panel
+from saferleeds.safeguarding.models import CaseTask
 from tests.safeguarding.test_marac_actions import (
     TODAY,
     build_marac_world,
@@ -363,7 +363,7 @@ def test_action_plan_overdue_on_home(
 def test_figures_default_to_the_last_whole_year(
     w: dict[str, Any], personas: dict[str, Any], sign_in: Any
 ) -> None:
-    from saferleeds.safeguarding.views.marac import year_before
+    from saferleeds.marac.views import year_before
 
     html = client_for(sign_in, personas, "ed.executive").get("/marac/figures/")
     text = html.content.decode()
@@ -375,7 +375,7 @@ def test_figures_default_to_the_last_whole_year(
 def test_year_before_handles_29_february() -> None:
     from datetime import date
 
-    from saferleeds.safeguarding.views.marac import year_before
+    from saferleeds.marac.views import year_before
 
     assert year_before(date(2024, 2, 29)) == date(2023, 2, 28)
     assert year_before(date(2025, 3, 1)) == date(2024, 3, 1)

@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from saferleeds.audit.models import AuditEntry
 from saferleeds.demo.casework import nrm as demo_nrm
+from saferleeds.nrm.models import NrmReferral
+from saferleeds.nrm.views import case_panel
 from saferleeds.partners.policy import actor_for
 from saferleeds.safeguarding.actions import do_create_case
-from saferleeds.safeguarding.models import Case, NrmReferral
-from saferleeds.safeguarding.views.nrm import case_panel
+from saferleeds.safeguarding.models import Case
 from tests.web.axe import assert_accessible
 from tests.web.conftest import browser_sign_in, screenshot
 
@@ -265,7 +266,7 @@ def test_case_panel(
     assert case_panel(carol, marac) is None
     from django.template.loader import render_to_string
 
-    html = render_to_string("safeguarding/nrm/_case_panel.html", panel)
+    html = render_to_string("nrm/_case_panel.html", panel)
     assert "Make an NRM referral" in html and "Awaiting" in html
 
 

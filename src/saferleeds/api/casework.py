@@ -40,6 +40,16 @@ from saferleeds.api.views import (
 )
 from saferleeds.incidents.access import access_hate_report_by_id
 from saferleeds.incidents.models import HateReport
+from saferleeds.marac.access import (
+    access_dash_assessment_by_id,
+    access_marac_referral_by_id,
+)
+from saferleeds.marac.actions import (
+    do_record_dash_assessment,
+    do_refer_to_marac,
+)
+from saferleeds.marac.dash import DASH_QUESTION_COUNT
+from saferleeds.marac.models import MaracReferral
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, actor_for, pseudonymised, require_open
 from saferleeds.safeguarding.access.api_lists import (
@@ -52,17 +62,8 @@ from saferleeds.safeguarding.access.case_page import (
     CasePage,
     read_case_page,
 )
-from saferleeds.safeguarding.access.marac import (
-    access_dash_assessment_by_id,
-    access_marac_referral_by_id,
-)
 from saferleeds.safeguarding.actions import do_create_case
-from saferleeds.safeguarding.actions.marac import (
-    do_record_dash_assessment,
-    do_refer_to_marac,
-)
-from saferleeds.safeguarding.dash import DASH_QUESTION_COUNT
-from saferleeds.safeguarding.models import Case, MaracReferral, RiskLevel
+from saferleeds.safeguarding.models import Case, RiskLevel
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from saferleeds.api.fields import StrictCharField
 from saferleeds.api.views import INVALID, UNAUTHENTICATED, ApiView, _valid
-from saferleeds.safeguarding.dash import (
+from saferleeds.marac.dash import (
     DASH_QUESTION_COUNT,
     VISIBLE_HIGH_RISK_THRESHOLD,
     RiskLevel,

@@ -63,7 +63,7 @@ def stats_cmd(
     from django.db import DatabaseError
     from django.utils import timezone
 
-    from saferleeds.safeguarding.actions.asb import (
+    from saferleeds.asb.actions import (
         partnership_statistics,
         statistics_year_start_month,
     )

@@ -54,7 +54,7 @@ def figures(
     import django
 
     django.setup()
-    from saferleeds.safeguarding.marac_queries import figures_for_period
+    from saferleeds.marac.queries import figures_for_period
 
     try:
         result = figures_for_period(first, last)

@@ -13,6 +13,8 @@ first (tests may swap one in).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 CASE_MEMBERSHIPS = "case_memberships"
@@ -52,3 +54,101 @@ def register_case_membership(fn: Callable[[Any], Any]) -> None:
 def case_ids_of(user: Any) -> frozenset[int]:
     """The ids of the cases ``user`` is a member of (see :data:`CASE_MEMBERSHIPS`)."""
     return frozenset(hook(CASE_MEMBERSHIPS)(user))
+
+
+# --- Casework modules on the case page ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One entry on a case timeline; ``text`` is ``None`` when pseudonymised."""
+
+    on: date
+    at: datetime | None
+    title: str
+    byline: str
+    text: str | None
+
+
+@dataclass(frozen=True)
+class CaseModule:
+    """What a casework module adds to the case page of a case of its type.
+
+    Registered by the module's ``AppConfig.ready`` (:func:`register_case_module`); the
+    case core reads and renders a case page through these without importing a module.
+    The records a module shows on a case are its declared record kinds with a
+    ``case_section`` (:mod:`saferleeds.core.records`), read and logged by the case
+    page's reader with the rest of the case.
+
+    Attributes:
+        label: The module's app label (``"marac"``).
+        case_type: The case type whose cases it serves (``"marac"``).
+        timeline: ``fn(section, records, identified) -> [TimelineEvent]``: the case
+            timeline's entries for the records of one of its sections.
+        read_panel: ``fn(actor, case, shown) -> panel | None``: the data of its panel,
+            shaped (in the access layer) from ``shown``, the records the case page's
+            reader read, by section; ``None``: no panel.
+        render_panel: ``fn(request, actor, page, panel) -> str | None``: the panel's
+            HTML (in the web layer), or ``None`` for none.
+    """
+
+    label: str
+    case_type: str
+    timeline: Callable[[str, list[Any], bool], list[TimelineEvent]] | None = None
+    read_panel: Callable[[Any, Any, dict[str, list[Any]]], Any] | None = None
+    render_panel: Callable[[Any, Any, Any, Any], str | None] | None = None
+
+
+_case_modules: dict[str, CaseModule] = {}
+
+
+def register_case_module(module: CaseModule) -> None:
+    """Plug a casework module into the case page (one registration per module)."""
+    _case_modules[module.label] = module
+
+
+def case_modules(case_type: str | None = None) -> tuple[CaseModule, ...]:
+    """The registered casework modules (of one case type, when given)."""
+    return tuple(
+        m
+        for m in _case_modules.values()
+        if case_type is None or m.case_type == case_type
+    )
+
+
+# --- Sections of the person page -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonRole:
+    """One record a person appears on, as the actor may see it (person page)."""
+
+    kind: str  # the record kind's value: "incident", "case"...
+    on: date
+    title: str
+    agency: str
+    roles: tuple[str, ...]
+    reference: str | None
+    detail: str | None
+    status: str | None
+
+
+PersonRolesReader = Callable[
+    [Any, int, bool], tuple[list[PersonRole], list[tuple[str, int, int | None]]]
+]
+"""``fn(actor, person_id, identified) -> (rows, shown)``: the records of one app that a
+person is on and the actor may see (read through the gate, withheld fields ``None``
+when not ``identified``), with ``shown`` the ``(record_type, id, subject)`` of each for
+the audit log (the people app writes them in one entry)."""
+
+_person_roles: dict[str, PersonRolesReader] = {}
+
+
+def register_person_roles(app: str, reader: PersonRolesReader) -> None:
+    """Let an app list on the person page the records a person is on (one per app)."""
+    _person_roles[app] = reader
+
+
+def person_roles_readers() -> tuple[PersonRolesReader, ...]:
+    """Every app's reader of the records a person is on."""
+    return tuple(_person_roles.values())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User  # noqa: TC002 - used at run time
 
+from saferleeds.asb.models import AsbCaseReview
 from saferleeds.demo.casework import seed_casework
 from saferleeds.demo.partner_data import seed_partner_data
 from saferleeds.demo.personas import (
@@ -16,16 +17,13 @@ from saferleeds.demo.personas import (
     refuse_outside_demo,
 )
 from saferleeds.incidents.models import HateReport
+from saferleeds.marac.models import MaracReferral
+from saferleeds.nrm.models import NrmReferral
 from saferleeds.partners.actions import do_ensure_agency, do_ensure_user
 from saferleeds.partners.models import Membership
 from saferleeds.partnership import current
 from saferleeds.places.actions import do_load_geography
-from saferleeds.safeguarding.models import (
-    AsbCaseReview,
-    Case,
-    MaracReferral,
-    NrmReferral,
-)
+from saferleeds.safeguarding.models import Case
 
 __all__ = ["DemoRefused", "SeedReport", "refuse_outside_demo", "seed_demo"]
 

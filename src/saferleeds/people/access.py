@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from saferleeds.audit.log import record_consultations, record_many
 from saferleeds.audit.models import Operation
+from saferleeds.core.registry import PersonRole, person_roles_readers
 from saferleeds.partners.access import fetch_visible, readers_of
-from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import (
     Actor,
     Forbidden,
@@ -215,48 +214,21 @@ def search_people(
     return list(read_people_search(actor, query, limit=limit).results)
 
 
-def records_of_person(actor: Actor, person: Person) -> tuple[list[Any], list[Any]]:
-    """The incidents and cases the actor may see that ``person`` is on, audited.
+def read_person_roles(actor: Actor, person: Person) -> list[PersonRole]:
+    """The records the actor may see that ``person`` is on, newest first, each logged
+    in one write (``people.person.roles``).
 
-    Each record returned carries ``subject_links`` (the person's roles on it) and is
-    logged as consulted, since the caller is about to show it.
-
-    Returns:
-        ``(incidents, cases)``.
+    Each app that holds such records (incidents, cases...) lists its own through a
+    reader it registers with ``core.registry.register_person_roles``: the people app
+    builds on none of them.
     """
-    # Imported here: incidents and safeguarding build on people, not the other way round.
-    from saferleeds.incidents.access import incidents_visible_to
-    from saferleeds.incidents.models import IncidentPerson
-    from saferleeds.safeguarding.access import cases_visible_to
-    from saferleeds.safeguarding.models import CasePerson
-
-    incidents = list(
-        incidents_visible_to(actor)
-        .filter(people__person=person)
-        .select_related("owner_agency")
-        .prefetch_related(
-            Prefetch(
-                "people",
-                queryset=IncidentPerson.objects.filter(person=person),
-                to_attr="subject_links",
-            )
-        )
-    )
-    cases = list(
-        cases_visible_to(actor)
-        .filter(people__person=person)
-        .select_related("lead_agency")
-        .prefetch_related(
-            Prefetch(
-                "people",
-                queryset=CasePerson.objects.filter(person=person),
-                to_attr="subject_links",
-            )
-        )
-    )
-    shown = [(RecordType.INCIDENT.value, i.pk, person.pk) for i in incidents] + [
-        (RecordType.CASE.value, c.pk, person.pk) for c in cases
-    ]
+    identified = not pseudonymised(actor)
+    rows: list[PersonRole] = []
+    shown: list[tuple[str, int, int | None]] = []
+    for reader in person_roles_readers():
+        found, audited = reader(actor, person.pk, identified)
+        rows += found
+        shown += audited
     if shown:
         record_many(
             actor,
@@ -265,4 +237,4 @@ def records_of_person(actor: Actor, person: Person) -> tuple[list[Any], list[Any
             records=shown,
             detail={"via": "people.person.view"},
         )
-    return incidents, cases
+    return sorted(rows, key=lambda r: (r.on, r.kind), reverse=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -13,7 +15,7 @@ from django.urls import reverse
 
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, pseudonymised, source_agencies
-from saferleeds.people.models import AgencyReference, Person
+from saferleeds.people.models import AgencyReference, Person, SubjectRole
 
 
 def pseudonym(person_id: int) -> str:
@@ -134,3 +136,8 @@ def present_person(actor: Actor, person: Person) -> PersonView:
         agencies=agencies,
         version=person.version,
     )
+
+
+def role_labels(links: Iterable[Any]) -> tuple[str, ...]:
+    """The readable roles (victim, suspect...) of a person's links to a record."""
+    return tuple(sorted(SubjectRole(link.role).label for link in links))

@@ -8,7 +8,6 @@ the same 404 as a missing one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from saferleeds.incidents.models import Incident
+from saferleeds.core.registry import PersonRole
 from saferleeds.locking import Conflict
 from saferleeds.partners.policy import (
     IG_ROLES,
@@ -35,7 +34,7 @@ from saferleeds.people.access import (
     access_person_by_pseudonym,
     open_person_by_id,
     read_people_search,
-    records_of_person,
+    read_person_roles,
 )
 from saferleeds.people.actions import do_update_person
 from saferleeds.people.forms import (
@@ -43,9 +42,8 @@ from saferleeds.people.forms import (
     PersonEditForm,
     PseudonymSearchForm,
 )
-from saferleeds.people.models import Person, SubjectRole
+from saferleeds.people.models import Person
 from saferleeds.people.present import PersonView, present_person
-from saferleeds.safeguarding.models import Case
 
 SEARCH_LIMIT = 50
 NO_PERSONAL_DATA = (
@@ -112,71 +110,10 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@dataclass(frozen=True)
-class RoleRow:
-    """One record the person appears on, as the actor may see it."""
-
-    kind: str  # "incident" or "case"
-    on: date
-    title: str
-    agency: str
-    roles: tuple[str, ...]
-    reference: str | None
-    detail: str | None
-    status: str | None
-
-
-CASE_TYPES = {
-    "marac": "MARAC case",
-    "hate": "Hate crime case",
-    "asb": "Anti-social behaviour case",
-    "modern_slavery": "Modern slavery case",
-}
-
-
-def case_type_label(case_type: str) -> str:
-    """A readable name for a case type code."""
-    return CASE_TYPES.get(case_type, f"{case_type.replace('_', ' ').capitalize()} case")
-
-
-def _role_labels(links: list[Any]) -> tuple[str, ...]:
-    return tuple(sorted(SubjectRole(link.role).label for link in links))
-
-
-def person_roles(actor: Actor, person: Person) -> list[RoleRow]:
-    """The incidents and cases the actor may see that this person is on, newest first.
-
-    Reading and auditing the records is :func:`records_of_person`'s job; this only
-    shapes them for the page.
-    """
-    identified = not pseudonymised(actor)
-    incidents, cases = records_of_person(actor, person)
-    rows = [
-        RoleRow(
-            kind="incident",
-            on=i.occurred_on,
-            title=Incident.Category(i.category).label,
-            agency=i.owner_agency.name,
-            roles=_role_labels(i.subject_links),
-            reference=i.reference if identified else None,
-            detail=(i.summary or None) if identified else None,
-            status=None,
-        )
-        for i in incidents
-    ] + [
-        RoleRow(
-            kind="case",
-            on=c.opened_on,
-            title=case_type_label(c.case_type),
-            agency=c.lead_agency.name,
-            roles=_role_labels(c.subject_links),
-            reference=c.reference if identified else None,
-            detail=c.title if identified else None,
-            status=Case.Status(c.status).label,
-        )
-        for c in cases
-    ]
-    return sorted(rows, key=lambda r: (r.on, r.kind), reverse=True)
+def person_roles(actor: Actor, person: Person) -> list[PersonRole]:
+    """The records the actor may see that this person is on, newest first (read,
+    pseudonymised and logged by ``people.access.read_person_roles``)."""
+    return read_person_roles(actor, person)
 
 
 def _may_change(actor: Actor, person: Person) -> bool:

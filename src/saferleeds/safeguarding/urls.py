@@ -1,12 +1,7 @@
-"""Casework pages: cases, MARAC, ASB and modern slavery (each module's own routes)."""
+"""The case core's pages (the casework modules have their own: marac, asb, nrm)."""
 
-from saferleeds.safeguarding.views import asb, cases, marac, nrm
+from saferleeds.safeguarding.views import cases
 
 app_name = "safeguarding"
 
-urlpatterns = [
-    *cases.urlpatterns,
-    *marac.urlpatterns,
-    *asb.urlpatterns,
-    *nrm.urlpatterns,
-]
+urlpatterns = [*cases.urlpatterns]

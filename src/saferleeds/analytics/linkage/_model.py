@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -9,7 +10,8 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -77,6 +79,123 @@ class LinkageModel:
             )
         return out
 
+    def to_json(self) -> str:
+        """The model as JSON text: Splink's model JSON with the mapping alongside.
+
+        Returns:
+            ``{"format": "saferleeds.linkage.model", "version": 1, "link_type": ...,
+            "mapping": {...}, "splink": <linker.misc.save_model_to_json()>}``.
+        """
+        return json.dumps(
+            {
+                "format": MODEL_FORMAT,
+                "version": MODEL_VERSION,
+                "link_type": self.link_type,
+                "mapping": self.mapping,
+                "splink": self.settings,
+            },
+            indent=1,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str, *, name: str = "model") -> LinkageModel:
+        """A model from :meth:`to_json` text, checked before use.
+
+        Args:
+            text: The JSON text.
+            name: What errors call it (e.g. the file).
+
+        Returns:
+            The model, whose m, u and prior score pairs exactly as when saved.
+
+        Raises:
+            LinkageError: Not JSON, not a saferleeds linkage model, another version,
+                an unknown field, a comparison missing for a mapped field, or an m or
+                u outside [0, 1].
+        """
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise LinkageError(f"{name}: not JSON ({exc})") from None
+        if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+            raise LinkageError(f"{name}: not a saferleeds linkage model")
+        if data.get("version") != MODEL_VERSION:
+            raise LinkageError(
+                f"{name}: model version {data.get('version')!r}; this saferleeds "
+                f"reads version {MODEL_VERSION}"
+            )
+        mapping, settings = data.get("mapping"), data.get("splink")
+        link_type = data.get("link_type")
+        if link_type not in ("dedupe_only", "link_only"):
+            raise LinkageError(f"{name}: unknown link_type {link_type!r}")
+        if not isinstance(mapping, dict) or not isinstance(settings, dict):
+            raise LinkageError(f"{name}: the mapping or Splink settings are missing")
+        check_mapping(mapping)
+        model = cls(settings=settings, mapping=dict(mapping), link_type=link_type)
+        try:
+            trained = model.parameters()
+            prior = model.prior
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LinkageError(f"{name}: damaged Splink settings ({exc!r})") from None
+        expected = {c.create_output_column_name() for c in _comparisons(set(mapping))}
+        if expected - set(trained):
+            missing = ", ".join(sorted(expected - set(trained)))
+            raise LinkageError(f"{name}: no trained comparison for {missing}")
+        values = [v for m, u in trained.values() for v in (*m, *u) if v is not None]
+        if not 0 < prior < 1 or any(not 0 <= v <= 1 for v in values):
+            raise LinkageError(f"{name}: a probability outside [0, 1]")
+        return model
+
+
+MODEL_FORMAT = "saferleeds.linkage.model"
+MODEL_VERSION = 1
+
+
+def save_model(model: LinkageModel, path: str | Path) -> Path:
+    """Write a trained model to a JSON file, for later batches to score with.
+
+    Args:
+        model: From :func:`train_model`.
+        path: The file to write (UTF-8 JSON, overwritten).
+
+    Returns:
+        The path written.
+
+    Notes:
+        The file holds Splink's model JSON (``linker.misc.save_model_to_json``,
+        Splink docs, *Saving and loading models*) beside the field mapping. Scoring
+        rebuilds the comparisons from saferleeds' definitions and takes the trained
+        m, u and prior from the file, so a model saved on DuckDB scores on Spark.
+    """
+    target = Path(path)
+    target.write_text(model.to_json() + "\n", encoding="utf-8")
+    return target
+
+
+def load_model(path: str | Path) -> LinkageModel:
+    """Read a model written by :func:`save_model`.
+
+    Args:
+        path: The JSON file.
+
+    Returns:
+        The model, with the m, u and prior it was saved with.
+
+    Raises:
+        LinkageError: The file is not a valid model (see
+            :meth:`LinkageModel.from_json`).
+        OSError: The file cannot be read.
+    """
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LinkageError(
+            f"{path}: not a saferleeds linkage model (not UTF-8)"
+        ) from None
+    return LinkageModel.from_json(text, name=str(path))
+
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
@@ -125,6 +244,24 @@ class PairExplanation:
     match_weight: float
     match_probability: float
     contributions: tuple[Contribution, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        """The explanation as plain JSON-ready data, for pages and the API.
+
+        Returns:
+            ``{"id_l", "id_r", "match_weight", "match_probability", "contributions":
+            [{"comparison", "level", "value_l", "value_r", "bayes_factor",
+            "match_weight", "m_probability", "u_probability"}, ...]}``: the prior
+            first, then each comparison (and term-frequency adjustment) in model
+            order; the contributions' match weights sum to ``match_weight``.
+        """
+        return {
+            "id_l": self.id_l,
+            "id_r": self.id_r,
+            "match_weight": self.match_weight,
+            "match_probability": self.match_probability,
+            "contributions": [asdict(c) for c in self.contributions],
+        }
 
 
 # --- the model's specification -------------------------------------------------------
@@ -280,10 +417,30 @@ def _deterministic_rules(fields: set[str]) -> list[Any]:
 
 
 def _em_rules(fields: set[str]) -> list[Any]:
-    """Two rounds of EM, each blocking on what the other estimates."""
-    first = _rules(fields, ("dob",)) or _rules(fields, ("postcode",))
-    second = _rules(fields, ("surname",)) or _rules(fields, ("forename",))
-    return [*first, *second] or _blocking_rules(fields)[:1]
+    """Two rounds of EM, each blocking on what the other estimates.
+
+    A round whose blocking columns every comparison uses would estimate nothing (and
+    Splink's SQL for it fails), so it is left out: with names alone (the swapped-name
+    level reads both), with one field, m keeps Splink's starting values.
+    """
+    candidates = [
+        ("dob",) if "dob" in fields else ("postcode",),
+        ("surname",) if "surname" in fields else ("forename",),
+    ]
+    usable = [c for c in candidates if set(c) <= fields and _estimable(fields, c)]
+    return _rules(fields, *usable)
+
+
+def _estimable(fields: set[str], blocked_on: tuple[str, ...]) -> bool:
+    """Whether some comparison reads none of the columns a rule blocks on."""
+    names = {"forename", "surname"} & fields
+    for field_name in fields:
+        reads = {field_name}
+        if field_name in names and len(names) == 2:
+            reads = set(names)  # the swapped-name level reads both names
+        if not reads & set(blocked_on):
+            return True
+    return False
 
 
 # --- running Splink -----------------------------------------------------------------
@@ -324,11 +481,11 @@ def local_spark() -> Any:
     )
 
 
-def _db_api(engine: str, spark: Any) -> Any:
+def _db_api(engine: str, spark: Any, connection: Any = None) -> Any:
     if engine == "duckdb":
         from splink import DuckDBAPI
 
-        return DuckDBAPI()
+        return DuckDBAPI() if connection is None else DuckDBAPI(connection)
     if engine == "spark":
         from splink import SparkAPI
 
@@ -349,10 +506,16 @@ def _prepared(
     return tables
 
 
-def _linker(tables: Sequence[pa.Table], settings: Any, engine: str, spark: Any) -> Any:
+def _linker(
+    tables: Sequence[pa.Table],
+    settings: Any,
+    engine: str,
+    spark: Any,
+    connection: Any = None,
+) -> Any:
     from splink import Linker
 
-    db_api = _db_api(engine, spark)
+    db_api = _db_api(engine, spark, connection)
     # Sorted as Splink orders source datasets; unique, as a Spark session outlives
     # the linker and keeps its views.
     uid = uuid.uuid4().hex[:12]
@@ -421,6 +584,7 @@ def train_model(
     engine: Engine = "duckdb",
     spark: Any = None,
     on_step: Step | None = None,
+    connection: Any = None,
 ) -> LinkageModel:
     """Train a Fellegi-Sunter model on the records themselves, with no labels.
 
@@ -441,6 +605,9 @@ def train_model(
         engine: ``"duckdb"`` (in memory) or ``"spark"`` (Splink's Spark backend).
         spark: A Spark session to use; by default a local one.
         on_step: Called with a description as each long step starts.
+        connection: A DuckDB connection to run on (e.g. one with a
+            ``memory_limit`` and ``temp_directory`` for large inputs); by default
+            a new in-memory one.
 
     Returns:
         The trained model.
@@ -461,7 +628,9 @@ def train_model(
     fields = set(mapping)
     link_type: LinkType = "link_only" if right is not None else "dedupe_only"
     with _quiet():
-        linker = _linker(tables, _settings(fields, link_type), engine, spark)
+        linker = _linker(
+            tables, _settings(fields, link_type), engine, spark, connection
+        )
         _train(linker, fields, step)
         settings = linker.misc.save_model_to_json()
     return LinkageModel(settings=settings, mapping=dict(mapping), link_type=link_type)
@@ -478,6 +647,7 @@ def predict_pairs(
     model: LinkageModel | None = None,
     spark: Any = None,
     on_step: Step | None = None,
+    connection: Any = None,
 ) -> pa.Table:
     """The pairs of records of one person: in ``left``, or between ``left`` and ``right``.
 
@@ -496,6 +666,7 @@ def predict_pairs(
         model: A model from :func:`train_model` to score with instead of training.
         spark: A Spark session to use; by default a local one.
         on_step: Called with a description as each long step starts.
+        connection: A DuckDB connection to run on (see :func:`train_model`).
 
     Returns:
         An Arrow table ``id_l, id_r, match_probability`` sorted by ``id_l, id_r``.
@@ -529,12 +700,13 @@ def predict_pairs(
             engine=engine,
             spark=spark,
             on_step=step,
+            connection=connection,
         )
     tables = _prepared(left, right, mapping, id_column)
     step("Scoring candidate pairs")
     with _quiet():
         settings = _settings(set(model.mapping), link_type, model)
-        linker = _linker(tables, settings, engine, spark)
+        linker = _linker(tables, settings, engine, spark, connection)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
         source = ", source_dataset_l" if link_type == "link_only" else ""
         rows = predictions.query_sql(

@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from saferleeds.asb import actions
 from saferleeds.incidents.models import Incident, IncidentPerson
 from saferleeds.partners.models import Agency
 from saferleeds.partners.policy import Actor, actor_for
-from saferleeds.safeguarding.actions import asb as actions
 from saferleeds.safeguarding.models import Case
 
 MARKER = "ASB-DEMO-001"  # the first demo ASB case: present means already seeded

@@ -25,10 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from saferleeds.incidents.actions import do_create_incident, do_link_person_to_incident
-from saferleeds.partners.models import Agency
-from saferleeds.partners.policy import Actor, Forbidden, NotFound, actor_for
-from saferleeds.people.models import SubjectRole
-from saferleeds.safeguarding.actions.marac import (
+from saferleeds.marac.actions import (
     do_add_marac_action,
     do_close_marac_referral,
     do_complete_marac_action,
@@ -39,14 +36,13 @@ from saferleeds.safeguarding.actions.marac import (
     do_record_marac_research,
     do_refer_to_marac,
 )
-from saferleeds.safeguarding.marac import incidents_in_window
-from saferleeds.safeguarding.marac_queries import incident_dates
-from saferleeds.safeguarding.models import (
-    Case,
-    CasePerson,
-    DashAssessment,
-    MaracReferral,
-)
+from saferleeds.marac.models import DashAssessment, MaracReferral
+from saferleeds.marac.queries import incident_dates
+from saferleeds.marac.rules import incidents_in_window
+from saferleeds.partners.models import Agency
+from saferleeds.partners.policy import Actor, Forbidden, NotFound, actor_for
+from saferleeds.people.models import SubjectRole
+from saferleeds.safeguarding.models import Case, CasePerson
 
 PERSONAS = ("carol.coordinator", "pete.practitioner", "harry.health", "nadia.probation")
 

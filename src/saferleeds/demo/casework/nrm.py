@@ -14,14 +14,14 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from saferleeds.partners.policy import actor_for
-from saferleeds.people.actions import do_create_person
-from saferleeds.safeguarding.actions import do_create_case, do_link_person_to_case
-from saferleeds.safeguarding.actions.nrm import (
+from saferleeds.nrm.actions import (
     do_make_nrm_referral,
     do_record_conclusive_grounds,
     do_record_reasonable_grounds,
 )
+from saferleeds.partners.policy import actor_for
+from saferleeds.people.actions import do_create_person
+from saferleeds.safeguarding.actions import do_create_case, do_link_person_to_case
 from saferleeds.safeguarding.models import Case
 
 

@@ -1,6 +1,7 @@
 """The partner API's casework lists as reads: cases, MARAC referrals, hate reports.
 
-Each reader applies the sharing agreements (the ``*_visible_to`` querysets), returns a
+Each reader applies the sharing agreements (the gate's ``visible_records`` of the kind,
+as the owning module declares it: the case core imports no module), returns a
 page of rows (newest first, ``limit`` from ``offset``) with what a pseudonymised caller
 may not see already withheld (``None``), and logs one consultation per row returned in
 one write (``safeguarding.case.list``, ``safeguarding.marac_referral.list``,
@@ -19,11 +20,10 @@ from typing import Any, TypeVar
 from django.db.models import QuerySet
 
 from saferleeds.audit.log import record_consultations
-from saferleeds.incidents.access import hate_reports_visible_to
+from saferleeds.partners.access import visible_records
 from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import Actor, pseudonymised, require_open
 from saferleeds.safeguarding.access.cases import cases_visible_to
-from saferleeds.safeguarding.access.marac import marac_referrals_visible_to
 
 __all__ = [
     "AgencyRef",
@@ -192,7 +192,9 @@ def read_api_marac_referrals(
         Forbidden: The actor's roles may never open MARAC referrals.
     """
     require_open(actor, RecordType.MARAC_REFERRAL)
-    qs = marac_referrals_visible_to(actor).select_related("referring_agency")
+    qs = visible_records(actor, RecordType.MARAC_REFERRAL).select_related(
+        "referring_agency"
+    )
     if status:
         qs = qs.filter(status=status)
     referrals = _page(qs.order_by("-referred_on", "-id"), offset, limit)
@@ -221,7 +223,7 @@ def read_api_hate_reports(
         Forbidden: The actor's roles may never open hate reports.
     """
     require_open(actor, RecordType.HATE_REPORT)
-    qs = hate_reports_visible_to(actor).select_related("agency")
+    qs = visible_records(actor, RecordType.HATE_REPORT).select_related("agency")
     if status:
         qs = qs.filter(status=status)
     reports = _page(qs.order_by("-received_at", "-id"), offset, limit)

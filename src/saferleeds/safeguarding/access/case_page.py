@@ -6,8 +6,9 @@ record on the case, withholds what a pseudonymised actor (an analyst) may not se
 (reference, title, free text, names, document titles, addresses: ``None``), and logs in
 one write the consultation of the case (``safeguarding.case.view``) and of each record
 shown with it (``safeguarding.case.view_records``, detail ``{"case", "channel"}``).
-The ASB and NRM panels of a case of their type come with it (``asb_panel``,
-``nrm_panel``), shaped from the same records.
+Each casework module's panel of a case of its type comes with it (``panels``), shaped
+by the module (registered through ``core.registry.register_case_module``) from the same
+records, as are the module's timeline entries.
 Callers only render what it returns.
 
 It costs a fixed number of queries however many records the case holds: one per kind
@@ -28,6 +29,7 @@ from django.utils import timezone
 
 from saferleeds.audit.log import record_consultations
 from saferleeds.core.records import RecordKind, kinds
+from saferleeds.core.registry import TimelineEvent, case_modules
 from saferleeds.incidents.access import incidents_visible_to
 from saferleeds.incidents.models import Incident
 from saferleeds.partners.access import fetch_visible, visible_records
@@ -42,14 +44,12 @@ from saferleeds.people.access import people_visible_to
 from saferleeds.people.models import Person, SubjectRole
 from saferleeds.people.present import person_path, pseudonym
 from saferleeds.places.access import places_visible_to
-from saferleeds.safeguarding.access.asb_pages import AsbPanel, asb_panel
 from saferleeds.safeguarding.access.cases import (
     case_documents_visible_to,
     case_tasks_visible_to,
     cases_visible_to,
     notes_visible_to,
 )
-from saferleeds.safeguarding.access.nrm_pages import NrmPanel, nrm_panel
 from saferleeds.safeguarding.models import (
     Case,
     CaseMember,
@@ -66,7 +66,6 @@ __all__ = [
     "SECTIONS",
     "CaseFacts",
     "CasePage",
-    "DashRow",
     "DocumentRow",
     "IncidentRow",
     "LinkRow",
@@ -74,7 +73,6 @@ __all__ = [
     "NoteRow",
     "PersonRow",
     "PlaceRow",
-    "ReferralRow",
     "TaskRow",
     "TimelineEvent",
     "read_case_page",
@@ -91,6 +89,11 @@ SECTIONS = frozenset(
 )
 #: What the API's case shows: its members, the people on it and its tasks.
 API_SECTIONS = frozenset({"people", "tasks", "members"})
+
+
+def _sections_of(module: str) -> list[str]:
+    """The case-page sections of one module's record kinds."""
+    return [str(k.case_section) for k in _module_kinds() if k.module == module]
 
 
 def _module_kinds() -> list[RecordKind]:
@@ -229,43 +232,6 @@ class MemberRow:
 
 
 @dataclass(frozen=True)
-class TimelineEvent:
-    """One entry on the case timeline; ``text`` is ``None`` when pseudonymised."""
-
-    on: date
-    at: datetime | None
-    title: str
-    byline: str
-    text: str | None
-
-
-@dataclass(frozen=True)
-class DashRow:
-    """A Dash checklist in the MARAC panel."""
-
-    id: int
-    assessed_on: date
-    victim: str
-    yes_count: int
-    risk_label: str
-    professional_judgement: bool
-    agency_name: str
-
-
-@dataclass(frozen=True)
-class ReferralRow:
-    """A MARAC referral in the MARAC panel (``criteria``: the stored codes)."""
-
-    id: int
-    referred_on: date
-    victim: str
-    is_repeat: bool
-    criteria: tuple[str, ...]
-    status_label: str
-    meeting_held_on: date | None
-
-
-@dataclass(frozen=True)
 class CasePage:
     """Everything one actor may see on one case, as they may see it.
 
@@ -288,13 +254,11 @@ class CasePage:
     hidden_places: int = 0
     members: tuple[MemberRow, ...] = ()
     timeline: tuple[TimelineEvent, ...] = ()
-    dashes: tuple[DashRow, ...] = ()
-    referrals: tuple[ReferralRow, ...] = ()
-    # The casework modules' records shown (ids by key), for their own panels.
+    # The casework modules' records shown (ids by section), for their own panels.
     module_ids: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    # The ASB and NRM panels (on cases of their type, when modules are read).
-    asb_panel: AsbPanel | None = None
-    nrm_panel: NrmPanel | None = None
+    # Each casework module's panel, by module label, as the module shaped it from the
+    # records shown (``core.registry.CaseModule.read_panel``; when modules are read).
+    panels: dict[str, Any] = field(default_factory=dict)
 
     @property
     def open_tasks(self) -> int:
@@ -344,7 +308,7 @@ def _facts(case: Case, identified: bool) -> CaseFacts:
     )
 
 
-def _person_name(person: Person | None, identified: bool) -> str:
+def person_name(person: Person | None, identified: bool) -> str:
     if person is None:
         return "Not known"
     if not identified:
@@ -466,89 +430,12 @@ def _timeline(
                 (i.summary or None) if identified else None,
             )
         )
-    for h in shown.get("hate_reports", ()):
-        on, at = _local(h.received_at)
-        events.append(
-            E(
-                on,
-                at,
-                "Hate incident reported",
-                h.agency.name if h.agency else "",
-                f"Reference {h.reference}" if identified else None,
-            )
-        )
-    for d in shown.get("dash", ()):
-        events.append(
-            E(
-                d.assessed_on,
-                None,
-                f"Dash risk assessment: {RiskLevel(d.risk_level).label.lower()} risk "
-                f"({d.yes_count} yes)",
-                d.agency.name,
-                None,
-            )
-        )
-    for r in shown.get("marac_referrals", ()):
-        events.append(
-            E(
-                r.referred_on,
-                None,
-                "Referred to MARAC" + (" (repeat)" if r.is_repeat else ""),
-                r.referring_agency.name,
-                None,
-            )
-        )
-    for c in shown.get("asb_complaints", ()):
-        events.append(
-            E(
-                c.reported_on,
-                None,
-                "ASB complaint made",
-                c.agency.name,
-                c.description if identified else None,
-            )
-        )
-    for a in shown.get("asb_assessments", ()):
-        events.append(
-            E(
-                a.assessed_on,
-                None,
-                f"ASB risk assessment: {RiskLevel(a.risk_level).label.lower()} risk "
-                f"(score {a.score})",
-                a.agency.name,
-                None,
-            )
-        )
-    for v in shown.get("asb_interventions", ()):
-        events.append(
-            E(
-                v.issued_on,
-                None,
-                f"ASB intervention: {v.get_kind_display()}",
-                v.agency.name,
-                None,
-            )
-        )
-    for r in shown.get("asb_case_reviews", ()):
-        events.append(
-            E(
-                r.received_on,
-                None,
-                "ASB Case Review application received",
-                r.agency.name,
-                f"Reference {r.reference}" if identified else None,
-            )
-        )
-    for r in shown.get("nrm_referrals", ()):
-        events.append(
-            E(
-                r.referred_on,
-                None,
-                "National Referral Mechanism referral",
-                r.agency.name,
-                None,
-            )
-        )
+    # Each casework module's entries for its records (``CaseModule.timeline``).
+    for module in case_modules(case.case_type):
+        if module.timeline is None:
+            continue
+        for section in _sections_of(module.label):
+            events += module.timeline(section, shown.get(section, []), identified)
     # An event known only by its date (a completion, a closure) was recorded after the
     # timed events of that day, so it sorts above them; the opening sorts below them.
     opening = events[0]
@@ -595,7 +482,7 @@ def _people(
         rows.append(
             PersonRow(
                 pid if identified else None,
-                _person_name(people[pid], identified),
+                person_name(people[pid], identified),
                 roles,
                 person_path(actor, pid),
             )
@@ -751,36 +638,13 @@ def read_case_page(
         ],
     )
 
-    dashes = [
-        DashRow(
-            d.pk,
-            d.assessed_on,
-            _person_name(d.victim, identified),
-            d.yes_count,
-            d.get_risk_level_display(),
-            d.professional_judgement,
-            d.agency.name,
-        )
-        for d in sorted(
-            shown.get("dash", ()), key=lambda d: (d.assessed_on, d.pk), reverse=True
-        )
-    ]
-    referrals = [
-        ReferralRow(
-            r.pk,
-            r.referred_on,
-            _person_name(r.victim, identified),
-            r.is_repeat,
-            tuple(r.criteria),
-            r.get_status_display(),
-            r.meeting.held_on if r.meeting_id else None,
-        )
-        for r in sorted(
-            shown.get("marac_referrals", ()),
-            key=lambda r: (r.referred_on, r.pk),
-            reverse=True,
-        )
-    ]
+    panels: dict[str, Any] = {}
+    if "modules" in sections:
+        for module in case_modules(case.case_type):
+            if module.read_panel is not None:
+                panel = module.read_panel(actor, case, shown)
+                if panel is not None:
+                    panels[module.label] = panel
     return CasePage(
         case=_facts(case, identified),
         pseudonymised=not identified,
@@ -830,24 +694,10 @@ def read_case_page(
         timeline=tuple(_timeline(case, shown, identified))
         if sections == SECTIONS
         else (),
-        dashes=tuple(dashes),
-        referrals=tuple(referrals),
         module_ids={
             key: tuple(o.pk for o in objs)
             for key, objs in shown.items()
             if key in sections_of
         },
-        asb_panel=asb_panel(
-            actor,
-            case,
-            complaints=shown["asb_complaints"],
-            assessments=shown["asb_assessments"],
-            interventions=shown["asb_interventions"],
-            reviews=shown["asb_case_reviews"],
-        )
-        if "asb_complaints" in shown
-        else None,
-        nrm_panel=nrm_panel(actor, case, shown["nrm_referrals"])
-        if "nrm_referrals" in shown
-        else None,
+        panels=panels,
     )

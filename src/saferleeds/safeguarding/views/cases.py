@@ -21,12 +21,12 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import URLPattern, path
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from saferleeds.core.registry import case_modules
 from saferleeds.locking import Conflict
 from saferleeds.partners.models import Agency, Role
 from saferleeds.partners.policy import (
@@ -66,12 +66,7 @@ from saferleeds.safeguarding.forms.cases import (
     ReopenCaseForm,
     TaskForm,
 )
-from saferleeds.safeguarding.models import (
-    Case,
-    CaseMember,
-    CaseNote,
-    RiskLevel,
-)
+from saferleeds.safeguarding.models import Case, CaseMember, CaseNote, RiskLevel
 from saferleeds.safeguarding.views._common import (
     case_or_404,
     form_page,
@@ -81,7 +76,6 @@ from saferleeds.safeguarding.views._common import (
     sentence,
 )
 
-PANEL_MODULES = ("marac", "asb", "nrm")
 NO_PERSONAL_DATA = (
     "Your role does not give access to casework. Ask your agency administrator if you "
     "need it for your work."
@@ -263,41 +257,21 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 def _panels(request: HttpRequest, actor: Actor, page: CasePage) -> list[SafeString]:
-    """Each casework module's panel for this case (modules with nothing to show give
-    None, and then their template is never rendered).
+    """Each casework module's panel for this case, as the module renders it.
 
-    Every panel shows what the case page's reader read (and logged): the MARAC panel
-    its Dash checklists and referrals, the ASB and NRM panels ``CasePage.asb_panel`` and
-    ``CasePage.nrm_panel``.
+    The modules plug in through ``core.registry.register_case_module``; each panel
+    shows what the case page's reader read and logged (``CasePage.panels``), and a
+    module with nothing to show has no panel there.
     """
-    from saferleeds.safeguarding.views import asb, marac, nrm
-
-    facts = page.case
-    panels = []
-    if facts.case_type == Case.Type.MARAC:
-        context = marac.case_page_panel(actor, page)
-        if context is not None:
-            panels.append(
-                mark_safe(  # noqa: S308 - rendered by our own template
-                    render_to_string(
-                        "safeguarding/marac/_case_panel.html", context, request=request
-                    )
-                )
-            )
-        return panels
-    shown: dict[str, Any] | None = None
-    if page.asb_panel is not None:
-        name, shown = "asb", asb.panel_context(page.asb_panel)
-    elif page.nrm_panel is not None:
-        name, shown = "nrm", nrm.panel_context(page.nrm_panel)
-    if shown is not None:
-        html = render_to_string(
-            f"safeguarding/{name}/_case_panel.html",
-            {"case": facts, **shown},
-            request=request,
-        )
-        panels.append(mark_safe(html))  # noqa: S308 - rendered by our own template
-    return panels
+    html = []
+    for module in case_modules(page.case.case_type):
+        panel = page.panels.get(module.label)
+        if panel is None or module.render_panel is None:
+            continue
+        rendered = module.render_panel(request, actor, page, panel)
+        if rendered:
+            html.append(mark_safe(rendered))  # noqa: S308 - the module's own template
+    return html
 
 
 @login_required

@@ -1,0 +1,1 @@
+"""ASB complaints, victim risk assessments, interventions and ASB Case Reviews."""

@@ -1,0 +1,5 @@
+"""ASB pages."""
+
+from saferleeds.asb.views import urlpatterns as urlpatterns
+
+app_name = "asb"

@@ -1,0 +1,1 @@
+"""Domestic abuse: Dash risk checklists, MARAC meetings, referrals, research and actions."""
