@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "saferleeds.marac",
     "saferleeds.asb",
     "saferleeds.nrm",
+    "saferleeds.hate",
     "saferleeds.infogov",
     "saferleeds.web",
     # Security hardening: TOTP two-factor sign-in, lock-out, Content-Security-Policy.

@@ -19,8 +19,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from saferleeds.audit.models import AuditEntry
-from saferleeds.incidents.actions import do_receive_hate_report
-from saferleeds.incidents.models import HateReport
+from saferleeds.hate.actions import do_receive_hate_report
+from saferleeds.hate.models import HateReport
 from saferleeds.marac.models import DashAssessment, MaracReferral
 from saferleeds.partners.actions import do_create_agreement
 from saferleeds.partners.models import Agency

@@ -34,7 +34,8 @@ from schemathesis.checks import (
 )
 
 from saferleeds.audit.guard import drop_append_only_triggers
-from saferleeds.incidents.actions import do_create_incident, do_receive_hate_report
+from saferleeds.hate.actions import do_receive_hate_report
+from saferleeds.incidents.actions import do_create_incident
 from saferleeds.marac.actions import (
     do_record_dash_assessment,
     do_refer_to_marac,

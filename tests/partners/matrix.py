@@ -18,8 +18,8 @@ from saferleeds.asb.models import (
     AsbRiskAssessment,
 )
 from saferleeds.core.records import kinds
+from saferleeds.hate.models import HateReport
 from saferleeds.incidents.actions import do_create_incident
-from saferleeds.incidents.models import HateReport
 from saferleeds.marac.models import DashAssessment, MaracReferral, MaracResearch
 from saferleeds.nrm.models import NrmReferral
 from saferleeds.partners.actions import do_create_agreement, do_ensure_user

@@ -17,6 +17,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from saferleeds.audit.models import AuditEntry, Operation
+from saferleeds.hate import actions as hate_actions
 from saferleeds.partners import accounts
 from saferleeds.partners.models import Agency, Invitation, Membership, Role
 from saferleeds.partners.policy import Forbidden, NotFound, actor_for
@@ -481,18 +482,20 @@ def test_agencies_are_for_system_administrators(personas: dict[str, Any]) -> Non
 
 @pytest.mark.django_db
 def test_reporting_centres_by_agency(personas: dict[str, Any]) -> None:
-    from saferleeds.incidents.models import ReportingCentreStaff
+    from saferleeds.hate.models import ReportingCentreStaff
 
     fran = actor(personas, "fran.agencyadmin")
     wyfrs, lcc = Agency.objects.get(code="wyfrs"), Agency.objects.get(code="lcc")
     with pytest.raises(NotFound):
-        accounts.do_add_reporting_centre("Hub", agency=lcc, actor=fran)
-    centre = accounts.do_add_reporting_centre(
+        hate_actions.do_add_reporting_centre("Hub", agency=lcc, actor=fran)
+    centre = hate_actions.do_add_reporting_centre(
         "Fire Station Hub", agency=wyfrs, address="1 Street", actor=fran
     )
     with pytest.raises(ValueError, match="already exists"):
-        accounts.do_add_reporting_centre("fire station hub", agency=wyfrs, actor=fran)
-    issued = accounts.do_invite_centre_staff(
+        hate_actions.do_add_reporting_centre(
+            "fire station hub", agency=wyfrs, actor=fran
+        )
+    issued = hate_actions.do_invite_centre_staff(
         centre.pk, "tom.hub", first_name="Tom", last_name="Hub", actor=fran
     )
     staff = ReportingCentreStaff.objects.get(user=issued.user)
@@ -501,14 +504,14 @@ def test_reporting_centres_by_agency(personas: dict[str, Any]) -> None:
         Role.REPORTING_CENTRE
     ]
     assert not issued.user.has_usable_password()
-    accounts.do_set_reporting_centre_active(centre.pk, False, actor=fran)
+    hate_actions.do_set_reporting_centre_active(centre.pk, False, actor=fran)
     with pytest.raises(Forbidden):
-        accounts.do_invite_centre_staff(centre.pk, "ann.hub", actor=fran)
-    sam_centre = accounts.do_add_reporting_centre(
+        hate_actions.do_invite_centre_staff(centre.pk, "ann.hub", actor=fran)
+    sam_centre = hate_actions.do_add_reporting_centre(
         "Council Hub", agency=lcc, actor=actor(personas, "sam.sysadmin")
     )
     with pytest.raises(NotFound):
-        accounts.do_set_reporting_centre_active(sam_centre.pk, False, actor=fran)
+        hate_actions.do_set_reporting_centre_active(sam_centre.pk, False, actor=fran)
 
 
 @pytest.mark.django_db
@@ -531,10 +534,10 @@ def test_every_action_writes_an_audit_entry(personas: dict[str, Any]) -> None:
         "lsu", "Students", "co_operating_body", actor=sam
     )
     accounts.do_rename_agency(agency.pk, "Students' Union", actor=sam)
-    centre = accounts.do_add_reporting_centre(
+    centre = hate_actions.do_add_reporting_centre(
         "Station", agency=Agency.objects.get(code="wyfrs"), actor=fran
     )
-    accounts.do_set_reporting_centre_active(centre.pk, False, actor=fran)
+    hate_actions.do_set_reporting_centre_active(centre.pk, False, actor=fran)
     got = list(
         AuditEntry.objects.order_by("seq").values_list(
             "event", "operation", "actor_username"

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from saferleeds.audit.models import AuditEntry
+from saferleeds.hate import actions as hate_actions
 from saferleeds.partners import accounts
 from saferleeds.partners.models import Agency, Membership, Role
 from saferleeds.partners.policy import actor_for
@@ -255,7 +256,7 @@ def test_agency_and_centre_pages(
         "/administration/centres/add/", {"name": "Station Hub", "agency": "wyfrs"}
     )
     assert r.status_code == 302
-    from saferleeds.incidents.models import ReportingCentre
+    from saferleeds.hate.models import ReportingCentre
 
     centre = ReportingCentre.objects.get(name="Station Hub")
     assert fran_client.get(r["Location"]).status_code == 200
@@ -268,7 +269,7 @@ def test_agency_and_centre_pages(
     r = fran_client.post(f"/administration/centres/{centre.pk}/deactivate/")
     assert r.status_code == 302 and not ReportingCentre.objects.get(pk=centre.pk).active
     # The council's centre is another agency's: 404 for the fire service's admin.
-    council = accounts.do_add_reporting_centre(
+    council = hate_actions.do_add_reporting_centre(
         "Council Hub", agency=Agency.objects.get(code="lcc"), actor=None
     )
     assert fran_client.get(f"/administration/centres/{council.pk}/").status_code == 404
@@ -402,7 +403,7 @@ def test_browser_agency_admin_invites_a_practitioner_then_deactivates_them(
 def test_browser_system_admin_pages_are_accessible(
     live_server: Any, page: Any, personas: dict[str, Any]
 ) -> None:
-    from saferleeds.incidents.models import ReportingCentre
+    from saferleeds.hate.models import ReportingCentre
     from tests.web.axe import assert_accessible
     from tests.web.conftest import browser_sign_in, screenshot
 

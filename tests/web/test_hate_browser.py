@@ -21,11 +21,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from saferleeds.audit.models import AuditEntry
-from saferleeds.incidents.actions import (
-    do_ensure_centre_staff,
-    do_ensure_reporting_centre,
-)
-from saferleeds.incidents.models import HateReport
+from saferleeds.hate.actions import do_ensure_centre_staff, do_ensure_reporting_centre
+from saferleeds.hate.models import HateReport
 from saferleeds.partners.models import Agency
 from saferleeds.partners.policy import actor_for
 from saferleeds.people.actions import do_create_person

@@ -38,8 +38,8 @@ from saferleeds.api.views import (
     ApiView,
     _valid,
 )
-from saferleeds.incidents.access import access_hate_report_by_id
-from saferleeds.incidents.models import HateReport
+from saferleeds.hate.access import access_hate_report_by_id
+from saferleeds.hate.models import HateReport
 from saferleeds.marac.access import (
     access_dash_assessment_by_id,
     access_marac_referral_by_id,

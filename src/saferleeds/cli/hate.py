@@ -46,7 +46,7 @@ def centre_add(
 ) -> None:
     """Create a reporting centre, or update its agency and address (safe to repeat)."""
     _setup_django()
-    from saferleeds.incidents.actions import do_ensure_reporting_centre
+    from saferleeds.hate.actions import do_ensure_reporting_centre
     from saferleeds.partners.models import Agency
 
     target = Agency.objects.filter(code=agency).first()
@@ -78,8 +78,8 @@ def centre_staff_add(
     _setup_django()
     from django.contrib.auth.models import User
 
-    from saferleeds.incidents.actions import do_ensure_centre_staff
-    from saferleeds.incidents.models import ReportingCentre
+    from saferleeds.hate.actions import do_ensure_centre_staff
+    from saferleeds.hate.models import ReportingCentre
 
     target = ReportingCentre.objects.filter(name=centre).first()
     if target is None:
@@ -119,7 +119,7 @@ def centre_staff_add(
 def centre_list() -> None:
     """List reporting centres with their agency and staff."""
     _setup_django()
-    from saferleeds.incidents.models import ReportingCentre
+    from saferleeds.hate.models import ReportingCentre
 
     t = Table(title="Reporting centres")
     t.add_column("centre")

@@ -152,3 +152,39 @@ def register_person_roles(app: str, reader: PersonRolesReader) -> None:
 def person_roles_readers() -> tuple[PersonRolesReader, ...]:
     """Every app's reader of the records a person is on."""
     return tuple(_person_roles.values())
+
+
+# --- Sections of the Administration pages --------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdminSection:
+    """A section an app adds to the Administration pages (``/administration/``).
+
+    Attributes:
+        key: Its name in the sub-navigation's ``admin_section`` (``"centres"``).
+        title: Its sub-navigation label.
+        url_name: The page the sub-navigation links to (``"administration:centres"``).
+        urlpatterns: ``fn() -> [URLPattern]``: its pages, mounted in the
+            ``administration`` namespace (called when the URLconf loads).
+        description: What it is for, on the Administration index page.
+    """
+
+    key: str
+    title: str
+    url_name: str
+    urlpatterns: Callable[[], list[Any]]
+    description: str = ""
+
+
+_admin_sections: dict[str, AdminSection] = {}
+
+
+def register_admin_section(section: AdminSection) -> None:
+    """Add a section to the Administration pages (one per key)."""
+    _admin_sections[section.key] = section
+
+
+def admin_sections() -> tuple[AdminSection, ...]:
+    """The sections apps added to the Administration pages, in registration order."""
+    return tuple(_admin_sections.values())

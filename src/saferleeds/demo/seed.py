@@ -16,7 +16,7 @@ from saferleeds.demo.personas import (
     DemoRefused,
     refuse_outside_demo,
 )
-from saferleeds.incidents.models import HateReport
+from saferleeds.hate.models import HateReport
 from saferleeds.marac.models import MaracReferral
 from saferleeds.nrm.models import NrmReferral
 from saferleeds.partners.actions import do_ensure_agency, do_ensure_user

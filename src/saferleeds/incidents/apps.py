@@ -11,7 +11,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
-        """Plug hate reports into the case page and incidents into the person page."""
+        """Plug incidents into the person page."""
         from saferleeds.incidents import hooks
 
         hooks.register()

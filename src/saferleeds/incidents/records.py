@@ -2,8 +2,6 @@
 
 from saferleeds.core.records import declare
 
-CASEWORK_ROLES = frozenset({"practitioner", "case_coordinator"})
-
 INCIDENT = declare(
     "incident",
     label="Incident",
@@ -16,18 +14,4 @@ INCIDENT = declare(
     subject="people__person",
     event_prefix="incidents.incident",
     withheld=("reference", "summary"),
-)
-
-HATE_REPORT = declare(
-    "hate_report",
-    label="Hate incident report",
-    model="incidents.HateReport",
-    holder="agency",
-    case_path="case",
-    subject="victim",
-    opening_roles=CASEWORK_ROLES,
-    event_prefix="incidents.hate_report",
-    case_section="hate_reports",
-    case_type="hate",
-    withheld=("reporter_name", "reporter_contact", "description"),
 )

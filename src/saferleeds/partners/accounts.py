@@ -143,7 +143,7 @@ def administered_agencies(actor: Actor | None) -> Any:
     return Agency.objects.filter(pk=actor.agency_id)  # type: ignore[union-attr]
 
 
-def _check_agency(actor: Actor | None, agency: Agency) -> None:
+def check_agency(actor: Actor | None, agency: Agency) -> None:
     if not is_system_admin(actor) and agency.pk != actor.agency_id:  # type: ignore[union-attr]
         raise NotFound(f"no agency {agency.pk}")
 
@@ -240,7 +240,7 @@ def do_invite_user(
         NotFound: An agency administrator inviting into another agency.
     """
     require_admin(actor)
-    _check_agency(actor, agency)
+    check_agency(actor, agency)
     wanted = _check_roles(actor, roles)
     username = username.strip()
     if not username:
@@ -557,96 +557,3 @@ def do_rename_agency(agency_id: int, name: str, *, actor: Actor | None) -> Agenc
         detail={"from": old, "to": name},
     )
     return agency
-
-
-# --- Reporting centres ---------------------------------------------------------------
-
-
-def administrable_centre(actor: Actor | None, centre_id: int) -> Any:
-    """The reporting centre, if its agency is one the actor administers."""
-    from saferleeds.incidents.models import ReportingCentre
-
-    require_admin(actor)
-    centre = (
-        ReportingCentre.objects.select_related("agency").filter(pk=centre_id).first()
-    )
-    if centre is None:
-        raise NotFound(f"no reporting centre {centre_id}")
-    _check_agency(actor, centre.agency)
-    return centre
-
-
-@transaction.atomic
-def do_add_reporting_centre(
-    name: str, *, agency: Agency, address: str = "", actor: Actor | None
-) -> Any:
-    """Add a third-party hate reporting centre whose reports go to ``agency``."""
-    from saferleeds.incidents.actions import do_ensure_reporting_centre
-    from saferleeds.incidents.models import ReportingCentre
-
-    require_admin(actor)
-    _check_agency(actor, agency)
-    name = name.strip()
-    if ReportingCentre.objects.filter(name__iexact=name).exists():
-        raise ValueError("A reporting centre with that name already exists")
-    return do_ensure_reporting_centre(name, agency=agency, address=address, actor=actor)
-
-
-@transaction.atomic
-def do_set_reporting_centre_active(
-    centre_id: int, active: bool, *, actor: Actor | None
-) -> Any:
-    """Deactivate (or reactivate) a centre: its staff can no longer report for it."""
-    centre = administrable_centre(actor, centre_id)
-    centre.active = active
-    centre.save(update_fields=["active"])
-    record(
-        actor,
-        operation=Operation.ALTERATION,
-        event=f"incidents.reporting_centre.{'reactivate' if active else 'deactivate'}",
-        record_type="reporting_centre",
-        record_id=centre.pk,
-    )
-    return centre
-
-
-@transaction.atomic
-def do_invite_centre_staff(
-    centre_id: int,
-    username: str,
-    *,
-    first_name: str = "",
-    last_name: str = "",
-    email: str = "",
-    job_title: str = "",
-    actor: Actor | None,
-    now: datetime | None = None,
-) -> IssuedInvitation:
-    """Invite a centre worker: the reporting-centre role only, in the centre's agency."""
-    from saferleeds.incidents.actions import do_ensure_centre_staff
-
-    centre = administrable_centre(actor, centre_id)
-    if not centre.active:
-        raise Forbidden("This reporting centre is deactivated.")
-    issued = do_invite_user(
-        username,
-        agency=centre.agency,
-        roles=[Role.REPORTING_CENTRE],
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        job_title=job_title,
-        actor=actor,
-        now=now,
-    )
-    # Links the new account to the centre (and audits that), as the command line does.
-    do_ensure_centre_staff(
-        issued.user.username,
-        centre=centre,
-        password=None,
-        first_name=first_name,
-        last_name=last_name,
-        job_title=job_title,
-        actor=actor,
-    )
-    return issued

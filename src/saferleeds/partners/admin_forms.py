@@ -158,26 +158,6 @@ class RenameAgencyForm(GovukErrors, forms.Form):
     )
 
 
-class CentreForm(GovukErrors, forms.Form):
-    """Add a third-party reporting centre."""
-
-    name = forms.CharField(
-        max_length=200, strip=True, error_messages={"required": "Enter the name"}
-    )
-    address = forms.CharField(max_length=300, required=False, strip=True)
-
-    def __init__(self, *args: Any, agencies: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["agency"] = forms.ModelChoiceField(
-            queryset=agencies,
-            to_field_name="code",
-            error_messages={
-                "required": "Select the agency its reports go to",
-                "invalid_choice": "Select the agency its reports go to",
-            },
-        )
-
-
 class NewPasswordForm(GovukErrors, SetPasswordForm):
     """Set a password through an invitation link (Django's password validators)."""
 

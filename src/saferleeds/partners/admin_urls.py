@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from saferleeds.core.registry import admin_sections
 from saferleeds.partners import admin_views as v
 
 app_name = "administration"
@@ -28,22 +29,6 @@ urlpatterns = [
     path("agencies/", v.agencies, name="agencies"),
     path("agencies/add/", v.add_agency, name="add_agency"),
     path("agencies/<int:agency_id>/rename/", v.rename_agency, name="rename_agency"),
-    path("centres/", v.centres, name="centres"),
-    path("centres/add/", v.add_centre, name="add_centre"),
-    path("centres/<int:centre_id>/", v.centre_detail, name="centre"),
-    path(
-        "centres/<int:centre_id>/deactivate/",
-        v.deactivate_centre,
-        name="deactivate_centre",
-    ),
-    path(
-        "centres/<int:centre_id>/reactivate/",
-        v.reactivate_centre,
-        name="reactivate_centre",
-    ),
-    path(
-        "centres/<int:centre_id>/staff/invite/",
-        v.invite_centre_staff,
-        name="invite_centre_staff",
-    ),
+    # Sections other apps add (reporting centres: the hate app), through the registry.
+    *(pattern for section in admin_sections() for pattern in section.urlpatterns()),
 ]

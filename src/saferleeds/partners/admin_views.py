@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,12 +22,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from saferleeds.core.registry import admin_sections
 from saferleeds.partners import accounts
 from saferleeds.partners.admin_forms import (
     AgencyForm,
-    CentreForm,
     InviteUserForm,
-    PersonFields,
     RenameAgencyForm,
     RolesForm,
 )
@@ -37,12 +36,12 @@ from saferleeds.partners.policy import Actor, Forbidden, NotFound, request_actor
 ROLE_LABELS = dict(Role.choices)
 
 
-def _posted(request: HttpRequest) -> Any:
+def posted(request: HttpRequest) -> Any:
     """The submitted data (an empty submission too), or ``None`` for a GET."""
     return request.POST if request.method == "POST" else None
 
 
-def _admin(request: HttpRequest) -> Actor:
+def admin_actor(request: HttpRequest) -> Actor:
     """The acting administrator; anyone else is refused (403)."""
     actor = request_actor(request, "administration")
     if not actor.has(accounts.ADMIN_ROLES):
@@ -54,13 +53,13 @@ def _admin(request: HttpRequest) -> Actor:
 
 
 def _system_admin(request: HttpRequest) -> Actor:
-    actor = _admin(request)
+    actor = admin_actor(request)
     if not accounts.is_system_admin(actor):
         raise PermissionDenied("Only a system administrator can manage agencies.")
     return actor
 
 
-def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run an action, turning its refusals into 404 and 403 pages."""
     try:
         return fn(*args, **kwargs)
@@ -70,10 +69,12 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise PermissionDenied(str(exc)) from exc
 
 
-def _context(actor: Actor, section: str, **extra: Any) -> dict[str, Any]:
+def admin_context(actor: Actor, section: str, **extra: Any) -> dict[str, Any]:
+    """The context every Administration page shares (its sub-navigation's)."""
     return {
         "is_system_admin": accounts.is_system_admin(actor),
         "admin_section": section,
+        "admin_sections": admin_sections(),
         **extra,
     }
 
@@ -84,12 +85,12 @@ def _context(actor: Actor, section: str, **extra: Any) -> dict[str, Any]:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """What an administrator can manage."""
-    actor = _admin(request)
+    actor = admin_actor(request)
     agencies = accounts.administered_agencies(actor)
     return render(
         request,
         "partners/administration/index.html",
-        _context(
+        admin_context(
             actor,
             "index",
             agencies=agencies,
@@ -140,7 +141,7 @@ def _open_invitations(user_ids: list[int]) -> dict[int, Invitation]:
 @require_GET
 def users(request: HttpRequest) -> HttpResponse:
     """Users of the agencies the administrator administers (filter by agency)."""
-    actor = _admin(request)
+    actor = admin_actor(request)
     agencies = accounts.administered_agencies(actor)
     chosen = request.GET.get("agency", "")
     qs = User.objects.select_related("membership__agency").prefetch_related(
@@ -176,7 +177,7 @@ def users(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partners/administration/users.html",
-        _context(
+        admin_context(
             actor,
             "users",
             rows=rows,
@@ -186,7 +187,7 @@ def users(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _issued_page(
+def issued_page(
     request: HttpRequest, actor: Actor, issued: accounts.IssuedInvitation, *, new: bool
 ) -> HttpResponse:
     link = request.build_absolute_uri(
@@ -195,7 +196,7 @@ def _issued_page(
     return render(
         request,
         "partners/administration/invitation_issued.html",
-        _context(
+        admin_context(
             actor,
             "users",
             invited=issued.user,
@@ -209,12 +210,12 @@ def _issued_page(
 @require_http_methods(["GET", "POST"])
 def invite_user(request: HttpRequest) -> HttpResponse:
     """Invite a new user: their account, and a one-time link to pass on to them."""
-    actor = _admin(request)
+    actor = admin_actor(request)
     agencies = accounts.administered_agencies(actor)
     system_admin = accounts.is_system_admin(actor)
     initial = {"agency": actor.agency_code} if not system_admin else {}
     form = InviteUserForm(
-        _posted(request),
+        posted(request),
         agencies=agencies,
         system_admin=system_admin,
         initial=initial,
@@ -222,7 +223,7 @@ def invite_user(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            issued = _call(
+            issued = call(
                 accounts.do_invite_user,
                 data["username"],
                 agency=data["agency"],
@@ -236,11 +237,11 @@ def invite_user(request: HttpRequest) -> HttpResponse:
         except ValueError as exc:
             form.add_error("username", str(exc))
         else:
-            return _issued_page(request, actor, issued, new=True)
+            return issued_page(request, actor, issued, new=True)
     return render(
         request,
         "partners/administration/invite.html",
-        _context(actor, "users", form=form, agencies=agencies),
+        admin_context(actor, "users", form=form, agencies=agencies),
         status=400 if form.errors else 200,
     )
 
@@ -253,7 +254,7 @@ def _user_page(
     roles_form: RolesForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _call(accounts.administrable_user, actor, user_id)
+    user = call(accounts.administrable_user, actor, user_id)
     roles = set(user.role_grants.values_list("role", flat=True))
     system_admin = accounts.is_system_admin(actor)
     membership: Membership | None = getattr(user, "membership", None)
@@ -266,7 +267,7 @@ def _user_page(
     return render(
         request,
         "partners/administration/user.html",
-        _context(
+        admin_context(
             actor,
             "users",
             u=user,
@@ -292,17 +293,15 @@ def _user_page(
 @require_GET
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     """One user: details, roles, and what an administrator can do to the account."""
-    return _user_page(request, _admin(request), user_id)
+    return _user_page(request, admin_actor(request), user_id)
 
 
 @require_POST
 def change_roles(request: HttpRequest, user_id: int) -> HttpResponse:
-    actor = _admin(request)
+    actor = admin_actor(request)
     form = RolesForm(request.POST, system_admin=accounts.is_system_admin(actor))
     if form.is_valid():
-        _call(
-            accounts.do_change_roles, user_id, form.cleaned_data["roles"], actor=actor
-        )
+        call(accounts.do_change_roles, user_id, form.cleaned_data["roles"], actor=actor)
         messages.success(request, "Roles changed.")
         return redirect("administration:user", user_id=user_id)
     return _user_page(request, actor, user_id, roles_form=form, status=400)
@@ -311,8 +310,8 @@ def change_roles(request: HttpRequest, user_id: int) -> HttpResponse:
 def _account_action(
     request: HttpRequest, user_id: int, action: Any, message: str
 ) -> HttpResponse:
-    actor = _admin(request)
-    _call(action, user_id, actor=actor)
+    actor = admin_actor(request)
+    call(action, user_id, actor=actor)
     messages.success(request, message)
     return redirect("administration:user", user_id=user_id)
 
@@ -358,9 +357,9 @@ def unlock(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 def reissue_invitation(request: HttpRequest, user_id: int) -> HttpResponse:
     """A new one-time link; the user's current password stops working."""
-    actor = _admin(request)
-    issued = _call(accounts.do_reissue_invitation, user_id, actor=actor)
-    return _issued_page(request, actor, issued, new=False)
+    actor = admin_actor(request)
+    issued = call(accounts.do_reissue_invitation, user_id, actor=actor)
+    return issued_page(request, actor, issued, new=False)
 
 
 # --- Agencies (system administrators) ------------------------------------------------
@@ -376,18 +375,18 @@ def agencies(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partners/administration/agencies.html",
-        _context(actor, "agencies", rows=rows, kinds=dict(Agency.Kind.choices)),
+        admin_context(actor, "agencies", rows=rows, kinds=dict(Agency.Kind.choices)),
     )
 
 
 @require_http_methods(["GET", "POST"])
 def add_agency(request: HttpRequest) -> HttpResponse:
     actor = _system_admin(request)
-    form = AgencyForm(_posted(request))
+    form = AgencyForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            agency = _call(
+            agency = call(
                 accounts.do_create_agency,
                 data["code"],
                 data["name"],
@@ -402,7 +401,9 @@ def add_agency(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partners/administration/agency_form.html",
-        _context(actor, "agencies", form=form, kinds=Agency.Kind.choices, agency=None),
+        admin_context(
+            actor, "agencies", form=form, kinds=Agency.Kind.choices, agency=None
+        ),
         status=400 if form.errors else 200,
     )
 
@@ -413,10 +414,10 @@ def rename_agency(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = Agency.objects.filter(pk=agency_id).first()
     if agency is None:
         raise Http404("no such agency")
-    form = RenameAgencyForm(_posted(request), initial={"name": agency.name})
+    form = RenameAgencyForm(posted(request), initial={"name": agency.name})
     if request.method == "POST" and form.is_valid():
         try:
-            _call(
+            call(
                 accounts.do_rename_agency,
                 agency_id,
                 form.cleaned_data["name"],
@@ -430,120 +431,6 @@ def rename_agency(request: HttpRequest, agency_id: int) -> HttpResponse:
     return render(
         request,
         "partners/administration/agency_form.html",
-        _context(actor, "agencies", form=form, agency=agency),
-        status=400 if form.errors else 200,
-    )
-
-
-# --- Reporting centres ---------------------------------------------------------------
-
-
-@require_GET
-def centres(request: HttpRequest) -> HttpResponse:
-    from saferleeds.incidents.models import ReportingCentre, ReportingCentreStaff
-
-    actor = _admin(request)
-    rows = (
-        ReportingCentre.objects.filter(agency__in=accounts.administered_agencies(actor))
-        .select_related("agency")
-        .prefetch_related(
-            Prefetch(
-                "staff", queryset=ReportingCentreStaff.objects.select_related("user")
-            )
-        )
-    )
-    return render(
-        request,
-        "partners/administration/centres.html",
-        _context(actor, "centres", centres=rows),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def add_centre(request: HttpRequest) -> HttpResponse:
-    actor = _admin(request)
-    agencies = accounts.administered_agencies(actor)
-    initial = {"agency": actor.agency_code} if agencies.count() == 1 else {}
-    form = CentreForm(_posted(request), agencies=agencies, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            centre = _call(
-                accounts.do_add_reporting_centre,
-                data["name"],
-                agency=data["agency"],
-                address=data["address"],
-                actor=actor,
-            )
-        except ValueError as exc:
-            form.add_error("name", str(exc))
-        else:
-            messages.success(request, f"{centre.name} added.")
-            return redirect("administration:centre", centre_id=centre.pk)
-    return render(
-        request,
-        "partners/administration/centre_form.html",
-        _context(actor, "centres", form=form, agencies=agencies),
-        status=400 if form.errors else 200,
-    )
-
-
-@require_GET
-def centre_detail(request: HttpRequest, centre_id: int) -> HttpResponse:
-    actor = _admin(request)
-    centre = _call(accounts.administrable_centre, actor, centre_id)
-    staff = [
-        s.user for s in centre.staff.select_related("user").order_by("user__username")
-    ]
-    return render(
-        request,
-        "partners/administration/centre.html",
-        _context(actor, "centres", centre=centre, staff=staff),
-    )
-
-
-@require_POST
-def deactivate_centre(request: HttpRequest, centre_id: int) -> HttpResponse:
-    actor = _admin(request)
-    _call(accounts.do_set_reporting_centre_active, centre_id, False, actor=actor)
-    messages.success(request, "Reporting centre deactivated.")
-    return redirect("administration:centre", centre_id=centre_id)
-
-
-@require_POST
-def reactivate_centre(request: HttpRequest, centre_id: int) -> HttpResponse:
-    actor = _admin(request)
-    _call(accounts.do_set_reporting_centre_active, centre_id, True, actor=actor)
-    messages.success(request, "Reporting centre reactivated.")
-    return redirect("administration:centre", centre_id=centre_id)
-
-
-@require_http_methods(["GET", "POST"])
-def invite_centre_staff(request: HttpRequest, centre_id: int) -> HttpResponse:
-    """Invite a centre worker (the reporting-centre role, in the centre's agency)."""
-    actor = _admin(request)
-    centre = _call(accounts.administrable_centre, actor, centre_id)
-    form = PersonFields(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            issued = _call(
-                accounts.do_invite_centre_staff,
-                centre.pk,
-                data["username"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                job_title=data["job_title"],
-                actor=actor,
-            )
-        except ValueError as exc:
-            form.add_error("username", str(exc))
-        else:
-            return _issued_page(request, actor, issued, new=True)
-    return render(
-        request,
-        "partners/administration/centre_invite.html",
-        _context(actor, "centres", form=form, centre=centre),
+        admin_context(actor, "agencies", form=form, agency=agency),
         status=400 if form.errors else 200,
     )

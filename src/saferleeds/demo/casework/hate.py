@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from saferleeds.demo.personas import DEMO_PASSWORD, PERSONAS, refuse_outside_demo
-from saferleeds.incidents.actions import (
+from saferleeds.hate.actions import (
     do_close_hate_report,
     do_ensure_centre_staff,
     do_ensure_reporting_centre,
@@ -28,7 +28,7 @@ from saferleeds.incidents.actions import (
     do_submit_centre_report,
     do_triage_hate_report,
 )
-from saferleeds.incidents.models import HateReport
+from saferleeds.hate.models import HateReport
 from saferleeds.partners.models import Agency
 from saferleeds.partners.policy import actor_for
 from saferleeds.people.models import Person

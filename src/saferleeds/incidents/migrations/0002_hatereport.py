@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import saferleeds.incidents.models
+import saferleeds.core.references
 
 
 class Migration(migrations.Migration):
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 (
                     "reference",
                     models.CharField(
-                        default=saferleeds.incidents.models.new_hate_reference,
+                        default=saferleeds.core.references.new_hate_reference,
                         editable=False,
                         max_length=12,
                         unique=True,

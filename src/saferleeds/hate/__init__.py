@@ -1,0 +1,1 @@
+"""Hate crime: public and third-party reports, reporting centres, triage, repeats and hate cases."""
