@@ -70,3 +70,35 @@ def test_a_planted_violation_breaks_the_contract_it_violates(tmp_path: Path) -> 
     # audit -> people also points down the layers the wrong way.
     assert "no app imports an app above it (no cycles) BROKEN" in r.stdout, r.stdout
     assert "Contracts: 3 kept, 3 broken." in r.stdout, r.stdout
+
+
+def test_casework_modules_neither_import_each_other_nor_are_imported_by_the_core(
+    tmp_path: Path,
+) -> None:
+    """The case core importing a module, or one module another, breaks the layers: a
+    module plugs into the case page only through the registry."""
+    copy = tmp_path / "src" / "saferleeds"
+    shutil.copytree(
+        REPO / "src" / "saferleeds",
+        copy,
+        ignore=shutil.ignore_patterns(
+            "__pycache__", "data", "static", "templates", "samples", "*.md"
+        ),
+    )
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    _append(
+        copy / "safeguarding" / "access" / "case_page.py",
+        "from saferleeds.asb import access_pages  # planted",
+    )
+    _append(copy / "marac" / "rules.py", "import saferleeds.nrm  # planted")
+
+    r = _lint_imports(tmp_path, tmp_path / "src")
+
+    assert r.returncode != 0, r.stdout + r.stderr
+    assert "no app imports an app above it (no cycles) BROKEN" in r.stdout, r.stdout
+    assert (
+        "saferleeds.safeguarding.access.case_page -> saferleeds.asb.access_pages"
+        in r.stdout
+    ), r.stdout
+    assert "saferleeds.marac.rules -> saferleeds.nrm" in r.stdout, r.stdout
+    assert "Contracts: 5 kept, 1 broken." in r.stdout, r.stdout
