@@ -62,7 +62,10 @@ INSTALLED_APPS = [
     "saferleeds.marac",
     "saferleeds.asb",
     "saferleeds.nrm",
+    "saferleeds.offending",
     "saferleeds.hate",
+    # Record linkage: agency records resolved into people, with clerical review.
+    "saferleeds.linkage",
     "saferleeds.infogov",
     "saferleeds.web",
     # Security hardening: TOTP two-factor sign-in, lock-out, Content-Security-Policy.

@@ -16,5 +16,7 @@ urlpatterns = [
     path("", include("saferleeds.marac.urls")),
     path("", include("saferleeds.asb.urls")),
     path("", include("saferleeds.nrm.urls")),
+    path("offending/", include("saferleeds.offending.urls")),
+    path("linkage/", include("saferleeds.linkage.urls")),
     path("", include("saferleeds.web.urls")),
 ]

@@ -131,6 +131,7 @@ def test_reoffending_table_and_group_comparison() -> None:
     assert 0 < out["p_value"] <= 1
 
 
+@pytest.mark.django_db
 def test_reoffending_without_files_says_the_workspace_has_no_offender_data() -> None:
     _fails(["reoffending", "--cohort", "2018Q1"], "no offender data yet")
     _fails(
@@ -227,8 +228,9 @@ def test_network_metrics_csv_and_json_equal_networkx() -> None:
 
 
 def test_network_errors() -> None:
-    _fails(["network", "metrics"], "the workspace has no network yet")
-    _fails(["network", "key-players"], "the workspace has no network yet")
+    # The workspace's network names people: read only as a user (tests/offending).
+    _fails(["network", "metrics"], "the workspace network names people")
+    _fails(["network", "key-players"], "the workspace network names people")
     bad = SAMPLES / "bad-edges-weight.csv"
     _fails(["network", "metrics", "--edges", str(bad)], f"{bad}:3: weight: 'heavy'")
     bad = SAMPLES / "bad-edges-self.csv"

@@ -22,6 +22,8 @@ def test_every_kind_names_a_real_model_and_real_lookups() -> None:
             assert declared.subject.split("__")[0] in fields, declared
         for name in declared.related:
             assert name in fields, (declared, name)
+        for name in declared.withheld:
+            assert name in fields, (declared, name)
         if declared.case_section:
             assert declared.case_type, declared
 

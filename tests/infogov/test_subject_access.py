@@ -24,6 +24,9 @@ ABOUT_THE_PERSON = {
     "asb_assessment",
     "asb_case_review",
     "nrm_referral",
+    "offence",
+    "disposal",
+    "agency_record",
 }
 
 

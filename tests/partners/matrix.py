@@ -20,8 +20,10 @@ from saferleeds.asb.models import (
 from saferleeds.core.records import kinds
 from saferleeds.hate.models import HateReport
 from saferleeds.incidents.actions import do_create_incident
+from saferleeds.linkage.models import AgencyRecord
 from saferleeds.marac.models import DashAssessment, MaracReferral, MaracResearch
 from saferleeds.nrm.models import NrmReferral
+from saferleeds.offending.models import Disposal, Offence
 from saferleeds.partners.actions import do_create_agreement, do_ensure_user
 from saferleeds.partners.models import Agency, RecordType, Role
 from saferleeds.partners.policy import Actor, actor_for
@@ -256,6 +258,25 @@ def build_world(state: str) -> World:
             opened_on=date(2018, 7, 2),
         )
         note = do_add_case_note(case.pk, actor=maker, kind="fact", text=f"note {code}")
+        # Offending records: held by the supplying agency, outside cases.
+        offence = Offence.objects.create(
+            agency=agencies[code],
+            reference=f"{code.upper()}-O1",
+            person=person,
+            offence_code="028/01",
+            committed_on=date(2018, 6, 1),
+            proven_on=date(2018, 8, 1),
+            disposal_type="court_non_custodial",
+            role="offender",
+            crime_reference=f"{code.upper()}-CR1",
+        )
+        disposal = Disposal.objects.create(
+            agency=agencies[code],
+            reference=f"{code.upper()}-D1",
+            person=person,
+            disposed_on=date(2018, 8, 1),
+            disposal_type="court_non_custodial",
+        )
         records.update(
             {
                 (code, "person"): person.pk,
@@ -263,9 +284,20 @@ def build_world(state: str) -> World:
                 (code, "incident"): incident.pk,
                 (code, "case"): case.pk,
                 (code, "case_note"): note.pk,
+                (code, "offence"): offence.pk,
+                (code, "disposal"): disposal.pk,
             }
         )
         records.update(_casework_records(code, agencies[code], user, case, person, n))
+        # The agency's own record of the person (record linkage), linked to them.
+        agency_record = AgencyRecord.objects.create(
+            agency=agencies[code],
+            reference=f"{code.upper()}-R1",
+            forename=f"Given{code}",
+            surname=f"Family{code}",
+            person=person,
+        )
+        records[(code, "agency_record")] = agency_record.pk
     if state != "none":
         today = timezone.localdate()
         ends = (

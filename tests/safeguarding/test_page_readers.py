@@ -189,6 +189,11 @@ def test_asb_review_page_logs_the_review_and_its_complaints(
     since = _mark()
     page = read_asb_review_page(aisha, asb["review"].pk)
     assert page.applicant == pseudonym(lena.pk) and not page.identified
+    # The application itself comes already pseudonymised: no template decides.
+    facts = page.review
+    assert facts.id == asb["review"].pk and facts.reference is None
+    assert facts.chair is None and facts.outcome is None
+    assert facts.case_reference is None and facts.case_id == asb["review"].case_id
     shown = [v.complaint for v in page.verdicts if v.complaint is not None]
     assert {c.id for c in shown} == set(asb["complaints"])
     assert all(c.description is None for c in shown)

@@ -230,3 +230,45 @@ def test_case_page_count_does_not_grow_with_records(
     else:
         assert r.content.decode().count("Budget task") >= 15
     assert after == before
+
+
+@pytest.mark.django_db
+def test_repeat_flags_read_a_fixed_number_of_queries(
+    demo: Case, personas: dict[str, Any]
+) -> None:
+    """The MARAC repeat flags read every referral's further incidents in one query,
+    and give what the per-referral rule (``domestic_abuse_incidents``) gives."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from saferleeds.marac.models import MaracReferral
+    from saferleeds.marac.queries import (
+        REPEAT_WINDOW_DAYS,
+        domestic_abuse_incidents,
+        repeat_flags,
+    )
+
+    carol = actor_for(personas["carol.coordinator"])
+    with CaptureQueriesContext(connection) as ctx:
+        flags = repeat_flags(carol)
+    # Fixed costs whatever the number of flags: the referrals, the agreements (4, read
+    # once for the actor), the visible referrals, every further incident (1), the
+    # visible ones, and the audit write. Before issue #12 it read 2 more per referral.
+    assert flags and len(ctx.captured_queries) <= 14, len(ctx.captured_queries)
+    today = timezone.localdate()
+    earliest = today - timedelta(days=REPEAT_WINDOW_DAYS)
+    for flag in flags:
+        r = MaracReferral.objects.get(pk=flag.referral_id)
+        ends = min(r.referred_on + timedelta(days=REPEAT_WINDOW_DAYS), today)
+        want = list(
+            domestic_abuse_incidents(r.victim_id, r.perpetrator_id)
+            .filter(
+                occurred_on__gt=r.referred_on,
+                occurred_on__lte=ends,
+                occurred_on__gte=earliest,
+            )
+            .order_by("occurred_on", "id")
+            .values_list("occurred_on", flat=True)
+        )
+        assert flag.further_incidents == len(want) and flag.first_incident_on == want[0]

@@ -535,15 +535,62 @@ class RecommendationRow:
 
 
 @dataclass(frozen=True)
+class ReviewFacts:
+    """The application itself as the actor may see it: its reference, its case's
+    reference, the chair and the outcome are ``None`` for a pseudonymised actor."""
+
+    id: int
+    version: int
+    reference: str | None
+    received_on: date
+    agency_name: str
+    status: str
+    status_label: str
+    acknowledged_on: date | None
+    case_id: int | None
+    case_reference: str | None
+    on_behalf_of_victim: bool
+    threshold_met: bool | None
+    threshold_detail: dict[str, Any]
+    decision_on: date | None
+    review_held_on: date | None
+    applicant_told_on: date | None
+    chair: str | None
+    outcome: str | None
+
+
+def _review_facts(review: AsbCaseReview, identified: bool) -> ReviewFacts:
+    def shown(value: Any) -> Any:
+        return value if identified else None
+
+    return ReviewFacts(
+        id=review.pk,
+        version=review.version,
+        reference=shown(review.reference),
+        received_on=review.received_on,
+        agency_name=review.agency.name,
+        status=review.status,
+        status_label=review.get_status_display(),
+        acknowledged_on=review.acknowledged_on,
+        case_id=review.case_id,
+        case_reference=shown(review.case.reference) if review.case_id else None,
+        on_behalf_of_victim=review.on_behalf_of_victim,
+        threshold_met=review.threshold_met,
+        threshold_detail=review.threshold_detail,
+        decision_on=review.decision_on,
+        review_held_on=review.review_held_on,
+        applicant_told_on=review.applicant_told_on,
+        chair=shown(review.chair),
+        outcome=shown(review.outcome),
+    )
+
+
+@dataclass(frozen=True)
 class AsbReviewPage:
-    """An application as its page shows it.
+    """An application as its page shows it, everything in it as the actor may see it
+    (the template decides nothing about identities)."""
 
-    ``review`` is the application itself, as ``access_asb_case_review_by_id`` opened it
-    (its template shows its reference, chair and outcome only when ``identified``);
-    everything it names is shown here as the actor may see it.
-    """
-
-    review: AsbCaseReview
+    review: ReviewFacts
     identified: bool
     applicant: str
     verdicts: tuple[Verdict, ...]
@@ -565,7 +612,11 @@ def read_asb_review_page(
         NotFound: Missing or not visible (the refusal is logged).
     """
     review = access_asb_case_review_by_id(
-        actor, review_id, event=REVIEW_VIEW_EVENT, audit=audit
+        actor,
+        review_id,
+        event=REVIEW_VIEW_EVENT,
+        audit=audit,
+        related=("agency", "case", "applicant"),
     )
     identified = not pseudonymised(actor)
     today = timezone.localdate()
@@ -605,7 +656,7 @@ def read_asb_review_page(
             )
         )
     return AsbReviewPage(
-        review=review,
+        review=_review_facts(review, identified),
         identified=identified,
         applicant=person_label(review.applicant, identified, "Not recorded"),
         verdicts=tuple(verdicts),

@@ -41,7 +41,7 @@ ASB_INTERVENTION = declare(
     case_section="asb_interventions",
     case_type="asb",
     related=("subject",),
-    withheld=("detail",),
+    withheld=("notes",),
 )
 
 ASB_CASE_REVIEW = declare(
@@ -55,5 +55,5 @@ ASB_CASE_REVIEW = declare(
     case_section="asb_case_reviews",
     case_type="asb",
     related=("applicant",),
-    withheld=("applicant_name", "summary"),
+    withheld=("reference", "threshold_detail"),
 )

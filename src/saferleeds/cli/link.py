@@ -6,6 +6,12 @@
   linking a record of the first to one of the second. One pair per line on stdout,
   ``id_l,id_r,match_probability`` (CSV with a header, or one JSON object per line).
   The model is trained on the files themselves (Splink, Fellegi-Sunter; no labels).
+- ``saferleeds link run [--threshold P] [--review-low P] [--keep-model] [--batch NAME]
+  [--as USERNAME]``: link the agency records held in the workspace into resolved
+  people (or match one new batch against them); prints records, resolved people,
+  pairs to review and time taken.
+- ``saferleeds link review [--as USERNAME] [--decide ID confirm|reject --reason
+  TEXT]``: the review queue, or a decision on one pair (as the review page).
 
 Fields: forename, surname, dob, sex, postcode, address, town, identifier. Progress
 shows on stderr; errors are one line ``error: FILE:LINE: COLUMN: reason`` on stderr
@@ -24,7 +30,14 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
 from rich.text import Text
 
 err = Console(stderr=True, soft_wrap=True)
@@ -181,6 +194,241 @@ def pairs_cmd(
         raise
     _write(result, fmt)
     err.print(f"{result.num_rows:,} pairs at match probability >= {threshold:g}.")
+
+
+def _django() -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
+    import django
+
+    django.setup()
+
+
+def _actor(username: str, purpose: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    from saferleeds.partners.policy import actor_for
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        _fail(f"--as: no active user {username!r}")
+    return actor_for(user, purpose=purpose)
+
+
+# The steps a full run reports (``on_step``), for the progress bar's length.
+RUN_STEPS = 8
+
+
+@link_app.command("run")
+def run_cmd(
+    threshold: Annotated[
+        float | None,
+        typer.Option(help="Least match probability that links, 0 to 1 (default 0.95)."),
+    ] = None,
+    review_low: Annotated[
+        float | None,
+        typer.Option(
+            "--review-low",
+            help="Least match probability sent to review, 0 to 1 (default 0.5).",
+        ),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="duckdb (in memory) or spark (local Spark).")
+    ] = "duckdb",
+    keep_model: Annotated[
+        bool,
+        typer.Option(
+            "--keep-model",
+            help="Score with the model the last run saved instead of training anew.",
+        ),
+    ] = False,
+    batch: Annotated[
+        str | None,
+        typer.Option(
+            help="Match only this batch's unlinked records against the people held "
+            "(with the saved model), instead of re-linking everything."
+        ),
+    ] = None,
+    username: Annotated[
+        str | None,
+        typer.Option(
+            "--as", help="A system administrator to run as (default: the system)."
+        ),
+    ] = None,
+) -> None:
+    """Link the agency records held in the workspace into resolved people.
+
+    Prints the records, the resolved people, the pairs linked, the pairs to review and
+    the time taken. Reviewers' decisions always override the model.
+    """
+    from saferleeds.analytics.linkage import ENGINES, LinkageError
+
+    if engine not in ENGINES:
+        _fail(f"--engine must be duckdb or spark, not {engine!r}")
+    _django()
+    from django.db import DatabaseError
+
+    from saferleeds.linkage.actions import (
+        DEFAULT_REVIEW_LOW,
+        DEFAULT_THRESHOLD,
+        do_match_new_records,
+        do_run_linkage,
+    )
+    from saferleeds.partners.policy import Forbidden
+
+    actor = _actor(username, "record linkage run") if username else None
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("Starting", total=RUN_STEPS)
+
+            def step(text: str) -> None:
+                progress.update(task, description=text, advance=1)
+
+            if batch is not None:
+                result = do_match_new_records(
+                    batch,
+                    actor=actor,
+                    threshold=threshold,
+                    review_low=review_low,
+                    engine=engine,
+                    on_step=step,
+                )
+            else:
+                result = do_run_linkage(
+                    actor=actor,
+                    threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                    review_low=DEFAULT_REVIEW_LOW if review_low is None else review_low,
+                    engine=engine,
+                    retrain=not keep_model,
+                    on_step=step,
+                )
+            progress.update(task, completed=RUN_STEPS)
+    except LinkageError as exc:
+        _fail(str(exc))
+    except Forbidden as exc:
+        _fail(str(exc))
+    except DatabaseError as exc:
+        _fail(f"the database is not ready ({exc}); run `saferleeds demo load` first")
+    out = Console(soft_wrap=True)
+    out.print(f"Records: {result.records:,}")
+    out.print(f"Resolved people: {result.people:,}")
+    out.print(f"Pairs linked by the model: {result.auto_links:,}")
+    out.print(f"Pairs to review: {result.to_review:,}")
+    out.print(f"Records linked: {result.links:,}; unlinked: {result.unlinks:,}")
+    out.print(f"Time taken: {result.seconds:.1f} s")
+
+
+@link_app.command("review")
+def review_cmd(
+    username: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="The practitioner or case coordinator reviewing: shows the records "
+            "side by side (logged as theirs). Without it, only ids and agencies.",
+        ),
+    ] = None,
+    decide: Annotated[
+        tuple[int, str] | None,
+        typer.Option(
+            metavar="ID confirm|reject",
+            help="Decide a pair: confirm (same person) or reject (not).",
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why (required with --decide).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Most pairs listed.")] = 50,
+) -> None:
+    """List the pairs of agency records awaiting review, or decide one.
+
+    The same decisions as the review page (/linkage/review/): a decision overrides
+    the model on every later run and takes effect at once.
+    """
+    _django()
+    from saferleeds.linkage.access_pages import read_review_queue
+    from saferleeds.linkage.actions import LinkageRuleError, do_decide_pair
+    from saferleeds.linkage.models import LinkPair
+    from saferleeds.partners.policy import Forbidden, NotFound
+
+    out = Console(soft_wrap=True)
+    if decide is not None:
+        pair_id, verdict = decide
+        if verdict not in ("confirm", "reject"):
+            _fail(f"--decide ID confirm|reject, not {verdict!r}")
+        if not username:
+            _fail("--decide needs --as USERNAME: the reviewer")
+        if not reason:
+            _fail("--decide needs --reason TEXT")
+        actor = _actor(username, "record linkage review (command line)")
+        try:
+            result = do_decide_pair(pair_id, verdict, actor=actor, reason=reason)
+        except Forbidden as exc:
+            _fail(str(exc))
+        except NotFound:
+            _fail(f"no pair {pair_id} whose records {username} may see")
+        except LinkageRuleError as exc:
+            _fail(str(exc))
+        out.print(
+            f"Pair {pair_id}: {result.pair.get_status_display()}. Records linked: "
+            f"{result.links}; unlinked: {result.unlinks}."
+        )
+        return
+    table = Table(title="Pairs to review (least certain first)")
+    table.add_column("Pair", justify="right")
+    if username:
+        actor = _actor(username, "record linkage review (command line)")
+        try:
+            queue = read_review_queue(actor, limit=limit)
+        except Forbidden as exc:
+            _fail(str(exc))
+        for col in ("First record", "Second record"):
+            table.add_column(col)
+        table.add_column("Weight", justify="right")
+        table.add_column("Probability", justify="right")
+        for row in queue.rows:
+            table.add_row(
+                str(row.id),
+                *(
+                    Text(
+                        f"{v.forename} {v.surname}, {v.date_of_birth or 'no DOB'}, "
+                        f"{v.postcode or 'no postcode'} ({v.agency} {v.reference})"
+                    )
+                    for v in (row.left, row.right)
+                ),
+                f"{row.match_weight:.1f}",
+                f"{row.match_probability:.3f}",
+            )
+        count = len(queue.rows)
+    else:
+        pairs = sorted(
+            LinkPair.objects.filter(status=LinkPair.Status.PENDING).select_related(
+                "record_l__agency", "record_r__agency"
+            ),
+            key=lambda p: (abs(p.match_probability - 0.5), p.pk),
+        )[:limit]
+        for col in ("First agency", "Second agency"):
+            table.add_column(col)
+        table.add_column("Probability", justify="right")
+        for p in pairs:
+            table.add_row(
+                str(p.pk),
+                p.record_l.agency.name,
+                p.record_r.agency.name,
+                f"{p.match_probability:.3f}",
+            )
+        count = len(pairs)
+    out.print(table)
+    out.print(f"{count} pair{'s' if count != 1 else ''} listed.")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,9 +12,19 @@
 - ``saferleeds network export --edges FILE.csv --to graphml|i2 --out PATH``: GraphML,
   or the entity and link CSV pair i2 Analyst's Notebook imports.
 
-The workspace holds no offender data or network yet (the offender app comes later), so
-the files are needed. Errors are one line ``error: FILE:LINE: COLUMN: reason`` on
-stderr with exit status 2.
+- ``saferleeds offending import offences FILE --agency CODE`` and ``saferleeds
+  offending import disposals FILE --agency CODE``: an agency's extracts into the
+  workspace (:mod:`saferleeds.importers.offending` has the columns). Good rows commit,
+  bad ones are quarantined and listed ``FILE:LINE: FIELD: reason``; exit status 0 (all
+  imported), 3 (some quarantined) or 2 (the file is unusable: nothing imported).
+  Re-running is idempotent by the agency's reference.
+
+Without files, ``reoffending`` and ``network`` use the workspace's offences and
+disposals: ``reoffending`` without ``--as`` gives the partnership's figures from every
+agency's records (counts only); with ``--as USERNAME`` it reads, as that user, only the
+records their agency holds or is shared (each read logged). ``network`` names people,
+so without ``--edges`` it needs ``--as USERNAME`` (pseudonyms for an analyst). Errors
+are one line ``error: FILE:LINE: COLUMN: reason`` on stderr with exit status 2.
 """
 
 from __future__ import annotations
@@ -40,14 +50,54 @@ network_app = typer.Typer(
 )
 
 NO_OFFENDER_DATA = (
-    "the workspace has no offender data yet (the offender records of issue #14 are "
-    "still to come): pass --offenders FILE (person_id,index_date,index_type) and "
+    "the workspace has no offender data yet (saferleeds offending import offences / "
+    "disposals): pass --offenders FILE (person_id,index_date,index_type) and "
     "--offences FILE (person_id,offence_date,proven_date,disposal_type)"
 )
 NO_NETWORK = (
-    "the workspace has no network yet (the offender records of issue #14 are still to "
-    "come): pass --edges FILE.csv (columns source,target and optionally weight)"
+    "the workspace network names people: pass --as USERNAME to read it as that user "
+    "(logged; pseudonyms for an analyst), or --edges FILE.csv (columns source,target "
+    "and optionally weight)"
 )
+offending_app = typer.Typer(
+    help="Offences and disposals partners supply: import them.",
+    no_args_is_help=True,
+)
+offending_import_app = typer.Typer(
+    help="Import an agency's offences or disposals extract.", no_args_is_help=True
+)
+offending_app.add_typer(offending_import_app, name="import")
+
+AsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Read the workspace as this user: only what their agency holds or is "
+        "shared, each record read logged.",
+        show_default=False,
+    ),
+]
+
+
+def _setup_django() -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
+    import django
+
+    django.setup()
+
+
+def _actor(username: str) -> Any:
+    """The actor of a user named on the command line (purpose: the command)."""
+    from django.contrib.auth.models import User
+
+    from saferleeds.partners.policy import actor_for
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        _fail(f"--as: no active user {username!r} (saferleeds users list)")
+    return actor_for(user, purpose="saferleeds command line")
 
 
 def _fail(message: str) -> NoReturn:
@@ -116,13 +166,15 @@ def reoffending_cmd(
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="json or table.")] = "json",
+    as_user: AsOption = None,
 ) -> None:
     """Proven re-offending of a quarter's cohort, the Ministry of Justice way.
 
     The index event is each person's first custody release, court non-custodial
     sentence or caution in the quarter; a re-offence is committed in the 12 months
     after it and proven within 18 months of it. Binary rate with a 95% Wilson
-    interval, frequency per offender and per re-offender.
+    interval, frequency per offender and per re-offender. Without --offenders and
+    --offences, on the workspace's disposals and offences (see --as).
     """
     from saferleeds.analytics.csvfile import CsvInputError
     from saferleeds.analytics.reoffending import (
@@ -139,17 +191,23 @@ def reoffending_cmd(
         quarter = Quarter.parse(cohort)
     except ValueError as exc:
         _fail(f"--cohort: {exc}")
-    if offenders is None and offences is None:
-        _fail(NO_OFFENDER_DATA)
-    if offenders is None or offences is None:
+    if (offenders is None) != (offences is None):
         missing = "--offenders" if offenders is None else "--offences"
         _fail(f"{missing} FILE is needed too: {NO_OFFENDER_DATA.split(': ', 1)[1]}")
     try:
-        index_events = read_index_events(offenders)
-        offence_rows = read_offences(offences)
         members = _group_ids(group) if group is not None else None
     except CsvInputError as exc:
         _fail(str(exc))
+    if offenders is None or offences is None:
+        index_events, offence_rows = _workspace_tables(as_user)
+        source = "the workspace"
+    else:
+        try:
+            index_events = read_index_events(offenders)
+            offence_rows = read_offences(offences)
+        except CsvInputError as exc:
+            _fail(str(exc))
+        source = str(offences)
     try:
         if members is None:
             result = proven_reoffending(index_events, offence_rows, quarter)
@@ -175,11 +233,11 @@ def reoffending_cmd(
             f" (its index dates run from {min(dates.to_pylist())} to "
             f"{max(dates.to_pylist())})"
         )
-        _fail(f"{offenders}: {exc}{span}")
+        _fail(f"{offenders or 'the workspace'}: {exc}{span}")
     first = max(checked, key=lambda r: r.waiting_end)
     if not first.follow_up_complete:
         _warn(
-            f"{offences}: the data end on {first.data_end}, before the waiting period "
+            f"{source}: the data end on {first.data_end}, before the waiting period "
             f"of the cohort's last index event ends ({first.waiting_end}): re-offences "
             "proven after that are missing, so the figures are too low"
         )
@@ -195,12 +253,56 @@ def reoffending_cmd(
         )
 
 
-def _network(edges: Path | None) -> Any:
+def _workspace_tables(as_user: str | None) -> tuple[Any, Any]:
+    """The workspace's disposals and offences as the re-offending tables: every
+    agency's (the system's figures) or, with ``as_user``, what that user may see."""
+    _setup_django()
+    from django.db import DatabaseError
+
+    try:
+        if as_user is None:
+            from saferleeds.offending.queries import workspace_tables
+
+            tables = workspace_tables()
+        else:
+            from saferleeds.offending.access_pages import read_reoffending_extract
+
+            extract = read_reoffending_extract(
+                _actor(as_user), purpose="saferleeds reoffending"
+            )
+            tables = (extract.index_events, extract.offences)
+    except DatabaseError as exc:
+        _fail(
+            f"the workspace has no offender data yet: its database is not ready "
+            f"({exc}); run `saferleeds demo load` first, or pass the files: "
+            f"{NO_OFFENDER_DATA.split(': ', 1)[1]}"
+        )
+    if not tables[0].num_rows:
+        if as_user is not None:
+            _fail(
+                f"{as_user} may see no disposals: their agency holds none and none "
+                "are shared with it under an agreement in force"
+            )
+        _fail(NO_OFFENDER_DATA)
+    return tables
+
+
+def _network(edges: Path | None, as_user: str | None = None) -> Any:
     from saferleeds.analytics.csvfile import CsvInputError
     from saferleeds.analytics.networks import build_network, read_edges
 
     if edges is None:
-        _fail(NO_NETWORK)
+        if as_user is None:
+            _fail(NO_NETWORK)
+        _setup_django()
+        from saferleeds.offending.access_pages import read_co_offending_network
+
+        network = read_co_offending_network(
+            _actor(as_user), purpose="saferleeds network"
+        )
+        if not network.edges:
+            _fail(f"no co-offending ties among the offences {as_user} may see")
+        return build_network(list(network.edges))
     try:
         return build_network(read_edges(edges))
     except CsvInputError as exc:
@@ -239,6 +341,7 @@ def metrics_cmd(
         str, typer.Option("--format", help="csv (with a header) or json (an array).")
     ] = "csv",
     seed: SeedOption = 1,
+    as_user: AsOption = None,
     betweenness_k: Annotated[
         int | None,
         typer.Option(
@@ -259,7 +362,7 @@ def metrics_cmd(
 
     if fmt not in ("csv", "json"):
         _fail(f"--format must be csv or json, not {fmt!r}")
-    g = _network(edges)
+    g = _network(edges, as_user)
     if betweenness_k is not None and not 2 <= betweenness_k:
         _fail(f"--betweenness-k must be at least 2, not {betweenness_k}")
     rows = [asdict(m) for m in node_metrics(g, seed=seed, betweenness_k=betweenness_k)]
@@ -273,6 +376,7 @@ def key_players_cmd(
     fmt: Annotated[
         str, typer.Option("--format", help="csv (with a header) or json (an array).")
     ] = "csv",
+    as_user: AsOption = None,
 ) -> None:
     """The people whose removal fragments the network most: rank,node,fragmentation,gain.
 
@@ -285,7 +389,7 @@ def key_players_cmd(
         _fail(f"--format must be csv or json, not {fmt!r}")
     if top < 1:
         _fail(f"--top must be at least 1, not {top}")
-    g = _network(edges)
+    g = _network(edges, as_user)
     rows = [asdict(k) for k in key_players(g, top=top)]
     _write_rows(rows, ("rank", "node", "fragmentation", "gain"), fmt)
 
@@ -304,6 +408,7 @@ def export_cmd(
     edges: EdgesOption = None,
     to: Annotated[str, typer.Option(help="graphml or i2.")] = "graphml",
     seed: SeedOption = 1,
+    as_user: AsOption = None,
 ) -> None:
     """Write the network with its measures as GraphML, or as the entity and link CSV
     pair that i2 Analyst's Notebook imports."""
@@ -311,7 +416,7 @@ def export_cmd(
 
     if to not in ("graphml", "i2"):
         _fail(f"--to must be graphml or i2, not {to!r}")
-    g = _network(edges)
+    g = _network(edges, as_user)
     metrics = node_metrics(g, seed=seed)
     try:
         if to == "graphml":
@@ -333,7 +438,84 @@ def export_cmd(
     )
 
 
+def _import(kind: str, path: Path, agency_code: str) -> None:
+    """Read one extract and commit it as the agency's (see the module docstring)."""
+    from saferleeds.analytics.csvfile import CsvInputError
+    from saferleeds.cli.main import literal
+    from saferleeds.importers.offending import (
+        read_disposal_extract,
+        read_offence_extract,
+    )
+
+    try:
+        extract: Any = (
+            read_offence_extract(path)
+            if kind == "offences"
+            else read_disposal_extract(path)
+        )
+    except CsvInputError as exc:
+        _fail(f"{exc} (nothing imported)")
+    _setup_django()
+    from django.db import DatabaseError
+
+    from saferleeds.offending.actions import do_import_disposals, do_import_offences
+    from saferleeds.partners.models import Agency
+
+    try:
+        agency = Agency.objects.filter(code=agency_code.lower()).first()
+        if agency is None:
+            known = ", ".join(Agency.objects.values_list("code", flat=True))
+            _fail(f"--agency: no agency {agency_code!r} (known: {known or 'none'})")
+        action = do_import_offences if kind == "offences" else do_import_disposals
+        report = action(extract, actor=None, agency=agency)
+    except DatabaseError as exc:
+        _fail(f"the database is not ready ({exc}); run `saferleeds demo load` first")
+    for problem in report.problems:
+        err.print(Text(literal(str(problem))))
+    err.print(
+        Text(
+            f"{literal(path)}: {report.created:,} new, {report.updated:,} updated, "
+            f"{report.unchanged:,} unchanged, {len(report.problems):,} quarantined "
+            f"({agency.code})"
+        )
+    )
+    raise typer.Exit(report.exit_code)
+
+
+FileArgument = Annotated[
+    Path, typer.Argument(help="The CSV extract.", show_default=False)
+]
+AgencyOption = Annotated[
+    str,
+    typer.Option(
+        "--agency", help="Code of the supplying agency (it holds the records)."
+    ),
+]
+
+
+@offending_import_app.command("offences")
+def import_offences_cmd(path: FileArgument, agency: AgencyOption) -> None:
+    """Import offences: reference,person_ref,offence_code,offence_date,proven_date,
+    disposal_type,role,crime_reference.
+
+    person_ref is the agency's own reference of a person already known to it; rows
+    already held (same agency and reference) are updated, not repeated.
+    """
+    _import("offences", path, agency)
+
+
+@offending_import_app.command("disposals")
+def import_disposals_cmd(path: FileArgument, agency: AgencyOption) -> None:
+    """Import disposals: reference,person_ref,disposal_date,disposal_type.
+
+    disposal_type is custody_release, court_non_custodial, caution, youth_caution or
+    youth_court_sentence.
+    """
+    _import("disposals", path, agency)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `reoffending` and the `network` commands to the CLI."""
+    """Add `reoffending`, the `network` and the `offending` commands to the CLI."""
     app.command("reoffending")(reoffending_cmd)
     app.add_typer(network_app, name="network")
+    app.add_typer(offending_app, name="offending")

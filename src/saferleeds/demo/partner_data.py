@@ -97,7 +97,12 @@ def _agreements() -> None:
         recipients=[a["wyp"], a["nps"]],
         title="Integrated Offender Management information sharing agreement",
         purpose="Managing the IOM cohort: preventing and reducing re-offending.",
-        record_types=[RecordType.PERSON, RecordType.INCIDENT],
+        record_types=[
+            RecordType.PERSON,
+            RecordType.INCIDENT,
+            RecordType.OFFENCE,
+            RecordType.DISPOSAL,
+        ],
         case_types=[],
         starts_on=date(2018, 4, 1),
         ends_on=today + timedelta(days=2 * 365),

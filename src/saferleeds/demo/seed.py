@@ -8,6 +8,7 @@ from django.contrib.auth.models import User  # noqa: TC002 - used at run time
 
 from saferleeds.asb.models import AsbCaseReview
 from saferleeds.demo.casework import seed_casework
+from saferleeds.demo.offending import seed_offending
 from saferleeds.demo.partner_data import seed_partner_data
 from saferleeds.demo.personas import (
     AGENCIES,
@@ -67,11 +68,14 @@ def seed_demo() -> SeedReport:
     areas = do_load_geography(current(), actor=None)
     partner = seed_partner_data()
     seed_casework()
+    offending = seed_offending()
     held = {
         "MARAC referrals": MaracReferral.objects.count(),
         "hate reports": HateReport.objects.count(),
         "ASB case reviews": AsbCaseReview.objects.count(),
         "NRM referrals": NrmReferral.objects.count(),
+        "offences": offending.offences,
+        "disposals": offending.disposals,
     }
     return SeedReport(
         len(agencies),

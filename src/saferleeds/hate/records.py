@@ -16,5 +16,16 @@ HATE_REPORT = declare(
     event_prefix="incidents.hate_report",
     case_section="hate_reports",
     case_type="hate",
-    withheld=("reporter_name", "reporter_contact", "description"),
+    withheld=(
+        "reference",
+        "what_happened",
+        "location",
+        "postcode",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "safe_times",
+        "centre_notes",
+        "triage_note",
+    ),
 )

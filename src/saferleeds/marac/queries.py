@@ -19,7 +19,7 @@ from django.utils import timezone
 from saferleeds.audit.log import record_many
 from saferleeds.audit.models import Operation
 from saferleeds.incidents.access import incidents_visible_to
-from saferleeds.incidents.models import Incident
+from saferleeds.incidents.models import Incident, IncidentPerson
 from saferleeds.marac.access import marac_referrals_visible_to
 from saferleeds.marac.figures import (
     MaracFigures,
@@ -123,6 +123,50 @@ class RepeatFlag:
     others: int
 
 
+def _further_incidents(
+    referrals: list[MaracReferral], earliest: date, day: date
+) -> dict[int, list[tuple[int, date]]]:
+    """For each referral, the ``(id, date)`` of the domestic abuse incidents with its
+    victim (and perpetrator) after it, within its 12 months and the window ending
+    ``day``, oldest first: the rule of :func:`domestic_abuse_incidents`, for every
+    referral in one query (system-side and unaudited, as that is)."""
+    people = {r.victim_id for r in referrals} | {
+        r.perpetrator_id for r in referrals if r.perpetrator_id is not None
+    }
+    if not people:
+        return {}
+    victims: dict[int, set[int]] = {}
+    perpetrators: dict[int, set[int]] = {}
+    dates: dict[int, date] = {}
+    for incident_id, on, person_id, role in IncidentPerson.objects.filter(
+        incident__category=Incident.Category.DOMESTIC_ABUSE,
+        incident__occurred_on__gte=earliest,
+        incident__occurred_on__lte=day,
+        person_id__in=people,
+    ).values_list("incident_id", "incident__occurred_on", "person_id", "role"):
+        dates[incident_id] = on
+        if role == SubjectRole.VICTIM:
+            victims.setdefault(incident_id, set()).add(person_id)
+        if role in PERPETRATOR_ROLES:
+            perpetrators.setdefault(incident_id, set()).add(person_id)
+    further: dict[int, list[tuple[int, date]]] = {}
+    for r in referrals:
+        ends = min(r.referred_on + timedelta(days=REPEAT_WINDOW_DAYS), day)
+        found = [
+            (incident_id, on)
+            for incident_id, on in dates.items()
+            if r.referred_on < on <= ends
+            and r.victim_id in victims.get(incident_id, ())
+            and (
+                r.perpetrator_id is None
+                or r.perpetrator_id in perpetrators.get(incident_id, ())
+            )
+        ]
+        if found:
+            further[r.pk] = sorted(found, key=lambda f: (f[1], f[0]))
+    return further
+
+
 def repeat_flags(actor: Actor, *, today: date | None = None) -> list[RepeatFlag]:
     """Open repeat flags for the MARAC coordinator, from every agency's incidents.
 
@@ -160,26 +204,27 @@ def repeat_flags(actor: Actor, *, today: date | None = None) -> list[RepeatFlag]
         .filter(pk__in=[r.pk for r in latest.values()])
         .values_list("pk", flat=True)
     )
-    visible_incidents = incidents_visible_to(actor)
+    candidates = [
+        r
+        for r in sorted(latest.values(), key=lambda r: (r.referred_on, r.pk))
+        # Past its window, any further incident would be over 12 months old: lapsed.
+        if r.referred_on + timedelta(days=REPEAT_WINDOW_DAYS) >= earliest
+    ]
+    further_of = _further_incidents(candidates, earliest, day)
+    shown_by_id = {
+        i.pk: i
+        for i in incidents_visible_to(actor)
+        .filter(pk__in=[pk for found in further_of.values() for pk, _ in found])
+        .select_related("owner_agency")
+    }
     flags: list[RepeatFlag] = []
     audit: list[tuple[str, object, int | None]] = []
-    for r in sorted(latest.values(), key=lambda r: (r.referred_on, r.pk)):
+    for r in candidates:
         ends = r.referred_on + timedelta(days=REPEAT_WINDOW_DAYS)
-        if ends < earliest:
-            continue  # any further incident would be over 12 months old: lapsed
-        further = domestic_abuse_incidents(r.victim_id, r.perpetrator_id).filter(
-            occurred_on__gt=r.referred_on,
-            occurred_on__lte=min(ends, day),
-            occurred_on__gte=earliest,
-        )
-        found = list(further.order_by("occurred_on", "id"))
+        found = further_of.get(r.pk, [])
         if not found:
             continue
-        shown = list(
-            visible_incidents.filter(pk__in=[i.pk for i in found])
-            .select_related("owner_agency")
-            .order_by("occurred_on", "id")
-        )
+        shown = [shown_by_id[pk] for pk, _ in found if pk in shown_by_id]
         is_seen = r.pk in seen_referrals
         if is_seen:
             audit.append((RecordType.MARAC_REFERRAL, r.pk, r.victim_id))
@@ -190,7 +235,7 @@ def repeat_flags(actor: Actor, *, today: date | None = None) -> list[RepeatFlag]
                 referred_on=r.referred_on,
                 case_reference=r.case.reference if is_seen else None,
                 further_incidents=len(found),
-                first_incident_on=found[0].occurred_on,
+                first_incident_on=found[0][1],
                 flag_ends_on=ends,
                 visible=tuple(
                     VisibleIncident(i.occurred_on, i.owner_agency.name, i.reference)

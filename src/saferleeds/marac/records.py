@@ -17,7 +17,7 @@ DASH_ASSESSMENT = declare(
     case_section="dash",
     case_type="marac",
     related=("victim",),
-    withheld=("answers", "notes"),
+    withheld=("answers", "assessor_notes", "judgement_reason"),
 )
 
 MARAC_REFERRAL = declare(
@@ -44,5 +44,5 @@ MARAC_RESEARCH = declare(
     subject="referral__victim",
     opening_roles=CASEWORK_ROLES,
     event_prefix="safeguarding.marac_research",
-    withheld=("text",),
+    withheld=("findings",),
 )

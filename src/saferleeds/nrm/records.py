@@ -12,5 +12,5 @@ NRM_REFERRAL = declare(
     event_prefix="safeguarding.nrm_referral",
     case_section="nrm_referrals",
     case_type="modern_slavery",
-    withheld=("summary",),
+    withheld=("notes",),
 )

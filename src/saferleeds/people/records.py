@@ -13,5 +13,5 @@ PERSON = declare(
     case_scoped=False,
     subject="pk",
     event_prefix="people.person",
-    withheld=("given_name", "family_name", "date_of_birth", "postcode", "references"),
+    withheld=("given_name", "family_name", "date_of_birth", "postcode", "agency_refs"),
 )

@@ -6,12 +6,14 @@ The figures are aggregates (no personal data), so any signed-in role may see the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from saferleeds.analytics import StoreBusy, open_store
@@ -28,6 +30,7 @@ from saferleeds.analytics.indicators import (
 )
 from saferleeds.analytics.indicators.periods import month_period
 from saferleeds.analytics.overview import msoa_choices
+from saferleeds.offending.queries import latest_complete_reoffending
 from saferleeds.places.geometry import area_shapes
 from saferleeds.web.exports import to_csv, to_xlsx
 from saferleeds.web.maps import choropleth, sparkline
@@ -124,6 +127,31 @@ def _context(request: HttpRequest, store: Any) -> tuple[IndicatorsForm, dict[str
     return form, {"period": period, "compare": compare, "area": area, "valid": valid}
 
 
+def _add_reoffending(cards: list[dict[str, Any]]) -> None:
+    """Put the latest complete cohort's proven re-offending rate (the partnership's,
+    from partners' offences and disposals) on the re-offending card, when there is one.
+
+    The police.uk period does not apply to it: the card names its cohort instead.
+    """
+    for card in cards:
+        r = card["r"]
+        if r.id != "reoffending" or r.value is not None:
+            continue
+        figures = latest_complete_reoffending(timezone.localdate())
+        if figures is None:
+            return
+        card["r"] = replace(
+            r,
+            value=100 * figures.binary_rate,
+            ci_low=100 * figures.ci_low,
+            ci_high=100 * figures.ci_high,
+            period=figures.cohort,
+            note=None,
+        )
+        card["tag"] = ("Latest complete cohort", "govuk-tag--grey")
+        card["cohort"] = figures
+
+
 @require_GET
 def indicators(request: HttpRequest) -> HttpResponse:
     """One card per indicator (value, change, verdict, sparkline) and a crime-rate map."""
@@ -156,6 +184,8 @@ def indicators(request: HttpRequest) -> HttpResponse:
         }
         for r in dash.results
     ]
+    if q["area"] is None:  # the workspace's figure is the whole partnership's
+        _add_reoffending(cards)
     rates = {r.area: r.rate_per_1000 for r in by_msoa}
     shapes = {c: s for c, s in area_shapes("msoa").items() if c in rates}
     query = request.GET.urlencode()

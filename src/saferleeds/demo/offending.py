@@ -1,0 +1,174 @@
+"""Demo offences and disposals, made from the synthetic partner data's crimes.
+
+The generator's police offences with suspects (its solo offenders, fixed duos and the
+planted co-offending network) are in the workspace as West Yorkshire Police crime
+incidents with their suspects (:mod:`saferleeds.demo.partner_data`). Each suspect of
+each becomes an offence held by the police, under the crime's reference, so the
+co-offending network is the generator's. About half are proven, some weeks or months
+later, by a caution (the police's disposal) or a court sentence (probation's: a
+non-custodial sentence, or custody and a release months later); children's are youth
+cautions and youth court sentences. The proven ones give the past quarters' cohorts
+their index events and, the generator's offenders offending again, their proven
+re-offences.
+
+Every draw comes from ``random.Random(seed)`` over the crimes in reference order, so
+the same demo gives the same figures. Safe to repeat: does nothing once its offences
+exist. Held by the supplying agencies and shared between police and probation under the
+IOM agreement (:mod:`saferleeds.demo.partner_data`).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from saferleeds.audit.log import record_many
+from saferleeds.audit.models import Operation
+from saferleeds.demo.partner_data import DEMO_SEED
+from saferleeds.incidents.models import Incident, IncidentPerson
+from saferleeds.offending.models import Disposal, Offence
+from saferleeds.offending.records import DISPOSAL, OFFENCE
+from saferleeds.partners.models import Agency
+from saferleeds.people.models import SubjectRole
+
+PREFIX = "DEMO-"
+PROVEN_SHARE = 0.55
+# Disposals of proven offences (weights): roughly the shares of the MoJ's adult
+# proven re-offending cohorts (cautions, court non-custodial, custody).
+DISPOSALS = (("caution", 0.3), ("court_non_custodial", 0.5), ("custody", 0.2))
+
+# A representative Home Office offence code for each police.uk crime type (the
+# generator draws types, not codes).
+OFFENCE_CODES = {
+    "Bicycle theft": "044/00",
+    "Burglary": "028/01",
+    "Criminal damage and arson": "058/01",
+    "Drugs": "092/01",
+    "Other crime": "099/00",
+    "Other theft": "049/00",
+    "Possession of weapons": "010/01",
+    "Public order": "009/01",
+    "Robbery": "034/01",
+    "Shoplifting": "046/00",
+    "Theft from the person": "039/00",
+    "Vehicle crime": "045/00",
+    "Violence and sexual offences": "008/01",
+}
+
+
+@dataclass(frozen=True)
+class OffendingReport:
+    """What the demo holds: offences and disposals (created now or before)."""
+
+    offences: int
+    disposals: int
+    created: bool
+
+
+def _age(born: date | None, on: date) -> int | None:
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@transaction.atomic
+def seed_offending(*, seed: int = DEMO_SEED) -> OffendingReport:
+    """Make the demo's offences and disposals once (safe to repeat)."""
+    if Offence.objects.filter(reference__startswith=PREFIX).exists():
+        return OffendingReport(
+            Offence.objects.count(), Disposal.objects.count(), created=False
+        )
+    agencies = {a.code: a for a in Agency.objects.filter(code__in=["wyp", "nps"])}
+    wyp, nps = agencies["wyp"], agencies["nps"]
+    links = list(
+        IncidentPerson.objects.filter(
+            incident__owner_agency=wyp,
+            incident__category=Incident.Category.CRIME,
+            role=SubjectRole.SUSPECT,
+        )
+        .order_by("incident__reference", "person_id")
+        .values_list(
+            "incident__reference",
+            "incident__occurred_on",
+            "incident__summary",
+            "person_id",
+            "person__date_of_birth",
+        )
+    )
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by seed
+    kinds, weights = zip(*DISPOSALS, strict=True)
+    offences: list[Offence] = []
+    disposals: list[Disposal] = []
+    for crime, committed, crime_type, person_id, born in links:
+        reference = f"{PREFIX}{crime}-{person_id}"
+        code = OFFENCE_CODES.get(crime_type, "099/00")
+        if rng.random() >= PROVEN_SHARE:
+            offences.append(
+                Offence(
+                    agency=wyp,
+                    reference=reference,
+                    person_id=person_id,
+                    offence_code=code,
+                    committed_on=committed,
+                    role=Offence.Role.SUSPECT,
+                    disposal_type=rng.choice(["", "pending", "no_further_action"]),
+                    crime_reference=crime,
+                )
+            )
+            continue
+        disposal = rng.choices(kinds, weights)[0]
+        proven = committed + timedelta(days=rng.randint(14, 180))
+        offences.append(
+            Offence(
+                agency=wyp,
+                reference=reference,
+                person_id=person_id,
+                offence_code=code,
+                committed_on=committed,
+                proven_on=proven,
+                disposal_type=disposal,
+                role=Offence.Role.OFFENDER,
+                crime_reference=crime,
+            )
+        )
+        age = _age(born, proven)
+        youth = age is not None and age < 18
+        if disposal == "custody":
+            kind, on, holder = (
+                Disposal.Type.CUSTODY_RELEASE,
+                proven + timedelta(days=rng.randint(60, 365)),
+                nps,
+            )
+        elif disposal == "caution":
+            kind = Disposal.Type.YOUTH_CAUTION if youth else Disposal.Type.CAUTION
+            on, holder = proven, wyp
+        else:
+            kind = (
+                Disposal.Type.YOUTH_COURT_SENTENCE
+                if youth
+                else Disposal.Type.COURT_NON_CUSTODIAL
+            )
+            on, holder = proven, nps
+        disposals.append(
+            Disposal(
+                agency=holder,
+                reference=f"{PREFIX}{crime}-{person_id}-D",
+                person_id=person_id,
+                disposed_on=on,
+                disposal_type=kind,
+            )
+        )
+    Offence.objects.bulk_create(offences, batch_size=500)
+    Disposal.objects.bulk_create(disposals, batch_size=500)
+    record_many(
+        None,
+        operation=Operation.COLLECTION,
+        event="demo.offending.load",
+        records=[(OFFENCE, o.pk, o.person_id) for o in offences]
+        + [(DISPOSAL, d.pk, d.person_id) for d in disposals],
+        detail={"source": "synthetic generator", "seed": seed},
+    )
+    return OffendingReport(len(offences), len(disposals), created=True)

@@ -1,0 +1,230 @@
+"""Read an agency's offences and disposals extracts, row by row.
+
+Two files, UTF-8 CSV with a header line (extra columns are ignored):
+
+- offences: ``reference,person_ref,offence_code,offence_date,proven_date,
+  disposal_type,role,crime_reference``. ``reference`` is the agency's own key of the
+  row (re-importing it updates it); ``person_ref`` the agency's reference of the
+  person; ``offence_code`` the Home Office offence classification code (``028/01``,
+  ``105A``); ``proven_date`` empty when not proven, else ``disposal_type`` is one
+  that proves it (as :func:`saferleeds.analytics.reoffending.read_offences` reads);
+  ``role`` ``offender`` or ``suspect``; ``crime_reference`` the crime the offence
+  was recorded under, shared by co-offenders (may be empty).
+- disposals: ``reference,person_ref,disposal_date,disposal_type``, the type one of
+  :data:`DISPOSAL_TYPES`.
+
+A file that cannot be read as such (not UTF-8, a missing column, a line with the wrong
+number of values, no records) raises :class:`CsvInputError`: nothing of it is used. A
+bad value makes only its row bad: it is returned in :attr:`Extract.problems`, naming
+file, line and field, and the other rows stay usable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Final, Generic, TypeVar
+
+from saferleeds.analytics.csvfile import CsvInputError, Row, read_rows
+from saferleeds.analytics.reoffending import PROVING_DISPOSALS, UNPROVEN_DISPOSALS
+
+OFFENCE_COLUMNS: Final = (
+    "reference",
+    "person_ref",
+    "offence_code",
+    "offence_date",
+    "proven_date",
+    "disposal_type",
+    "role",
+    "crime_reference",
+)
+DISPOSAL_COLUMNS: Final = ("reference", "person_ref", "disposal_date", "disposal_type")
+
+ROLES: Final = ("offender", "suspect")
+"""A person's part in an offence."""
+
+DISPOSAL_TYPES: Final = (
+    "custody_release",
+    "court_non_custodial",
+    "caution",
+    "youth_caution",
+    "youth_court_sentence",
+)
+"""Disposals an agency records: the MoJ index events and the youth disposals that make
+first-time entrants."""
+
+MAX_REFERENCE: Final = 60
+
+# Home Office Counting Rules classification: a class of 1-3 digits with an optional
+# letter, and an optional subclass after a slash ("028/01", "105A", "8/6").
+_OFFENCE_CODE = re.compile(r"^[0-9]{1,3}[A-Z]?(/[0-9]{1,3}[A-Z]?)?$")
+
+
+@dataclass(frozen=True)
+class OffenceRow:
+    """One good row of an offences extract."""
+
+    line: int
+    reference: str
+    person_ref: str
+    offence_code: str
+    offence_date: date
+    proven_date: date | None
+    disposal_type: str
+    role: str
+    crime_reference: str
+
+
+@dataclass(frozen=True)
+class DisposalRow:
+    """One good row of a disposals extract."""
+
+    line: int
+    reference: str
+    person_ref: str
+    disposal_date: date
+    disposal_type: str
+
+
+T = TypeVar("T", OffenceRow, DisposalRow)
+
+
+@dataclass
+class Extract(Generic[T]):
+    """The good rows of a file and the problems of its bad ones, in file order.
+
+    Attributes:
+        file: The file, as given.
+        rows: Rows whose every value is good.
+        problems: One error per bad row (the first bad value of it).
+    """
+
+    file: str
+    rows: list[T] = field(default_factory=list)
+    problems: list[CsvInputError] = field(default_factory=list)
+
+
+def _reference(row: Row, column: str) -> str:
+    value = row.required(column)
+    if len(value) > MAX_REFERENCE:
+        raise row.error(column, f"longer than {MAX_REFERENCE} characters")
+    return value
+
+
+def _offence(row: Row) -> OffenceRow:
+    reference = _reference(row, "reference")
+    person_ref = _reference(row, "person_ref")
+    code = row.required("offence_code").upper()
+    if not _OFFENCE_CODE.match(code):
+        raise row.error(
+            "offence_code",
+            f"{code!r} is not a Home Office offence code (like 028/01 or 105A)",
+        )
+    offence_date = row.day("offence_date")
+    assert offence_date is not None
+    proven_date = row.day("proven_date", optional=True)
+    disposal = row.get("disposal_type")
+    role = row.get("role") or "offender"
+    if role not in ROLES:
+        raise row.error("role", f"{role!r} is not one of {', '.join(ROLES)}")
+    if proven_date is not None:
+        if disposal not in PROVING_DISPOSALS:
+            raise row.error(
+                "disposal_type",
+                f"{disposal!r} does not prove an offence, yet proven_date is given "
+                f"(proving disposals: {', '.join(PROVING_DISPOSALS)})",
+            )
+        if proven_date < offence_date:
+            raise row.error(
+                "proven_date",
+                f"{proven_date} is before the offence_date {offence_date}",
+            )
+        if role != "offender":
+            raise row.error("role", "a proven offence's person is its offender")
+    elif disposal not in UNPROVEN_DISPOSALS:
+        if disposal in PROVING_DISPOSALS:
+            raise row.error("proven_date", f"empty, yet disposal_type is {disposal!r}")
+        raise row.error(
+            "disposal_type",
+            f"{disposal!r} is not one of "
+            f"{', '.join(PROVING_DISPOSALS + UNPROVEN_DISPOSALS[1:])} (or empty)",
+        )
+    crime_reference = row.get("crime_reference")
+    if len(crime_reference) > MAX_REFERENCE:
+        raise row.error("crime_reference", f"longer than {MAX_REFERENCE} characters")
+    return OffenceRow(
+        line=row.line,
+        reference=reference,
+        person_ref=person_ref,
+        offence_code=code,
+        offence_date=offence_date,
+        proven_date=proven_date,
+        disposal_type=disposal,
+        role=role,
+        crime_reference=crime_reference,
+    )
+
+
+def _disposal(row: Row) -> DisposalRow:
+    reference = _reference(row, "reference")
+    person_ref = _reference(row, "person_ref")
+    day = row.day("disposal_date")
+    assert day is not None
+    kind = row.get("disposal_type")
+    if kind not in DISPOSAL_TYPES:
+        raise row.error(
+            "disposal_type", f"{kind!r} is not one of {', '.join(DISPOSAL_TYPES)}"
+        )
+    return DisposalRow(
+        line=row.line,
+        reference=reference,
+        person_ref=person_ref,
+        disposal_date=day,
+        disposal_type=kind,
+    )
+
+
+def _read(
+    path: str | Path, columns: tuple[str, ...], parse: Callable[[Row], T]
+) -> Extract[T]:
+    # Every line is read first: a file unusable as a whole yields nothing at all.
+    rows = list(read_rows(path, columns))
+    extract: Extract[T] = Extract(str(path))
+    first_line: dict[str, int] = {}
+    for row in rows:
+        try:
+            parsed = parse(row)
+        except CsvInputError as exc:
+            extract.problems.append(exc)
+            continue
+        seen = first_line.setdefault(parsed.reference, row.line)
+        if seen != row.line:
+            extract.problems.append(
+                row.error(
+                    "reference", f"repeated: the same reference is on line {seen}"
+                )
+            )
+            continue
+        extract.rows.append(parsed)
+    return extract
+
+
+def read_offence_extract(path: str | Path) -> Extract[OffenceRow]:
+    """Read an offences extract (columns :data:`OFFENCE_COLUMNS`).
+
+    Raises:
+        CsvInputError: The file is unusable as a whole (see the module docstring).
+    """
+    return _read(path, OFFENCE_COLUMNS, _offence)
+
+
+def read_disposal_extract(path: str | Path) -> Extract[DisposalRow]:
+    """Read a disposals extract (columns :data:`DISPOSAL_COLUMNS`).
+
+    Raises:
+        CsvInputError: The file is unusable as a whole (see the module docstring).
+    """
+    return _read(path, DISPOSAL_COLUMNS, _disposal)

@@ -1,0 +1,5 @@
+"""Record linkage pages."""
+
+from saferleeds.linkage.views import urlpatterns as urlpatterns
+
+app_name = "linkage"

@@ -1,0 +1,1 @@
+"""Offenders: partners' offences and disposals, proven re-offending and co-offending."""

@@ -1,0 +1,84 @@
+"""Offences and disposals as the tables the offender analytics take.
+
+Shapes records already read (by :mod:`saferleeds.offending.access_pages` for an actor,
+or :mod:`saferleeds.offending.queries` for the system's aggregate figures) into the
+Arrow tables of :mod:`saferleeds.analytics.reoffending` and the ties of
+:mod:`saferleeds.analytics.networks`. Reads nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+from itertools import combinations
+
+import pyarrow as pa
+
+from saferleeds.analytics.networks import Edge
+from saferleeds.analytics.reoffending import INDEX_SCHEMA, OFFENCE_SCHEMA
+from saferleeds.offending.models import Disposal
+
+__all__ = ["INDEX_TYPE_OF", "co_offending_edges", "index_table", "offence_table"]
+
+#: The MoJ index event each disposal type is: youth disposals count as the adult ones
+#: they correspond to (the MoJ's juvenile cohorts use youth cautions and youth court
+#: sentences the same way).
+INDEX_TYPE_OF: dict[str, str] = {
+    Disposal.Type.CUSTODY_RELEASE: "custody_release",
+    Disposal.Type.COURT_NON_CUSTODIAL: "court_non_custodial",
+    Disposal.Type.YOUTH_COURT_SENTENCE: "court_non_custodial",
+    Disposal.Type.CAUTION: "caution",
+    Disposal.Type.YOUTH_CAUTION: "caution",
+}
+
+DisposalValues = tuple[int, date, str]  # person id, date, disposal type
+OffenceValues = tuple[
+    int, date, date | None, str
+]  # person, committed, proven, disposal
+
+
+def index_table(rows: Iterable[DisposalValues], key: Callable[[int], str]) -> pa.Table:
+    """``person_id, index_date, index_type`` of disposals, people named by ``key``."""
+    people: list[str] = []
+    days: list[date] = []
+    kinds: list[str] = []
+    for person_id, day, kind in rows:
+        people.append(key(person_id))
+        days.append(day)
+        kinds.append(INDEX_TYPE_OF[kind])
+    return pa.table([people, days, kinds], schema=INDEX_SCHEMA)
+
+
+def offence_table(rows: Iterable[OffenceValues], key: Callable[[int], str]) -> pa.Table:
+    """``person_id, offence_date, proven_date, disposal_type`` of offences."""
+    people: list[str] = []
+    committed: list[date] = []
+    proven: list[date | None] = []
+    disposals: list[str] = []
+    for person_id, day, proven_on, disposal in rows:
+        people.append(key(person_id))
+        committed.append(day)
+        proven.append(proven_on)
+        disposals.append(disposal)
+    return pa.table([people, committed, proven, disposals], schema=OFFENCE_SCHEMA)
+
+
+def co_offending_edges(
+    rows: Iterable[tuple[int, str, int]], key: Callable[[int], str]
+) -> list[Edge]:
+    """Ties between people in the same crime: ``(agency id, crime reference, person)``.
+
+    Each pair of distinct people recorded (as offender or suspect) under one crime
+    reference of one agency is tied once for that crime; the network sums a pair's
+    crimes into the tie's weight. Rows with no crime reference tie nobody.
+    """
+    crimes: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for agency_id, crime, person_id in rows:
+        if crime:
+            crimes[(agency_id, crime)].add(person_id)
+    edges: list[Edge] = []
+    for people in crimes.values():
+        for a, b in combinations(sorted(people), 2):
+            edges.append(Edge(key(a), key(b)))
+    return edges
