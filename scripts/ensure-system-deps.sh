@@ -10,3 +10,6 @@ if [ "${#need[@]}" -gt 0 ]; then
   echo "installing system packages: ${need[*]}" >&2
   scripts/apt-install.sh "${need[@]}"
 fi
+# WeasyPrint (the JSA as PDF) needs Pango; pdftoppm (poppler-utils) checks its pages as PNGs.
+ldconfig -p | grep -q libpangoft2-1.0 || scripts/apt-install.sh libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+command -v pdftoppm >/dev/null || scripts/apt-install.sh poppler-utils

@@ -28,7 +28,13 @@ from saferleeds import config
 
 SHIPPED = Path(__file__).parent / "data" / "partnerships" / "leeds.toml"
 
-SECTIONS = ("partnership", "geography", "priority_neighbourhoods", "casework")
+SECTIONS = (
+    "partnership",
+    "geography",
+    "priority_neighbourhoods",
+    "casework",
+    "governance",
+)
 """The top-level sections a partnership file may have."""
 
 RISK_LEVELS = ("high", "medium", "standard")
@@ -384,6 +390,19 @@ class CaseworkSettings:
     nrm: NrmSettings = field(default_factory=NrmSettings)
 
 
+@dataclass(frozen=True)
+class GovernanceSettings(_Settings):
+    """``[governance]``: the plan's deliverables (see ``saferleeds.governance``).
+
+    Attributes:
+        stale_after_days: A deliverable whose RAG status was last updated more than this
+            many days ago is flagged stale on the plan (default 90: a quarter, the
+            usual reporting cycle of a partnership board; a local choice).
+    """
+
+    stale_after_days: int = _setting(90, _integer(1))
+
+
 # --- the partnership ----------------------------------------------------------------
 
 
@@ -410,6 +429,7 @@ class Partnership:
     ward_lookup: Path | None
     priority_neighbourhoods: tuple[Neighbourhood, ...]
     casework: CaseworkSettings = field(default_factory=CaseworkSettings)
+    governance: GovernanceSettings = field(default_factory=GovernanceSettings)
 
 
 S = TypeVar("S", bound=_Settings)
@@ -458,7 +478,7 @@ class _File:
             raise self.error(section, exc) from exc
 
     def settings(self, cls: type[S], section: str, value: object) -> S:
-        """A casework module's settings dataclass from its table."""
+        """A settings dataclass (a casework module's, governance's) from its table."""
         names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
         table = self.table(section, value, names)
         try:
@@ -582,6 +602,9 @@ def load_partnership(path: Path | str) -> Partnership:
             casework=f.casework(raw["casework"])
             if "casework" in raw
             else CaseworkSettings(),
+            governance=f.settings(GovernanceSettings, "governance", raw["governance"])
+            if "governance" in raw
+            else GovernanceSettings(),
         )
     except KeyError as exc:
         raise PartnershipConfigError(f"{path}: missing key {exc}") from exc

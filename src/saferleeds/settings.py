@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "saferleeds.hate",
     # Record linkage: agency records resolved into people, with clerical review.
     "saferleeds.linkage",
+    # The plan: priorities, outcomes, deliverables with RAG status, boards.
+    "saferleeds.governance",
     "saferleeds.infogov",
     "saferleeds.web",
     # Security hardening: TOTP two-factor sign-in, lock-out, Content-Security-Policy.

@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("saferleeds.nrm.urls")),
     path("offending/", include("saferleeds.offending.urls")),
     path("linkage/", include("saferleeds.linkage.urls")),
+    path("", include("saferleeds.governance.urls")),
     path("", include("saferleeds.web.urls")),
 ]

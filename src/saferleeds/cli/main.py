@@ -26,8 +26,10 @@ from rich.text import Text
 from saferleeds import config
 from saferleeds.cli.accounts import register as register_accounts
 from saferleeds.cli.asb import register as register_asb
+from saferleeds.cli.governance import register as register_governance
 from saferleeds.cli.hate import register as register_hate
 from saferleeds.cli.indicators import register as register_indicators
+from saferleeds.cli.jsa import register as register_jsa
 from saferleeds.cli.link import register as register_link
 from saferleeds.cli.marac import register as register_marac
 from saferleeds.cli.offending import register as register_offending
@@ -636,6 +638,10 @@ register_accounts(app)
 register_link(app)
 # Offenders (issue #14): `reoffending`, `network` (saferleeds.cli.offending).
 register_offending(app)
+# The plan (issue #15): `governance seed` (saferleeds.cli.governance).
+register_governance(app)
+# Joint Strategic Assessment (issue #15): `jsa build` (saferleeds.cli.jsa).
+register_jsa(app)
 
 
 @users_app.command("reset-2fa")

@@ -17,6 +17,8 @@ from saferleeds.demo.personas import (
     DemoRefused,
     refuse_outside_demo,
 )
+from saferleeds.governance.actions import do_load_plan
+from saferleeds.governance.models import Deliverable
 from saferleeds.hate.models import HateReport
 from saferleeds.marac.models import MaracReferral
 from saferleeds.nrm.models import NrmReferral
@@ -69,6 +71,7 @@ def seed_demo() -> SeedReport:
     partner = seed_partner_data()
     seed_casework()
     offending = seed_offending()
+    do_load_plan(actor=None)  # the strategy's plan: priorities, deliverables, boards
     held = {
         "MARAC referrals": MaracReferral.objects.count(),
         "hate reports": HateReport.objects.count(),
@@ -76,6 +79,7 @@ def seed_demo() -> SeedReport:
         "NRM referrals": NrmReferral.objects.count(),
         "offences": offending.offences,
         "disposals": offending.disposals,
+        "plan deliverables": Deliverable.objects.count(),
     }
     return SeedReport(
         len(agencies),

@@ -1,0 +1,174 @@
+"""The partnership's plan: priorities, outcomes, deliverables, their status and boards.
+
+Seeded from the strategy (``saferleeds governance seed``); a deliverable's RAG status
+changes only through :func:`saferleeds.governance.actions.do_update_deliverable_status`,
+which keeps its history (:class:`StatusChange`) and audits it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from saferleeds.partners.models import Agency
+
+
+class Board(models.Model):
+    """A board or group of the partnership's governance."""
+
+    class Kind(models.TextChoices):
+        EXECUTIVE = "executive", "Executive"
+        OPERATIONAL = "operational", "Operational delivery board"
+        PLACE_BASED = "place_based", "Place based delivery board"
+        STEERING = "steering", "Steering or task and finish group"
+        CONNECTED = "connected", "Connected board"
+
+    key = models.SlugField(
+        max_length=60, unique=True, db_comment="key in the plan file"
+    )
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    reports_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        db_table_comment = "boards and groups of the partnership's governance"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Priority(models.Model):
+    """One of the strategy's shared priorities."""
+
+    number = models.PositiveSmallIntegerField(unique=True)
+    title = models.CharField(max_length=200)
+    focus = models.CharField(
+        max_length=40, db_comment="e.g. Victim, Offender, Location"
+    )
+    aim = models.TextField(blank=True, db_comment="what the priority means")
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name_plural = "priorities"
+        db_table_comment = "the strategy's shared priorities"
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Outcome(models.Model):
+    """What the partnership will work collectively to do under a priority."""
+
+    priority = models.ForeignKey(
+        Priority, on_delete=models.CASCADE, related_name="outcomes"
+    )
+    number = models.PositiveSmallIntegerField(db_comment="order within the priority")
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["priority__number", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["priority", "number"], name="one_outcome_number_per_priority"
+            )
+        ]
+        db_table_comment = "outcomes each shared priority works towards"
+
+    def __str__(self) -> str:
+        return f"{self.priority.number}.{self.number}"
+
+
+class Rag(models.TextChoices):
+    """A deliverable's red/amber/green status."""
+
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+
+
+class Deliverable(models.Model):
+    """A deliverable of the plan, with its lead agency, board and current RAG status."""
+
+    key = models.SlugField(
+        max_length=60, unique=True, db_comment="key in the plan file"
+    )
+    title = models.TextField()
+    theme = models.CharField(
+        max_length=200, blank=True, db_comment="the strategy's heading above it"
+    )
+    priority = models.ForeignKey(
+        Priority, on_delete=models.PROTECT, related_name="deliverables"
+    )
+    outcome = models.ForeignKey(
+        Outcome,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deliverables",
+    )
+    lead_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    lead = models.CharField(
+        max_length=200, blank=True, db_comment="the lead as the strategy writes it"
+    )
+    board = models.ForeignKey(
+        Board,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deliverables",
+    )
+    plan_on_a_page = models.BooleanField(
+        default=False, db_comment="one of the strategy's plan-on-a-page items"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    milestones = models.TextField(blank=True)
+    rag = models.CharField(
+        max_length=5, choices=Rag.choices, blank=True, db_comment="blank: not yet rated"
+    )
+    rag_evidence = models.TextField(blank=True)
+    rag_updated_on = models.DateField(null=True, blank=True)
+    rag_updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["priority__number", "id"]
+        db_table_comment = "the plan's deliverables and their current RAG status"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StatusChange(models.Model):
+    """One change of a deliverable's RAG status: who, when, from, to, and the evidence."""
+
+    deliverable = models.ForeignKey(
+        Deliverable, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_comment="changer's agency",
+    )
+    changed_at = models.DateTimeField()
+    changed_on = models.DateField(db_comment="the day the status applies from")
+    from_rag = models.CharField(max_length=5, choices=Rag.choices, blank=True)
+    to_rag = models.CharField(max_length=5, choices=Rag.choices)
+    evidence = models.TextField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        db_table_comment = "history of deliverables' RAG status (append-only)"

@@ -1,0 +1,65 @@
+"""Who reads and who updates the plan, and when a deliverable's status is stale.
+
+- Reading: plan items hold no personal data, so every signed-in partnership user with a
+  role reads the whole plan (executives included: they see everything); third-party
+  reporting centres, outside the partnership, do not.
+- Updating a deliverable's RAG status: the deliverable's lead agency's users with a
+  casework role (practitioner, case coordinator) or the executive role. Everyone else
+  reads it only.
+- Stale: a status last updated more than ``[governance] stale_after_days`` days ago
+  (default 90); a deliverable never rated is "not rated", not stale.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from saferleeds.partners.models import Role
+from saferleeds.partners.policy import CASEWORK_ROLES, Actor
+from saferleeds.partnership import current
+
+__all__ = [
+    "UPDATE_ROLES",
+    "is_stale",
+    "may_read_plan",
+    "may_update_status",
+    "stale_after_days",
+]
+
+#: Roles whose holders in a deliverable's lead agency may update its status.
+UPDATE_ROLES = CASEWORK_ROLES | frozenset({Role.EXECUTIVE})
+_PLAN_READERS = frozenset(r for r in Role if r != Role.REPORTING_CENTRE)
+
+
+def stale_after_days() -> int:
+    """Days after which a RAG status is stale (``[governance] stale_after_days``)."""
+    return current().governance.stale_after_days
+
+
+def is_stale(updated_on: date | None, today: date, days: int | None = None) -> bool:
+    """Whether a status last updated on ``updated_on`` is stale on ``today``.
+
+    Args:
+        updated_on: The day the status was last updated; ``None``: never rated.
+        today: The day to judge on.
+        days: The limit; ``None`` reads the partnership's setting.
+
+    Returns:
+        True if more than ``days`` days have passed (exactly ``days`` is not stale).
+    """
+    if updated_on is None:
+        return False
+    limit = stale_after_days() if days is None else days
+    return (today - updated_on).days > limit
+
+
+def may_read_plan(actor: Actor) -> bool:
+    """Whether the actor reads the plan (any partnership role)."""
+    return actor.user_id is not None and actor.has(_PLAN_READERS)
+
+
+def may_update_status(actor: Actor, lead_agency_id: int) -> bool:
+    """Whether the actor may update the status of a deliverable this agency leads."""
+    if actor.agency_id is None or actor.agency_id != lead_agency_id:
+        return False
+    return actor.has(UPDATE_ROLES)
