@@ -343,7 +343,7 @@ def test_navigation_shows_pages_by_role(as_user: Any, world: dict[str, Any]) -> 
             re.findall(r'class="govuk-service-navigation__link" href="([^"]+)"', menu)
         )
 
-    everyone = {"/overview/", "/indicators/", "/places/map/", "/agreements/"}
+    everyone = {"/overview/", "/indicators/", "/places/map/", "/plan/", "/agreements/"}
     assert nav("carol.coordinator") == everyone | {"/people/", "/cases/"}
     assert nav("aisha.analyst") == everyone | {"/people/"}
     assert nav("iris.ig") == everyone | {"/people/", "/audit/"}
@@ -374,6 +374,7 @@ def test_navigation_lists_each_page_once_for_several_roles(
         "/places/map/",
         "/people/",
         "/cases/",
+        "/plan/",
         "/agreements/",
         "/audit/",
         "/administration/",

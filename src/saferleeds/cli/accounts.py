@@ -8,7 +8,6 @@ which the user sets their own (and then an authenticator app).
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +15,7 @@ import typer
 from rich.console import Console
 
 from saferleeds import config
+from saferleeds.cli._django import ensure_django
 
 if TYPE_CHECKING:
     from saferleeds.partners.accounts import IssuedInvitation
@@ -25,10 +25,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
-    import django
-
-    django.setup()
+    ensure_django()
 
 
 def _default_base_url() -> str:

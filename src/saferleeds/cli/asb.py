@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from saferleeds.cli._django import ensure_django
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -56,10 +57,7 @@ def stats_cmd(
         _fail("--format must be table, json or csv")
     if year is not None and not 2014 <= year <= 2100:
         _fail("--year must be between 2014 (the Act) and 2100")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
-    import django
-
-    django.setup()
+    ensure_django()
     from django.db import DatabaseError
     from django.utils import timezone
 

@@ -10,12 +10,13 @@ Errors are ``error: ...`` on stderr with exit status 2.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+
+from saferleeds.cli._django import ensure_django
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -35,10 +36,7 @@ def seed(
     ] = None,
 ) -> None:
     """Load the strategy's priorities, outcomes, deliverables with leads, and boards."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
-    import django
-
-    django.setup()
+    ensure_django()
     from saferleeds.governance.actions import do_load_plan
     from saferleeds.governance.plan_file import SHIPPED_PLAN, PlanFileError
 

@@ -6,7 +6,6 @@ Thin: the work is in ``saferleeds.incidents.actions``, which the demo seeder use
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 from typing import Annotated
@@ -15,15 +14,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from saferleeds.cli._django import ensure_django
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
 def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
-    import django
-
-    django.setup()
+    ensure_django()
 
 
 def _users_group(app: typer.Typer) -> typer.Typer:

@@ -40,6 +40,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from saferleeds.cli._django import ensure_django
+
 err = Console(stderr=True, soft_wrap=True)
 
 link_app = typer.Typer(
@@ -197,12 +199,7 @@ def pairs_cmd(
 
 
 def _django() -> None:
-    import os
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
-    import django
-
-    django.setup()
+    ensure_django()
 
 
 def _actor(username: str, purpose: str) -> Any:

@@ -24,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from saferleeds import config
+from saferleeds.cli._django import ensure_django
 from saferleeds.cli.accounts import register as register_accounts
 from saferleeds.cli.asb import register as register_asb
 from saferleeds.cli.governance import register as register_governance
@@ -91,10 +92,7 @@ def literal(text: object) -> str:
 
 
 def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
-    import django
-
-    django.setup()
+    ensure_django()
 
 
 def _progress() -> Progress:

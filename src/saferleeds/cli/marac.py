@@ -12,13 +12,14 @@ Errors are ``error: ...`` on stderr with exit status 2.
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from saferleeds.cli._django import ensure_django
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -50,10 +51,7 @@ def figures(
     first, last = _day(start, "--from"), _day(end, "--to")
     if last < first:
         _fail(f"--to ({last}) is before --from ({first})")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
-    import django
-
-    django.setup()
+    ensure_django()
     from saferleeds.marac.queries import figures_for_period
 
     try:

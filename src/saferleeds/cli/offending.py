@@ -41,6 +41,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from saferleeds.cli._django import ensure_django
+
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -80,12 +82,7 @@ AsOption = Annotated[
 
 
 def _setup_django() -> None:
-    import os
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "saferleeds.settings")
-    import django
-
-    django.setup()
+    ensure_django()
 
 
 def _actor(username: str) -> Any:
