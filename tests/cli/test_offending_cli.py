@@ -279,8 +279,13 @@ def test_key_players_and_exports(tmp_path: Path) -> None:
     assert len((folder / "links.csv").read_text().splitlines()) == 14
 
 
-def test_as_a_user_runs_it(tmp_path: Path) -> None:
-    """The installed entry point: real exit status, no traceback, nothing on stdout."""
+def test_as_a_user_runs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installed entry point: real exit status, no traceback, nothing on stdout.
+
+    On an empty workspace of its own: the embedded database in ``tmp_path``, not the
+    PostgreSQL server the suite's second run shares with other commands' tests.
+    """
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     r = saferleeds(tmp_path, "reoffending", "--cohort", "2018Q1")
     assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
     assert r.stderr.startswith("error: the workspace has no offender data yet")
