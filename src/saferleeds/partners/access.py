@@ -119,11 +119,17 @@ def visible_records(actor: Actor, record_type: RecordKind | str) -> QuerySet[Any
     all (for any other role, none).
     """
     declared = kind(record_type)
-    model = apps.get_model(declared.model)
     if not may_open(actor, declared):
-        return model._default_manager.none()
-    records = model._default_manager.filter(
-        visible(actor, declared, holder=declared.holder, case_path=declared.case_path)
+        return apps.get_model(declared.model)._default_manager.none()
+    return _shared_with(actor, declared)
+
+
+def _shared_with(actor: Actor, declared: RecordKind, **narrower: Any) -> QuerySet[Any]:
+    """The kind's records the policy's filter gives the actor, narrowed by ``narrower``,
+    de-duplicated when the filter joins a many-valued lookup."""
+    records = apps.get_model(declared.model)._default_manager.filter(
+        visible(actor, declared, holder=declared.holder, case_path=declared.case_path),
+        **narrower,
     )
     return records.distinct() if declared.distinct else records
 
@@ -143,14 +149,11 @@ def disclosable_records(actor: Actor, record_type: RecordKind | str) -> QuerySet
     if not actor.has(IG_ROLES):
         raise Forbidden("only information-governance leads disclose to data subjects")
     declared = kind(record_type)
-    model = apps.get_model(declared.model)
     # Each agency is its own controller: only what the lead's own agency holds, even
     # for a lead who also holds a casework role (which sees records shared in).
-    records = model._default_manager.filter(
-        visible(actor, declared, holder=declared.holder, case_path=declared.case_path),
-        **{f"{declared.holder}__in": [actor.agency_id]},
+    return _shared_with(
+        actor, declared, **{f"{declared.holder}__in": [actor.agency_id]}
     )
-    return records.distinct() if declared.distinct else records
 
 
 def access_record(
