@@ -19,6 +19,7 @@ BENCHMARKS = [
     "hotspots",
     "networks",
     "linkage_scale",
+    "search",
 ]
 
 

@@ -9,10 +9,19 @@ scripts/ensure-system-deps.sh
 export SAFERLEEDS_ENV=test
 unset DATABASE_URL
 rc=0
+# Each run's data directory lives under one folder, removed (with the PostgreSQL cluster,
+# once started) however the script ends: nothing is left behind in the temporary directory.
+data_root="$(mktemp -d "${TMPDIR:-/tmp}/saferleeds-test.XXXXXX")"
+SL_PG_DIR=""
+cleanup() {
+  if [ -n "$SL_PG_DIR" ]; then scripts/pg.sh stop "$SL_PG_DIR" || true; fi
+  rm -rf "$data_root"
+}
+trap cleanup EXIT
 run() {  # a fresh data directory per run, so runs never see each other's files
   local label="$1"; shift
   echo "=== saferleeds test suite on $label ==="
-  SAFERLEEDS_DATA_DIR="$(mktemp -d /tmp/saferleeds-test.XXXXXX)" "$BIN/pytest" "$@" || rc=$?
+  SAFERLEEDS_DATA_DIR="$(mktemp -d "$data_root/run.XXXXXX")" "$BIN/pytest" "$@" || rc=$?
 }
 if [ "$#" -eq 0 ]; then  # the whole suite also checks what `make lint` promises
   echo "=== lint: ruff check, ruff format --check, mypy, lint-imports ==="
@@ -23,7 +32,6 @@ if [ "$#" -eq 0 ]; then  # the whole suite also checks what `make lint` promises
 fi
 run SQLite "$@"
 eval "$(scripts/pg.sh start)"
-trap 'scripts/pg.sh stop "$SL_PG_DIR"' EXIT
 DATABASE_URL="$DATABASE_URL" run "PostgreSQL ($DATABASE_URL)" "$@"
 echo "=== SQLite and PostgreSQL runs finished: exit $rc ==="
 exit "$rc"

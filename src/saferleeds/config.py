@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,31 @@ SETTINGS: tuple[Setting, ...] = (
         "path to a partnership TOML file; default is the shipped Leeds configuration",
     ),
     Setting(
+        "SAFERLEEDS_HARM_CODE_WEIGHTS",
+        None,
+        "path to a user-supplied harm weights table per Home Office offence code "
+        "(ONS offence_code,weight or Cambridge Crime Harm Index 2020 cchi_days); "
+        "default is the shipped ONS Crime Severity Score weights",
+    ),
+    Setting(
+        "SAFERLEEDS_PSEUDONYM_KEY",
+        None,
+        "the partnership's secret for analysts' pseudonyms of resolved people (64+ hex "
+        "characters); required in production for `link extract`, generated once per "
+        "data dir in demo",
+    ),
+    Setting(
+        "SAFERLEEDS_PSEUDONYM_KEY_ID",
+        "k1",
+        "the name of that key, shown before each pseudonym; a new one at each rotation",
+    ),
+    Setting(
         "SAFERLEEDS_DEBUG", "0", "1 to turn on Django debug pages (never in production)"
+    ),
+    Setting(
+        "SAFERLEEDS_LOG_FORMAT",
+        "text",
+        "text or json: the server log, one line per request and per refusal",
     ),
     Setting(
         "SAFERLEEDS_REQUIRE_2FA",
@@ -118,11 +143,15 @@ def analytics_path() -> Path:
     return data_dir() / "analytics.duckdb"
 
 
-def get_secret(name: str) -> str:
+def get_secret(name: str, make: Callable[[], str] | None = None) -> str:
     """Return a mandatory secret.
 
     In production the variable must be set. In demo and test a random value is generated
     once and kept in the data directory, so sessions survive restarts.
+
+    Args:
+        name: The variable.
+        make: How a demo or test value is made (default 50 URL-safe characters).
 
     Raises:
         ConfigError: In production, when the variable is unset.
@@ -136,9 +165,21 @@ def get_secret(name: str) -> str:
         )
     path = data_dir() / f".{name.lower()}"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
+        path.write_text(make() if make else secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def pseudonym_key() -> tuple[str, str]:
+    """The partnership's pseudonym key: its id and its secret in hexadecimal.
+
+    Rotating the key is setting a new secret and a new id: every pseudonym changes.
+
+    Raises:
+        ConfigError: In production, when ``SAFERLEEDS_PSEUDONYM_KEY`` is unset.
+    """
+    secret = get_secret("SAFERLEEDS_PSEUDONYM_KEY", lambda: secrets.token_hex(32))
+    return get("SAFERLEEDS_PSEUDONYM_KEY_ID") or "k1", secret
 
 
 def _secret_key_problem(value: str) -> str | None:

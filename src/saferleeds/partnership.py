@@ -285,10 +285,17 @@ class HateSettings(_Settings):
             third-party reports (default ``"lcc"``).
         repeat_window_days: Repeat victims and repeat locations count reports of
             incidents within this many days (default 365: 12 months).
+        triage_days: The service level: a new report is triaged within this many
+            days of being received (default 3); the queue shows each open report's
+            age against it.
+        repeat_distance_m: Two reports whose places are given as points count as the
+            same location within this many metres (default 200).
     """
 
     lead_agency: str = _setting("lcc", _text(required=True))
     repeat_window_days: int = _setting(365, _integer(1))
+    triage_days: int = _setting(3, _integer(1))
+    repeat_distance_m: int = _setting(200, _integer(1))
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "saferleeds.nrm",
     "saferleeds.offending",
     "saferleeds.hate",
+    # IOM cohort management, on offending: selection, reviews, pathways.
+    "saferleeds.iom",
     # Record linkage: agency records resolved into people, with clerical review.
     "saferleeds.linkage",
     # The plan: priorities, outcomes, deliverables with RAG status, boards.
@@ -78,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: one log line per request, timing every layer below (saferleeds.web.logs).
+    "saferleeds.web.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -110,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "saferleeds.web.context.partnership",
+                "saferleeds.web.context.navigation",
             ],
         },
     }
@@ -147,8 +152,9 @@ if ENV == "test":
     # Fast hashing keeps the persona cast cheap to create in each test; tests only.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "overview"
-LOGOUT_REDIRECT_URL = "login"
+# "/" sends each user to their role's home page (core.registry navigation, web.views).
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "signed_out"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -178,17 +184,35 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # A load balancer's health probe may use plain HTTP on the private side.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+with _improperly_configured():
+    _LOG_FORMAT = config.get("SAFERLEEDS_LOG_FORMAT") or "text"
+    if _LOG_FORMAT not in ("text", "json"):
+        raise config.ConfigError(
+            f"SAFERLEEDS_LOG_FORMAT={_LOG_FORMAT!r} is not text or json"
+        )
 # Refusals (4xx: 403, 404, 405, 409...) are one line each -- method, path, status, user
 # id, reason -- without a traceback; server errors (5xx) keep theirs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"refusals": {"()": "saferleeds.web.logs.OneLineRefusals"}},
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {"()": "saferleeds.web.logs.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["refusals"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["refusals"],
+            "formatter": _LOG_FORMAT,
+        }
     },
     "loggers": {
+        # One line per request (saferleeds.web.logs.RequestLogMiddleware).
+        "saferleeds.request": {"level": "INFO"},
         # On the logger too, so every handler (Django's own in DEBUG, a test's) sees the
         # one-line record.
         "django.request": {"filters": ["refusals"]},
@@ -207,6 +231,11 @@ CACHES = {
 }
 
 SAFERLEEDS_ANALYTICS_PATH = config.analytics_path()
+
+# The map's near-repeat table marks a cell only when its Knox ratio is at least this and
+# its p-value at most that (the effect-size reading of Near Repeat Calculator users).
+SAFERLEEDS_NEAR_REPEAT_MIN_RATIO = 1.2
+SAFERLEEDS_NEAR_REPEAT_ALPHA = 0.05
 
 # Case documents (safeguarding.documents): bytes kept outside the web root (never under
 # STATIC_ROOT or a media URL) with random names, served only through the access check.

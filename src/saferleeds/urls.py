@@ -2,7 +2,11 @@
 
 from django.urls import include, path
 
+from saferleeds.web.health import healthz
+
 urlpatterns = [
+    # Open to probes without signing in; says only whether it can serve.
+    path("healthz", healthz, name="healthz"),
     path("api/v1/", include("saferleeds.api.urls")),
     path("people/", include("saferleeds.people.urls")),
     path("agreements/", include("saferleeds.partners.urls")),
@@ -17,6 +21,7 @@ urlpatterns = [
     path("", include("saferleeds.asb.urls")),
     path("", include("saferleeds.nrm.urls")),
     path("offending/", include("saferleeds.offending.urls")),
+    path("iom/", include("saferleeds.iom.urls")),
     path("linkage/", include("saferleeds.linkage.urls")),
     path("", include("saferleeds.governance.urls")),
     path("", include("saferleeds.web.urls")),

@@ -144,6 +144,45 @@ def test_runs_rule_flags_eight_on_one_side_not_seven() -> None:
     assert chart7 is not None and not [s for s in chart7.signals if s.rule == "run"]
 
 
+def _runs_by_hand(values: list[float], centre: float, usual_zero: bool) -> set[int]:
+    """The run rule written out: indices in a run of 8 or more strictly on one side,
+    zeros neutral when a zero is the usual month."""
+    sides = []
+    for v in values:
+        side = (v > centre) - (v < centre)
+        sides.append(0 if (usual_zero and v == 0) else side)
+    flagged: set[int] = set()
+    start = 0
+    for i in range(1, len(sides) + 1):
+        if i == len(sides) or sides[i] != sides[start]:
+            if sides[start] != 0 and i - start >= 8:
+                flagged.update(range(start, i))
+            start = i
+    return flagged
+
+
+def test_runs_of_zeros_in_a_small_area_are_not_signals() -> None:
+    months = [add_months(date(2016, 1, 1), i) for i in range(24)]
+    # A rare event: one month in six has one; the mean 1/6 is below ln 2, so a zero
+    # is the usual month (P(0) = exp(-1/6) = 0.85) and runs of zeros are expected.
+    rare = [1.0 if i % 6 == 5 else 0.0 for i in range(24)]
+    rare[0:10] = [0.0] * 10
+    for chart in (xmr_chart(months, rare), c_chart(months, [int(v) for v in rare])):
+        assert chart is not None and chart.lower == 0.0
+        assert math.exp(-chart.centre) > 0.5
+        runs = {s.month for s in chart.signals if s.rule == "run"}
+        assert runs == set()
+        assert runs == {months[i] for i in _runs_by_hand(rare, chart.centre, True)}
+    # With a mean of 3 a month of 0 is unusual (P = 0.05): eight in a row still
+    # signal, exactly as the rule written out by hand says.
+    busy = [3.0, 4.0, 2.0, 5.0, 3.0, 4.0] + [0.0] * 8 + [3.0, 4.0, 5.0, 3.0, 2.0, 4.0]
+    chart = c_chart(months[:20], [int(v) for v in busy])
+    assert chart is not None and math.exp(-chart.centre) < 0.5
+    runs = {s.month for s in chart.signals if s.rule == "run"}
+    assert runs == {months[i] for i in _runs_by_hand(busy, chart.centre, False)}
+    assert runs == set(months[6:14])
+
+
 def test_wilson_interval_matches_scipy_and_hand_calculation() -> None:
     lo, hi = wilson_interval(0.6, 100)
     ci = binomtest(60, 100).proportion_ci(method="wilson")

@@ -308,11 +308,11 @@ def test_months_not_held_have_no_value_not_zero(store: Store) -> None:
 
 
 def test_harm_totals(store: Store, shipped_rows: list[dict[str, str]]) -> None:
-    # Shipped weights are blocked: no harm figures, and a note saying why.
-    blocked = by_id(compute_indicators(store, month_period(2018, 7)))
-    assert blocked["total_recorded_crime"].harm is None
-    assert "BLOCKED" in str(blocked["total_recorded_crime"].harm_note)
-    assert blocked["asb"].harm is None and blocked["asb"].harm_note is None
+    # Shipped weights are derived (ONS CSS): harm figures, labelled approximate.
+    shipped = by_id(compute_indicators(store, month_period(2018, 7)))
+    assert shipped["total_recorded_crime"].harm is not None
+    assert "approximate" in str(shipped["total_recorded_crime"].harm_note)
+    assert shipped["asb"].harm is None and shipped["asb"].harm_note is None
     # With weights: harm = sum over categories of count x weight, exactly.
     now = police_recount(shipped_rows, "2018-07", set(geography()))
     expected = sum(
@@ -331,10 +331,10 @@ def test_harm_totals(store: Store, shipped_rows: list[dict[str, str]]) -> None:
     assert r["total_recorded_crime"].harm_note == "test weights"
 
 
-def test_shipped_harm_table_is_honestly_blocked() -> None:
+def test_shipped_harm_table_is_derived_from_ons_css() -> None:
     w = load_harm_weights(SHIPPED_WEIGHTS)
-    assert w.status == BLOCKED and not w.available and not w.weights
-    assert "BLOCKED" in w.note
+    assert w.status == DERIVED and w.available
+    assert "Crime Severity Score" in w.source and "approximate" in w.note
 
 
 def test_derive_category_weights_is_the_count_weighted_mean(tmp_path: Path) -> None:

@@ -11,11 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from saferleeds.analytics.csvfile import CsvInputError
 from saferleeds.analytics.nearrepeat import (
     KnoxResult,
     knox_test,
+    nrc_bands,
     observed_table,
     project_lonlat,
+    read_event_file,
     spatial_bands,
     temporal_bands,
 )
@@ -223,10 +226,27 @@ def test_null_data_shows_no_near_repeat(synthetic: dict[str, Path]) -> None:
     assert res.observed[0][0] > 20
 
 
+MODES = {
+    "exact": {"bands": spatial_bands(100, 3), "precision": "double"},
+    "nrc": {"bands": nrc_bands(100, 3), "precision": "single"},
+}
+
+
 @needs_shared
-def test_knox_ratios_agree_with_the_calculator_within_monte_carlo_error() -> None:
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_knox_ratios_agree_with_the_calculator_within_monte_carlo_error(
+    mode: str,
+) -> None:
     x, y, t = _chicago()
-    res = knox_test(x, y, t, permutations=199, seed=2024)
+    res = knox_test(
+        x,
+        y,
+        t,
+        MODES[mode]["bands"],  # type: ignore[arg-type]
+        permutations=199,
+        seed=2024,
+        precision=MODES[mode]["precision"],  # type: ignore[arg-type]
+    )
     assert [list(r) for r in res.observed] == NRC_OBSERVED
     sims = _nrc_simulations()
     assert len(sims) == 20 and all(len(v) == 19 for v in sims.values())
@@ -275,3 +295,168 @@ def test_date_times_exactly_a_band_apart_fall_in_the_next_band() -> None:
     assert got == exact
     assert sum(map(sum, got)) == sum(map(sum, want)) == 200 * 199 // 2
     assert all(v >= 0 for row in got for v in row)
+
+
+# --- the NRC-compatible mode: same location only at 0, single precision -----------
+
+
+def _brute_force_nrc(
+    x: np.ndarray,
+    y: np.ndarray,
+    t: np.ndarray,
+    bandwidth: float,
+    count: int,
+    t_edges: tuple[float, ...],
+    metric: str,
+) -> list[list[int]]:
+    """The NRC's binning pair by pair with numpy float32 scalars: row 0 is distance
+    exactly 0, row 1 is (0, bandwidth), then [k w, (k+1) w) and the open last band."""
+    f32 = np.float32
+    xs = [f32(v) for v in x]
+    ys = [f32(v) for v in y]
+    table = [[0] * len(t_edges) for _ in range(count + 2)]
+    for i, j in itertools.combinations(range(len(x)), 2):
+        dx, dy = f32(abs(xs[i] - xs[j])), f32(abs(ys[i] - ys[j]))
+        d = (
+            f32(dx + dy)
+            if metric == "manhattan"
+            else f32(np.sqrt(f32(dx * dx + dy * dy)))
+        )
+        if d == 0:
+            r = 0
+        else:
+            r = 1 + sum(1 for k in range(1, count + 1) if float(d) >= bandwidth * k)
+        dt = abs(t[i] - t[j])
+        c = max(k for k, e in enumerate(t_edges) if dt >= e)
+        table[r][c] += 1
+    return table
+
+
+@pytest.mark.parametrize("metric", ["manhattan", "euclidean"])
+def test_nrc_mode_equals_a_pair_by_pair_float32_count(metric: str) -> None:
+    rng = np.random.default_rng(21)
+    n = 300
+    # State-plane-sized coordinates (float32 steps of 1/32 to 1/16 m there), many
+    # duplicates, pairs a few centimetres apart and pairs within a hair of an edge.
+    x = 350_000 + rng.integers(0, 600, n).astype(float)
+    y = 580_000 + rng.integers(0, 600, n).astype(float)
+    x[:60] = x[60:120] + rng.choice([0.0, 0.01, 0.56, 0.03], 60)
+    y[:60] = y[60:120]
+    x[120:160] = x[160:200] + 100 - rng.uniform(0, 0.05, 40)
+    y[120:160] = y[160:200]
+    t = rng.integers(0, 30, n).astype(float)
+    got = observed_table(
+        x, y, t, nrc_bands(100, 3), temporal_bands(7, 3), metric=metric,  # type: ignore[arg-type]
+        precision="single",
+    )  # fmt: skip
+    assert got == _brute_force_nrc(x, y, t, 100, 3, temporal_bands(7, 3), metric)
+    exact = observed_table(
+        x, y, t, spatial_bands(100, 3), temporal_bands(7, 3), metric=metric  # type: ignore[arg-type]
+    )  # fmt: skip
+    assert exact != got  # the cases above are built to tell the modes apart
+
+
+def test_the_two_documented_differences_of_the_nrc() -> None:
+    days = [0.0, 1.0]
+    # 0.56 m apart: the exact mode's same location [0, 1), the NRC's first band.
+    x, y = [1000.0, 1000.56], [2000.0, 2000.0]
+    exact = observed_table(x, y, days, spatial_bands(100, 3), temporal_bands(7, 1))
+    nrc = observed_table(
+        x, y, days, nrc_bands(100, 3), temporal_bands(7, 1), precision="single"
+    )
+    assert exact[0][0] == 1 and nrc[0][0] == 0 and nrc[1][0] == 1
+    # 399.99 m apart in double precision is 400.0 in float32 at these coordinates.
+    x, y = [350_000.0, 350_399.99], [580_000.0, 580_000.0]
+    assert float(np.float32(x[1]) - np.float32(x[0])) == 400.0
+    exact = observed_table(x, y, days, spatial_bands(100, 4), temporal_bands(7, 1))
+    nrc = observed_table(
+        x, y, days, nrc_bands(100, 4), temporal_bands(7, 1), precision="single"
+    )
+    assert exact[4][0] == 1  # [300, 400)
+    assert nrc[5][0] == 1  # >= 400
+    res = knox_test(x, y, days, nrc_bands(100, 4), permutations=1, precision="single")
+    assert res.spatial_labels[:3] == ("0 m", "(0, 100) m", "[100, 200) m")
+    assert res.precision == "single" and res.to_dict()["precision"] == "single"
+
+
+@needs_shared
+def test_nrc_mode_reproduces_the_calculator_observed_table() -> None:
+    x, y, t = _chicago()
+    got = observed_table(
+        x, y, t, nrc_bands(100, 3), temporal_bands(7, 3), precision="single"
+    )
+    assert got == NRC_OBSERVED
+    # The NRC's own "Obs over Mean Exp" follows from its simulated tables exactly.
+    sims = _nrc_simulations()
+    ratios = _nrc_table("Observed over mean expected frequencies")
+    for (i, j), values in sims.items():
+        assert round(got[i][j] / float(np.mean(values)), 3) == ratios[i][j]
+
+
+def test_effect_size_reading_needs_ratio_and_p() -> None:
+    base = knox_test([0, 1, 500], [0, 0, 0], [0, 1, 90], permutations=9)
+    res = KnoxResult(
+        **{
+            **base.__dict__,
+            "knox_ratio": ((1.0, 1.25), (1.19, 2.0), (1.2, 0.5)),
+            "p_value": ((0.01, 0.04), (0.01, 0.06), (0.05, 0.01)),
+            "spatial_edges": (0.0, 1.0, 100.0),
+            "temporal_edges": (0.0, 7.0),
+        }
+    )
+    # A ratio of 1.00 at p = 0.01 is not a near repeat; 1.2 at p = 0.05 is.
+    assert res.significant() == [(0, 1), (2, 0)]
+    assert res.significant(min_ratio=1.0) == [(0, 0), (0, 1), (1, 0), (2, 0)]
+    assert res.significant(alpha=0.01, min_ratio=1.1) == [(1, 0)]
+
+
+# --- an analyst's own file ---------------------------------------------------------
+
+
+@needs_shared
+def test_the_nrc_input_file_reads_without_a_header() -> None:
+    ev = read_event_file(CHICAGO)
+    x, y, t = _chicago()
+    assert ev.columns == ("x", "y", "date") and not ev.projected
+    assert np.array_equal(ev.x, x) and np.array_equal(ev.y, y)
+    assert np.array_equal(ev.day, t)
+
+
+def test_event_files_with_headers_and_longitude_latitude(tmp_path: Path) -> None:
+    f = tmp_path / "e.csv"
+    f.write_text("ID,X,Y,Date\n1,100,200,2020-01-01\n2,150,200,2020-01-05\n")
+    ev = read_event_file(f)
+    assert ev.x.tolist() == [100.0, 150.0] and ev.day[1] == np.datetime64("2020-01-05")
+    g = tmp_path / "g.csv"
+    g.write_text(
+        "date,latitude,longitude\n2020-01-01,53.8,-1.55\n2020-01-02,53.8,-1.549\n"
+    )
+    ev = read_event_file(g)
+    assert ev.projected and ev.columns[0] == "longitude"
+    # 0.001 degrees of longitude at 53.8 N is about 66 m.
+    assert 60 < abs(ev.x[1] - ev.x[0]) < 70 and abs(ev.y[1] - ev.y[0]) < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x,y,date\n1,2,2020-01-01\n3,4,2020-02-30\n", r"e\.csv:3: date: '2020-02-30'"),
+        ("x,y,date\n1,2,2020-01-01\n3,north,2020-01-02\n", r"e\.csv:3: y: 'north' is not a number"),
+        ("x,y,date\n1,2,2020-01-01\n3,,2020-01-02\n", r"e\.csv:3: y: empty"),
+        ("x,y,date\n1,2,2020-01-01\n3,4\n", r"e\.csv:3: 2 values"),
+        ("1,2,2020-01-01\n3,4,01/02/2020\n", r"e\.csv:2: date: '01/02/2020'"),
+        ("longitude,latitude,date\n-1.5,53.8,2020-01-01\n-1.5,95,2020-01-02\n", r"e\.csv:3: latitude: '95' is outside"),
+        ("a,b,date\n1,2,2020-01-01\n", r"e\.csv:1: missing columns x, y"),
+        ("x,y,date\n1,2,2020-01-01\n", r"1 event\(s\)"),
+        ("x,y,date\n1,nan,2020-01-01\n2,2,2020-01-01\n", r"e\.csv:2: y: 'nan'"),
+    ],
+)  # fmt: skip
+def test_bad_event_files_name_file_line_and_field(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    f = tmp_path / "e.csv"
+    f.write_text(text)
+    with pytest.raises(CsvInputError, match=message):
+        read_event_file(f)
+    with pytest.raises(CsvInputError, match="No such file"):
+        read_event_file(tmp_path / "missing.csv")

@@ -81,14 +81,23 @@ def test_counts_rates_and_trend_equal_a_recount(
     )
 
 
-def test_harm_is_none_with_the_note_while_weights_are_blocked(
-    profile: NeighbourhoodProfile,
+def test_harm_is_the_count_times_ons_css_weight_per_category(
+    profile: NeighbourhoodProfile, shipped_rows: list[dict[str, str]]
 ) -> None:
     from saferleeds.analytics.indicators import default_harm_weights
 
-    if default_harm_weights().weights:
-        pytest.skip("harm weights are available in this environment")
-    assert profile.harm is None and profile.harm_note
+    weights = default_harm_weights()
+    assert weights.available
+    lsoas = _lsoas()
+    expected = sum(
+        float(weights.weights[r["Crime type"]])
+        for r in shipped_rows
+        if r["Month"] == "2018-07"
+        and r["LSOA code"] in lsoas
+        and r["Crime type"] != ASB
+    )
+    assert profile.harm == pytest.approx(expected)
+    assert profile.harm_note and "approximate" in profile.harm_note
 
 
 def test_hotspots_and_repeat_locations_equal_a_recount(
@@ -147,3 +156,24 @@ def test_unknown_neighbourhood_or_lsoa(store: Store) -> None:
         neighbourhood_profile(store, "Nowhere", parse_period("2018-07"))
     with pytest.raises(UnknownArea, match="E01999999"):
         neighbourhood_profile(store, ["E01999999"], parse_period("2018-07"))
+
+
+def test_top_places_by_harm_equal_a_recount(
+    profile: NeighbourhoodProfile, shipped_rows: list[dict[str, str]]
+) -> None:
+    from saferleeds.analytics.indicators import default_harm_weights
+
+    weights = {c: float(w) for c, w in default_harm_weights().weights.items()}
+    lsoas = _lsoas()
+    harm: collections.Counter[tuple[float, float]] = collections.Counter()
+    for r in shipped_rows:
+        if r["Month"] == "2018-07" and r["LSOA code"] in lsoas and r["Longitude"]:
+            key = (float(r["Longitude"]), float(r["Latitude"]))
+            harm[key] += weights.get(r["Crime type"], 0.0)
+    assert profile.harm_locations
+    top = profile.harm_locations[0]
+    assert top.rank == 1 and top.harm == pytest.approx(max(harm.values()))
+    got = [p.harm for p in profile.harm_locations]
+    assert got == sorted(got, reverse=True)
+    for p in profile.harm_locations:
+        assert p.harm == pytest.approx(harm[(p.longitude, p.latitude)])

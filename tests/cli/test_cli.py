@@ -60,10 +60,11 @@ def test_import_exit_codes_and_summary_json(
     assert unusable.returncode == 2
     assert "not-a-csv.csv: not text" in unusable.stderr
 
-    summary = saferleeds(tmp_path, "summary", "--format", "json")
+    summary = saferleeds(tmp_path, "summary", "--format", "json", "--area", "all")
     assert summary.returncode == 0, summary.stderr
     got = json.loads(summary.stdout)
-    assert set(got) == {"crimes", "asb", "by_month", "by_type", "quarantined"}
+    assert set(got) == {"area", "crimes", "asb", "by_month", "by_type", "quarantined"}
+    assert got["area"] == {"code": None, "name": None}
     asb = sum(1 for r in shipped_rows if r["Crime type"] == "Anti-social behaviour")
     # The damaged sample's 19 good rows are real July 2018 crimes already held (same
     # Crime IDs), so they add nothing; its 11 bad rows are quarantined.
@@ -87,6 +88,19 @@ def test_summary_for_an_area_and_unknown_area(tmp_path: Path) -> None:
         "2017-07": 9671,
         "2018-07": 10726,
     }  # shared/data/README.md
+    # Without --area: the partnership's district, and the output says so.
+    default = saferleeds(tmp_path, "summary", "--format", "json")
+    assert default.returncode == 0, default.stderr
+    got = json.loads(default.stdout)
+    assert got["area"] == {"code": "E08000035", "name": "Leeds"}
+    assert got["by_month"] == leeds["by_month"]
+    table = saferleeds(tmp_path, "summary")
+    assert "police.uk records: Leeds (E08000035)" in table.stdout
+    assert "partnership's area" in table.stderr and "--area all" in table.stderr
+    everything = json.loads(
+        saferleeds(tmp_path, "summary", "--format", "json", "--area", "all").stdout
+    )
+    assert everything["by_month"] == {"2017-07": 28537, "2018-07": 31635}
     unknown = saferleeds(tmp_path, "summary", "--area", "E02999999")
     assert unknown.returncode == 2 and "unknown area" in unknown.stderr
 
@@ -104,6 +118,8 @@ def test_demo_load_twice_loses_nothing(tmp_path: Path) -> None:
     first = saferleeds(tmp_path, "demo", "load")
     assert first.returncode == 0, first.stderr
     assert "10 demo users" in first.stderr and "60,172 new rows" in first.stderr
+    # The partner records are linked by the model, and it is measured (issue #13).
+    assert "Record linkage: " in first.stderr and "recall " in first.stderr
     # A user changes their password between runs; the second run must keep it.
     manage_shell(
         tmp_path,

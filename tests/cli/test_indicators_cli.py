@@ -116,7 +116,14 @@ def test_json_has_the_documented_keys_and_recounted_values(
     assert crime["p_value"] == pytest.approx(
         binomtest(n1, n1 + n2, 0.5).pvalue, abs=1e-12
     )
-    assert crime["significant"] is True and crime["harm"] is None
+    assert crime["significant"] is True
+    # Harm: count x shipped ONS CSS category weight, summed over categories.
+    from saferleeds.analytics.indicators.harm import SHIPPED_WEIGHTS, load_harm_weights
+
+    weights = load_harm_weights(SHIPPED_WEIGHTS).weights
+    assert crime["harm"] == pytest.approx(
+        sum(now.get(f"type:{t}", 0) * float(w) for t, w in weights.items())
+    )
     hate = by["hate_incidents"]
     assert (
         hate["value"] == partner_recount(extract, {"2018-07"}, leeds)["hate_incidents"]
@@ -151,8 +158,36 @@ def test_by_msoa_csv_and_table(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("args", "label"),
+    [
+        (["--from", "2018-Q3"], "2018 Q3"),
+        (["--from", "FY2017/18"], "FY 2017/18"),
+        (["--from", "R12-2018-07"], "12 months to 2018-07"),
+        (["--from", "2017-07..2018-07"], "2017-07 to 2018-07"),
+        (["--from", "2017-Q3", "--to", "2018-07"], "2017-07 to 2018-07"),
+    ],
+)
+def test_from_takes_the_period_syntax_of_the_page(
+    data_dir: Path, args: list[str], label: str
+) -> None:
+    from saferleeds.analytics.indicators import parse_period
+
+    r = run(
+        "indicators", *args, "--indicator", "total_recorded_crime", "--format", "json"
+    )
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)
+    assert rows[0]["period"] == label
+    # The same number as the page's parser gives for the same text.
+    page = parse_period(args[1] if len(args) == 2 else "2017-07..2018-07")
+    assert page.label == label
+
+
+@pytest.mark.parametrize(
     "args",
     [
+        ["--from", "2018-Q5"],
+        ["--from", "FY2017/19"],
         ["--area", "Nowhere"],
         ["--from", "2018-13"],
         ["--compare", "last-week"],
@@ -213,7 +248,8 @@ def test_harm_weights_commands(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shown = run("harm-weights", "show")
-    assert shown.exit_code == 0 and "blocked" in shown.output
+    assert shown.exit_code == 0 and "derived" in shown.output
+    assert "266.7614" in shown.output  # violence and sexual offences, ONS CSS
     weights = tmp_path / "code-weights.csv"
     weights.write_text("offence_code,weight\n34A,500\n34B,100\n", encoding="utf-8")
     out = tmp_path / "derived.csv"
@@ -227,3 +263,19 @@ def test_register_creates_an_import_group_when_missing() -> None:
     r = CliRunner().invoke(app, ["import", "--help"])
     assert r.exit_code == 0
     assert "partner-extract" in r.output and "survey" in r.output
+
+
+def test_harm_weights_derive_reads_a_cchi_table(tmp_path: Path) -> None:
+    from tests.conftest import SHARED
+
+    cchi = SHARED / "data" / "harm" / "cchi-2020.csv"
+    if not cchi.is_file():
+        pytest.skip("CCHI 2020 table is in ../shared only")
+    out = tmp_path / "cchi-weights.csv"
+    r = run(
+        "harm-weights", "derive", "--code-weights", str(cchi), "--source", "CCHI 2020",
+        "--out", str(out),
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    assert "Robbery,365.0000,derived,CCHI 2020" in text

@@ -292,3 +292,48 @@ def test_neighbourhood_profile_equals_a_recount(data: Path) -> None:
     assert table.returncode == 0 and "Hotspots" in table.stdout
     unknown = saferleeds(data, "neighbourhood", "profile", "Nowhere")
     assert unknown.returncode == 2 and "unknown neighbourhood" in unknown.stderr
+
+
+def test_kde_reports_records_outside_and_gistar_takes_the_esda_tie_rule(
+    data: Path,
+) -> None:
+    kde = _json(data, "hotspots", "kde", "--cell", "500", "--format", "json")
+    inside = sum(c["count"] for c in kde["cells"])  # active cells only
+    assert kde["outside_area"] == kde["records"] - inside
+    assert kde["on_grid"] + kde["beyond_reach"] == kde["records"]
+    args = ("hotspots", "gistar", "--cell", "1000", "--permutations", "99")
+    both = _json(data, *args, "--format", "json")
+    esda = _json(data, *args, "--tie-rule", "esda", "--format", "json")
+    assert both["tie_rule"] == "both" and esda["tie_rule"] == "esda"
+    # The same draws: leaving ties out of the low tail never raises a p-value, and
+    # lowers it for cells whose permutations tie them (empty among empty cells).
+    pb = {u["id"]: u["p"] for u in both["units"]}
+    pe = {u["id"]: u["p"] for u in esda["units"]}
+    assert all(pe[i] <= pb[i] + 1e-12 for i in pb)
+    assert any(pe[i] < pb[i] for i in pb)
+    bad = saferleeds(data, *args, "--tie-rule", "lower")
+    assert bad.returncode == 2 and "--tie-rule" in bad.stderr
+
+
+def test_gistar_harm_weighted_lsoa(data: Path) -> None:
+    from saferleeds.analytics.indicators.harm import SHIPPED_WEIGHTS, load_harm_weights
+
+    weights = load_harm_weights(SHIPPED_WEIGHTS).weights
+    got = _json(
+        data, "hotspots", "gistar", "--level", "lsoa", "--harm", "--from", "2018-07",
+        "--to", "2018-07", "--permutations", "0", "--format", "json",
+    )  # fmt: skip
+    assert got["value"] == "harm"
+    rows = _sql(
+        data,
+        "SELECT lsoa_code, crime_type, count(*) FROM police_street WHERE month = "
+        "'2018-07-01' AND lsoa_code IN (SELECT lsoa_code FROM area_lsoa) GROUP BY 1, 2",
+    )
+    expected: collections.Counter[str] = collections.Counter()
+    for code, ctype, n in rows:
+        expected[code] += n * float(weights.get(ctype, 0))
+    harm = {u["id"]: u["harm"] for u in got["units"]}
+    for code, value in expected.items():
+        assert harm[code] == pytest.approx(value, abs=1e-3)
+    grid = saferleeds(data, "hotspots", "gistar", "--harm")
+    assert grid.returncode == 2 and "--harm needs --level lsoa" in grid.stderr

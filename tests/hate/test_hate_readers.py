@@ -54,8 +54,9 @@ def test_queue_reader_logs_each_report_it_returns_in_one_write(
     carol = actor("carol.coordinator")
     page, _, writes = run(lambda: read_hate_queue(carol, QueueFilters(strand="race")))
     assert writes == 1 and page.total == 2
-    assert [r.report.pk for r in page.rows] == [r.pk for r in reversed(shown)]
-    assert page.rows[0].strands == ("Race or ethnicity", "Religion or belief")
+    # Oldest first (issue #16): the longest-waiting report at the top.
+    assert [r.report.pk for r in page.rows] == [r.pk for r in shown]
+    assert page.rows[1].strands == ("Race or ethnicity", "Religion or belief")
     entries = logged("incidents.hate_report.list")
     assert sorted(e.record_id for e in entries) == sorted(str(r.pk) for r in shown)
     assert {e.operation for e in entries} == {Operation.CONSULTATION}

@@ -27,6 +27,10 @@ ABOUT_THE_PERSON = {
     "offence",
     "disposal",
     "agency_record",
+    "iom_member",
+    "iom_decision",
+    "iom_pathway_need",
+    "iom_intervention",
 }
 
 

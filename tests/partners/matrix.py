@@ -4,7 +4,7 @@ the page and API tests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,7 +20,8 @@ from saferleeds.asb.models import (
 from saferleeds.core.records import kinds
 from saferleeds.hate.models import HateReport
 from saferleeds.incidents.actions import do_create_incident
-from saferleeds.linkage.models import AgencyRecord
+from saferleeds.iom.models import IomDecision, IomIntervention, IomMember, PathwayNeed
+from saferleeds.linkage.models import AgencyRecord, LinkPair, LinkRun
 from saferleeds.marac.models import DashAssessment, MaracReferral, MaracResearch
 from saferleeds.nrm.models import NrmReferral
 from saferleeds.offending.models import Disposal, Offence
@@ -48,6 +49,13 @@ CASEWORK_ONLY_TYPES = (
     "marac_referral",
     "marac_research",
     "hate_report",
+    "iom_member",
+    "iom_decision",
+    "iom_pathway_need",
+    "iom_intervention",
+    # A pair of agency records in the linkage review queue (issue #13): reviewing
+    # compares identities, so the review pages and their API are for these roles only.
+    "link_pair",
 )
 
 IDENTIFIED = "identified"
@@ -92,6 +100,14 @@ class World:
 
     records: dict[tuple[str, str], int]  # (holder agency code, record type) -> id
     makers: dict[str, User]
+    # Not declared record kinds, but held the same way: (holder, "link_pair") -> id of
+    # a review-queue pair of two agency records held by the holder.
+    others: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def id_of(self, holder: str, record_type: str) -> int:
+        """The id of the record of ``record_type`` held by ``holder``."""
+        key = (holder, record_type)
+        return self.records[key] if key in self.records else self.others[key]
 
 
 def _casework_records(
@@ -198,7 +214,45 @@ def _casework_records(
         referred_on=day,
         notes=f"{name} found at a car wash",
     )
+    member = IomMember.objects.create(
+        person=person,
+        agency=agency,
+        cohort="fixed",
+        adopted_on=day,
+        adopted_reason=f"{name} offends prolifically",
+    )
+    decision = IomDecision.objects.create(
+        member=member,
+        agency=agency,
+        decision="adopt",
+        cohort="fixed",
+        reason=f"{name} offends prolifically",
+        decided_on=day,
+        decided_by=user,
+    )
+    need = PathwayNeed.objects.create(
+        member=member,
+        agency=agency,
+        pathway="accommodation",
+        level="high",
+        notes=f"{name} sleeps rough",
+        assessed_on=day,
+        assessed_by=user,
+    )
+    iom_intervention = IomIntervention.objects.create(
+        member=member,
+        agency=agency,
+        owner_agency=agency,
+        pathway="accommodation",
+        description=f"Housing for {name}",
+        started_on=day,
+        recorded_by=user,
+    )
     return {
+        (code, "iom_member"): member.pk,
+        (code, "iom_decision"): decision.pk,
+        (code, "iom_pathway_need"): need.pk,
+        (code, "iom_intervention"): iom_intervention.pk,
         (code, "case_task"): task.pk,
         (code, "attachment"): document.pk,
         (code, "dash_assessment"): dash.pk,
@@ -217,7 +271,9 @@ def build_world(state: str) -> World:
     """Create one record of each type per holder agency, and the agreement for ``state``."""
     agencies = {a.code: a for a in Agency.objects.all()}
     records: dict[tuple[str, str], int] = {}
+    others: dict[tuple[str, str], int] = {}
     makers: dict[str, User] = {}
+    run = LinkRun.objects.create(kind=LinkRun.Kind.FULL, threshold=0.95, review_low=0.5)
     for n, code in enumerate(HOLDERS):
         user = do_ensure_user(
             f"maker.{code}",
@@ -298,6 +354,22 @@ def build_world(state: str) -> World:
             person=person,
         )
         records[(code, "agency_record")] = agency_record.pk
+        # A second record of theirs, not yet linked, and the pair awaiting review:
+        # visible as the agency's records are (both are the holder's).
+        second = AgencyRecord.objects.create(
+            agency=agencies[code],
+            reference=f"{code.upper()}-R2",
+            forename=f"Given{code}",
+            surname=f"Family{code}",
+        )
+        pair = LinkPair.objects.create(
+            record_l=agency_record,
+            record_r=second,
+            match_probability=0.7,
+            match_weight=1.2,
+            run=run,
+        )
+        others[(code, "link_pair")] = pair.pk
     if state != "none":
         today = timezone.localdate()
         ends = (
@@ -320,7 +392,7 @@ def build_world(state: str) -> World:
             signed_by="test",
             signed_on=today - timedelta(days=400),
         )
-    return World(records, makers)
+    return World(records, makers, others)
 
 
 def actor_roles(actor: Actor) -> set[str]:
@@ -331,3 +403,16 @@ def actor_roles(actor: Actor) -> set[str]:
 def role_set(user: Any) -> set[str]:
     """A user's roles as plain strings."""
     return set(user.role_grants.values_list("role", flat=True))
+
+
+# --- pages of aggregate figures ---------------------------------------------------------
+
+#: The Joint Strategic Assessment (/plan/jsa/ and its documents), written out apart from
+#: saferleeds.governance.rules: analysts, the executive and community safety officers
+#: (the case coordinators in this role model); no record is read, so no agreement counts.
+ASSESSMENT_PAGE_ROLES = frozenset({"analyst", "executive", "case_coordinator"})
+
+
+def may_open_assessment(roles: set[str]) -> bool:
+    """Whether a user with ``roles`` opens the Joint Strategic Assessment pages."""
+    return bool(roles & ASSESSMENT_PAGE_ROLES)

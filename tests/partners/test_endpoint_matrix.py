@@ -53,6 +53,11 @@ RECORD_ENDPOINTS = [
     ("ASB Case Review page", "/asb/reviews/{id}/", "asb_case_review"),
     ("NRM referral page", "/modern-slavery/referrals/{id}/", "nrm_referral"),
     ("case document download", "/cases/{case}/documents/{id}/", "attachment"),
+    ("linkage review pair page", "/linkage/review/{id}/", "link_pair"),
+    ("API linkage review pair", "/api/v1/linkage/review/{id}/", "link_pair"),
+    ("API person links", "/api/v1/people/{id}/links/", "person"),
+    ("IOM member page", "/iom/members/{id}/", "iom_member"),
+    ("API IOM member", "/api/v1/iom-members/{id}/", "iom_member"),
 ]
 # Endpoints that refuse every role but practitioners and case coordinators (see above).
 CASEWORK_ONLY = {
@@ -62,12 +67,16 @@ CASEWORK_ONLY = {
     "API Dash assessment",
     "API MARAC referral",
     "API hate report",
+    "linkage review pair page",
+    "API linkage review pair",
+    "IOM member page",
+    "API IOM member",
 }
 # Pages that refuse pseudonymised users outright: a document cannot be pseudonymised.
 NOT_FOR_ANALYSTS = {"case document download"}
 # People addressed by record id: pseudonymised users address people by pseudonym only,
 # and get the not-found of a missing record by id (security finding 13, issue #11).
-BY_PERSON_ID = {"person page", "API person"}
+BY_PERSON_ID = {"person page", "API person", "API person links"}
 CASEWORK = {Role.PRACTITIONER, Role.CASE_COORDINATOR}
 
 
@@ -127,7 +136,7 @@ def _check_persona(client: Client, user: Any, world: Any, state: str) -> list[st
             f"{user.username} {name}: missing record gave {missing.status_code}"
         )
         for holder in HOLDERS:
-            record_id = world.records[(holder, record_type)]
+            record_id = world.id_of(holder, record_type)
             case_id = world.records[(holder, "case")]
             url = pattern.format(
                 id=record_id, case=case_id, pseudonym=pseudonym(record_id)
@@ -171,11 +180,15 @@ PAGE_AND_API = [
     ("dash_assessment", "/dash/{id}/", "/api/v1/dash-assessments/{id}/"),
     ("marac_referral", "/marac/referrals/{id}/", "/api/v1/marac-referrals/{id}/"),
     ("hate_report", "/hate-reports/{id}/", "/api/v1/hate-reports/{id}/"),
+    ("link_pair", "/linkage/review/{id}/", "/api/v1/linkage/review/{id}/"),
+    ("iom_member", "/iom/members/{id}/", "/api/v1/iom-members/{id}/"),
 ]
 # The same types' lists: the page that lists them and the API list.
 LIST_PAGE_AND_API = [
     ("marac_referral", "/marac/", "/api/v1/marac-referrals/"),
     ("hate_report", "/hate-reports/", "/api/v1/hate-reports/"),
+    ("link_pair", "/linkage/review/", "/api/v1/linkage/review/"),
+    ("iom_member", "/iom/", "/api/v1/iom-members/"),
 ]
 PAGE_AND_API_CELLS = (
     len(PERSONAS)
@@ -211,7 +224,7 @@ def test_page_and_api_decide_alike_for_casework_only_types(
         for record_type, page, api in PAGE_AND_API:
             assert record_type in CASEWORK_ONLY_TYPES
             for holder in HOLDERS:
-                record_id = world.records[(holder, record_type)]
+                record_id = world.id_of(holder, record_type)
                 by_page = get(client, page.format(id=record_id), token).status_code
                 by_api = get(client, api.format(id=record_id), token).status_code
                 if not roles & CASEWORK:
@@ -239,9 +252,9 @@ def test_page_and_api_decide_alike_for_casework_only_types(
 
 
 def test_page_and_api_matrix_size() -> None:
-    # Personas x 3 agreement states x (5 holders x 3 record types + 2 lists), each
+    # Personas x 3 agreement states x (5 holders x 5 record types + 4 lists), each
     # cell asked of the page and of the API.
-    assert PAGE_AND_API_CELLS == len(PERSONAS) * 3 * (5 * 3 + 2)
+    assert PAGE_AND_API_CELLS == len(PERSONAS) * 3 * (5 * 5 + 4)
 
 
 @pytest.mark.django_db

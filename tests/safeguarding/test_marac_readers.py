@@ -273,7 +273,8 @@ def test_home_queries_do_not_grow_with_referrals(w: dict[str, Any], who: str) ->
     def add(count: int) -> None:
         for n in range(count):
             refer(w, n)
-            heard = refer(w, n)
+            # Referred before the deadline: a deadline before its referral is refused.
+            heard = refer(w, n, referred_on=TODAY - timedelta(days=n + 2))
             do_list_marac_referral(heard.pk, meeting.pk, actor=w["carol"])
             do_add_marac_action(
                 heard.pk,

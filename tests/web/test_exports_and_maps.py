@@ -63,6 +63,34 @@ def test_choropleth_draws_every_area_and_escapes_names() -> None:
     assert "no data" in svg
 
 
+def test_one_area_gets_one_legend_band_not_five_identical_ones() -> None:
+    import re
+
+    shapes = area_shapes("msoa")
+    one = dict(sorted(shapes.items())[:1])
+    svg = str(choropleth(one, {next(iter(one)): 24.8}, title="t", unit="per 1,000"))
+    assert svg.count("<path") == 1
+    legend = re.findall(r'font-size="13">([^<]*)</text>', svg)
+    assert legend == ["24.8", "no data"]
+    assert " to " not in "".join(legend)
+    # Areas all alike, and two distinct values, also collapse to distinct bands.
+    three = dict(sorted(shapes.items())[:3])
+    svg = str(choropleth(three, dict.fromkeys(three, 5.0), title="t", unit="u"))
+    assert re.findall(r'font-size="13">([^<]*)</text>', svg) == ["5.0", "no data"]
+    vals = dict(zip(three, [1.0, 1.0, 2.0], strict=True))
+    svg = str(choropleth(three, vals, title="t", unit="u"))
+    legend = re.findall(r'font-size="13">([^<]*)</text>', svg)
+    assert legend == ["1.0", "1.0 to 2.0", "no data"]
+    assert len(set(re.findall(r'<path d="[^"]*" fill="(#[0-9a-f]+)"', svg))) == 2
+    # Small rates keep enough decimals to tell the bounds apart.
+    vals = dict(zip(three, [0.012, 0.014, 0.016], strict=True))
+    legend = re.findall(
+        r'font-size="13">([^<]*)</text>',
+        str(choropleth(three, vals, title="t", unit="u")),
+    )
+    assert legend[:3] == ["0.012", "0.012 to 0.014", "0.014 to 0.016"]
+
+
 def test_quantile_breaks() -> None:
     assert class_breaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], k=5) == [2, 4, 6, 8, 10]
     assert class_breaks([]) == []

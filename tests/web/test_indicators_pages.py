@@ -70,7 +70,8 @@ def test_cards_show_every_indicator_with_recounted_figures(
     assert "Significant rise" in html and "govuk-tag--red" in html
     assert "Re-Offending" in html or "Re-offending" in html
     assert html.count("<path") >= 107  # every MSOA on the map
-    assert "BLOCKED" in html  # harm weights: said plainly, not faked
+    assert "BLOCKED" not in html and "approximate" in html  # ONS CSS harm weights
+    assert html.count('data-testid="harm"') == 2  # the two crime cards carry harm
 
 
 @pytest.mark.django_db
@@ -127,3 +128,182 @@ def test_indicators_pages_are_accessible(
     assert_accessible(page)
     screenshot(page, "indicator-detail")
     assert page.problems == []
+
+
+# --- one area, empty periods, small counts, rounded exports (issue #16 item 8) -------
+
+
+def _one_msoa(store_path: Path) -> tuple[str, str]:
+    with open_store(store_path, read_only=True) as store:
+        code, name = store.execute(
+            "SELECT msoa_code, any_value(msoa_name) FROM area_lsoa GROUP BY 1 "
+            "ORDER BY 1 LIMIT 1"
+        ).fetchone()
+    return str(code), str(name)
+
+
+@pytest.mark.django_db
+def test_the_period_box_is_filled_on_the_first_visit(executive: Client) -> None:
+    html = executive.get("/indicators/").content.decode()
+    box = html.split('id="id_period"')[1].split(">")[0]
+    assert 'value="2018-07"' in box  # the latest month held, the period shown
+    detail = executive.get("/indicators/total_recorded_crime/").content.decode()
+    assert 'value="2018-07"' in detail.split('id="id_period"')[1].split(">")[0]
+
+
+@pytest.mark.django_db
+def test_one_msoa_is_not_ranked_against_itself(
+    executive: Client, indicator_store: Path
+) -> None:
+    import re
+
+    code, name = _one_msoa(indicator_store)
+    q = {"period": "2018-07", "area": code}
+    # Asked by MSOA: one polygon, one legend band, no ranks.
+    r = executive.get("/indicators/total_recorded_crime/", {**q, "level": "msoa"})
+    html = r.content.decode()
+    assert r.status_code == 200
+    figure = html.split('data-testid="detail-map"')[1].split("</figure>")[0]
+    assert figure.count("<path") == 1
+    legend = re.findall(r'font-size="13">([^<]*)</text>', figure)
+    assert len(legend) == 2 and " to " not in legend[0]
+    table = html.split('data-testid="ranking"')[1].split("</table>")[0]
+    assert "nothing to rank it against" in table and ">Rank<" not in table
+    # By default one MSOA is shown by its LSOAs, ranked among themselves.
+    r = executive.get("/indicators/total_recorded_crime/", q)
+    html = r.content.decode()
+    figure = html.split('data-testid="detail-map"')[1].split("</figure>")[0]
+    lsoas = figure.count("<path")
+    assert lsoas >= 4
+    table = html.split('data-testid="ranking"')[1].split("</table>")[0]
+    assert ">Rank<" in table and "LSOAs ranked" in table
+    # The progress page's map and list for the same area are its LSOAs too.
+    page = executive.get("/indicators/", q).content.decode()
+    assert "residents by LSOA" in page and f"{name}" in page
+    crime_map = page.split('data-testid="crime-map"')[1].split("</figure>")[0]
+    assert crime_map.count("<path") == lsoas
+
+
+@pytest.mark.django_db
+def test_a_period_with_no_data_says_so(executive: Client) -> None:
+    q = {"period": "2018-01"}  # police.uk months held: 2017-07 and 2018-07
+    detail = executive.get("/indicators/total_recorded_crime/", q).content.decode()
+    assert 'data-testid="no-data"' in detail
+    assert "No figures for recorded crime" in detail or "No figures for" in detail
+    assert 'data-testid="ranking"' not in detail
+    page = executive.get("/indicators/", q).content.decode()
+    assert 'data-testid="no-data"' in page and "held for 2018-01" in page
+    assert "Highest rates" not in page
+
+
+@pytest.mark.django_db
+def test_small_rates_are_given_per_100000(
+    executive: Client, indicator_store: Path
+) -> None:
+    import re
+
+    html = executive.get("/indicators/", {"period": "2018-07"}).content.decode()
+    assert "0.00 per 1,000" not in html
+    shown = re.findall(r"([0-9.,]+) per (1,000|100,000) residents", html)
+    assert shown
+    for number, unit in shown:
+        value = float(number.replace(",", ""))
+        if unit == "1,000":
+            assert value >= 1, (number, unit)  # below 1 is given per 100,000
+        else:
+            assert value < 100, (number, unit)
+    # An MSOA's hate incidents are few: the drill-down gives them per 100,000.
+    code, _ = _one_msoa(indicator_store)
+    detail = executive.get(
+        "/indicators/hate_incidents/",
+        {"period": "2018-07", "area": code, "level": "lsoa"},
+    ).content.decode()
+    if 'data-testid="ranking"' in detail:
+        table = detail.split('data-testid="ranking"')[1].split("</table>")[0]
+        assert "per 100,000" in table and "0.00<" not in table
+
+
+@pytest.mark.django_db
+def test_exports_are_rounded_as_the_page_shows_them(executive: Client) -> None:
+    q = {"period": "FY2017/18", "compare": "previous-year"}
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                executive.get("/indicators/export.csv", q).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert rows
+    decimals = {
+        "rate_per_1000": 2,
+        "rate_per_100000": 1,
+        "change_pct": 1,
+        "ci_low": 1,
+        "ci_high": 1,
+        "p_value": 3,
+        "harm": 0,
+    }
+    for row in rows:
+        for column, most in decimals.items():
+            v = row[column]
+            if v and v != "< 0.001":
+                assert len(v.split(".")[1]) <= most if "." in v else True, (column, v)
+        for column in ("value", "comparison_value"):
+            v = row[column]
+            if v and "." in v:
+                assert len(v.split(".")[1]) <= 1, (column, v)
+        assert "_full" not in ",".join(row)
+    full = list(
+        csv.DictReader(
+            io.StringIO(
+                executive.get(
+                    "/indicators/export.csv", {**q, "full": "1"}
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert {"value_full", "change_pct_full", "p_value_full"} <= set(full[0])
+    hate = next(r for r in full if r["id"] == "hate_incidents")
+    assert float(hate["rate_per_100000"]) == round(
+        float(hate["rate_per_1000_full"]) * 100, 1
+    )
+    for a, b in zip(rows, full, strict=True):
+        if b["change_pct_full"]:
+            assert float(a["change_pct"]) == round(float(b["change_pct_full"]), 1)
+
+
+@pytest.mark.django_db
+def test_runs_of_zero_months_are_not_marked_out_of_control(
+    executive: Client, indicator_store: Path
+) -> None:
+    import math
+    import re
+
+    with open_store(indicator_store, read_only=True) as store:
+        msoas = [
+            str(c)
+            for (c,) in store.execute(
+                "SELECT DISTINCT msoa_code FROM area_lsoa ORDER BY 1 LIMIT 6"
+            ).fetchall()
+        ]
+    checked = 0
+    for code in msoas:
+        html = executive.get(
+            "/indicators/hate_incidents/", {"period": "2018-07", "area": code}
+        ).content.decode()
+        table = html.split("Monthly figures as a table")[1].split("</table>")[0]
+        rows = re.findall(
+            r'<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)</td>'
+            r'<td class="govuk-table__cell">([^<]*)</td>',
+            table,
+        )
+        values = [(float(v), s) for v, s in rows if v != "no data"]
+        mean = sum(v for v, _ in values) / len(values)
+        zeros = [s for v, s in values if v == 0]
+        if math.exp(-mean) > 0.5 and len(zeros) >= 8:
+            checked += 1
+            assert all("run" not in s for s in zeros), (code, values)
+            trend = html.split('data-testid="trend-chart"')[1].split("</figure>")[0]
+            red = len(re.findall(r'fill="#d4351c"', trend))
+            assert red == sum(1 for _, s in values if s.strip()), code
+    assert checked, "no small-area series with mostly zero months to check"

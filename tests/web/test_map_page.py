@@ -176,6 +176,30 @@ def test_page_lists_hot_lsoas_and_the_near_repeat_table(
 
 
 @pytest.mark.django_db
+def test_near_repeat_marks_need_ratio_and_p_and_the_span_is_the_offences_used(
+    analyst: Client, map_store: Path, settings: Any
+) -> None:
+    with open_store(map_store) as store:
+        ev = read_events(store, crime_type="Burglary")
+    first, last = ev.day.min().item(), ev.day.max().item()
+    for min_ratio in (1.2, 1.0, 50.0):
+        settings.SAFERLEEDS_NEAR_REPEAT_MIN_RATIO = min_ratio
+        html = analyst.get("/places/map/").content.decode()
+        table = html.split('data-testid="near-repeat"')[1].split("</table>")[0]
+        caption = table.split("<caption")[1].split("</caption>")[0]
+        # The caption states the span of the offences the Knox test used.
+        assert f"{first:%-d %B %Y} to {last:%-d %B %Y}" in caption
+        marked = re.findall(r'class="sl-nr__ratio">([0-9.]+)(\*{0,2})<', table)
+        assert marked
+        for ratio, star in marked:
+            if star:
+                assert float(ratio) >= min_ratio - 0.005, (ratio, star)
+        if min_ratio == 50.0:
+            assert not any(star for _, star in marked)
+        assert f"at least {min_ratio:g}" in html
+
+
+@pytest.mark.django_db
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client) -> None:
     for path in ("/places/map/", f"{LAYERS}kde.geojson"):
         r = client.get(path)

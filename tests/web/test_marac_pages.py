@@ -150,7 +150,7 @@ def test_coordinator_runs_the_meeting_through_the_pages(
         event="safeguarding.marac.home", record_id=str(referral.pk)
     ).exists()
 
-    day = TODAY + timedelta(days=7)
+    day = TODAY  # heard on or after its date: the meeting is today
     r = carol.post(
         "/marac/meetings/new/",
         {"held_day": day.day, "held_month": day.month, "held_year": day.year},

@@ -344,10 +344,16 @@ def test_navigation_shows_pages_by_role(as_user: Any, world: dict[str, Any]) -> 
         )
 
     everyone = {"/overview/", "/indicators/", "/places/map/", "/plan/", "/agreements/"}
-    assert nav("carol.coordinator") == everyone | {"/people/", "/cases/"}
-    assert nav("aisha.analyst") == everyone | {"/people/"}
-    assert nav("iris.ig") == everyone | {"/people/", "/audit/"}
-    assert nav("ed.executive") == everyone
+    # "Casework" leads to the first casework page the role may open (issue #16 item 5):
+    # the case list for roles that see personal data, the MARAC figures for executives.
+    assert nav("carol.coordinator") == everyone | {
+        "/people/",
+        "/cases/",
+        "/linkage/review/",
+    }
+    assert nav("aisha.analyst") == everyone | {"/people/", "/cases/"}
+    assert nav("iris.ig") == everyone | {"/people/", "/cases/", "/audit/"}
+    assert nav("ed.executive") == everyone | {"/marac/figures/"}
     html = html_of(as_user("carol.coordinator").get(f"/people/{world['alice'].pk}/"))
     assert 'href="/people/" aria-current="true">People<' in html
 
@@ -374,6 +380,7 @@ def test_navigation_lists_each_page_once_for_several_roles(
         "/places/map/",
         "/people/",
         "/cases/",
+        "/linkage/review/",
         "/plan/",
         "/agreements/",
         "/audit/",

@@ -225,7 +225,7 @@ def test_next_must_stay_on_this_site(client: Client, personas: dict[str, Any]) -
         "/account/two-factor/",
         {"code": totp_code(device), "next": "https://evil.example/overview/"},
     )
-    assert r.status_code == 302 and r["Location"] == "/overview/"
+    assert r.status_code == 302 and r["Location"] == "/indicators/"  # analyst's home
 
 
 def test_code_step_needs_the_password_first(client: Client, db: None) -> None:
@@ -302,7 +302,7 @@ def test_not_required_in_demo(
     settings.SAFERLEEDS_REQUIRE_2FA = False
     _password_only(client, personas["aisha.analyst"])
     r = client.get("/")
-    assert r.status_code == 302 and r["Location"] == "/overview/"
+    assert r.status_code == 302 and r["Location"] == "/indicators/"  # analyst's home
 
 
 @pytest.mark.browser
@@ -334,7 +334,10 @@ def test_browser_sign_in_with_set_up_and_code_and_no_csp_violation(
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/overview/")
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url("**/sign-in/")
+    page.wait_for_url("**/account/signed-out/")
+    assert page.get_by_text("You have been signed out").is_visible()
+    page.get_by_role("button", name="Sign in again").click()
+    page.wait_for_url("**/sign-in/**")
 
     # Later sign-ins ask for the code; a wrong one is explained.
     page.get_by_label("Username").fill(user.username)
@@ -351,11 +354,14 @@ def test_browser_sign_in_with_set_up_and_code_and_no_csp_violation(
     assert "The code is not correct" in error.inner_text()
     screenshot(page, "otp-verify-error")
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_url("**/sign-in/")
+    page.wait_for_url("**/account/signed-out/")
+    assert page.get_by_text("You have been signed out").is_visible()
+    page.get_by_role("button", name="Sign in again").click()
+    page.wait_for_url("**/sign-in/**")
     time.sleep(1.1)  # the wrong code asked for a one-second wait
 
     browser_sign_in(page, live_server.url, user)
-    assert page.url == f"{live_server.url}/overview/"
+    assert page.url == f"{live_server.url}/indicators/"  # the analyst's home
     assert page.get_by_text("Signed in as Aisha Khan").is_visible()
     problems = [
         p
@@ -369,7 +375,7 @@ def test_browser_sign_in_with_set_up_and_code_and_no_csp_violation(
 
 # --- Security finding 10 (issue #11): every `next` is a path on this site ---------------
 
-FALLBACK = "/overview/"  # the signed-in home page (LOGIN_REDIRECT_URL)
+FALLBACK = "/marac/"  # the signed-in home page: the coordinator's (core.registry)
 NEXT_CASES = [
     ("foo", FALLBACK),  # a bare word: redirect() took it for a URL name (500)
     ("//evil.example/", FALLBACK),
@@ -424,10 +430,12 @@ def test_next_is_a_same_site_path_at_every_sign_in_step(
     assert r.status_code == 302 and r["Location"] == expected
     r = client.get("/sign-in/", {"next": next_value})
     assert r.status_code == 302 and r["Location"] == expected
-    # Sign out (a foreign next goes to the sign-in page) and in again: the code step.
+    # Sign out (a foreign next goes to the signed-out notice) and in again: the code step.
     r = client.post("/sign-out/", {"next": next_value})
     assert r.status_code == 302
-    assert r["Location"] == (expected if expected != FALLBACK else "/sign-in/")
+    assert r["Location"] == (
+        expected if expected != FALLBACK else "/account/signed-out/"
+    )
     _password_only(client, user)
     r = client.get("/account/two-factor/set-up/", {"next": next_value})
     assert _code_step_location(r) == ("/account/two-factor/", expected)

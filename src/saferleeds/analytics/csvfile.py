@@ -89,7 +89,11 @@ class Row:
 
 
 def read_rows(
-    path: str | Path, required: Sequence[str], *, allow_empty: bool = False
+    path: str | Path,
+    required: Sequence[str],
+    *,
+    allow_empty: bool = False,
+    header: Sequence[str] | None = None,
 ) -> Iterator[Row]:
     """Yield the records of a UTF-8 CSV file with a header line, checking its columns.
 
@@ -99,6 +103,8 @@ def read_rows(
         path: The file.
         required: Columns the header must have.
         allow_empty: Whether a file with a header and no records is acceptable.
+        header: The columns of a file that has no header line (its first line is
+            then a record, line 1).
 
     Raises:
         CsvInputError: The file cannot be read, is not UTF-8 (naming the line of the
@@ -122,7 +128,7 @@ def read_rows(
             name, line, None, f"not UTF-8 text (byte 0x{data[exc.start]:02x})"
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader)]
+    header = [h.strip() for h in (header if header is not None else next(reader))]
     missing = [c for c in required if c not in header]
     if missing:
         raise CsvInputError(

@@ -31,6 +31,15 @@ from saferleeds.analytics.indicators import (
 )
 from saferleeds.analytics.indicators.compute import Source, resolve_area
 from saferleeds.analytics.indicators.engine import as_engine, lit
+from saferleeds.analytics.priority import (
+    CategoryFigures,
+    MatrixRow,
+    MatrixSettings,
+    PesteloHeading,
+    pestelo_scan,
+    priority_matrix,
+    recommendations,
+)
 
 TOP_N = 10  # areas listed per indicator ("the neighbourhoods most affected")
 
@@ -205,6 +214,9 @@ class HarmSection:
         note: Caveat shown with the figures.
         rows: One per police.uk crime category, highest harm (or count) first.
         police_months: Police.uk months held in the period (harm needs all 12).
+        matched_months: Months of the period held with the same month a year
+            earlier also held (the priority matrix falls back on these).
+        matched: ``(category, count, count a year earlier)`` over the matched months.
     """
 
     available: bool
@@ -213,6 +225,8 @@ class HarmSection:
     note: str
     rows: tuple[HarmRow, ...]
     police_months: int
+    matched_months: int = 0
+    matched: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,6 +253,9 @@ class Assessment:
         harm: Harm-weighted volume.
         methods: The methods annex.
         sources: Data sources, as cited.
+        matrix: The priority-setting matrix, highest priority first.
+        pestelo: The PESTELO horizon scan.
+        recommendations: Recommendations that follow from the matrix.
     """
 
     title: str
@@ -252,6 +269,9 @@ class Assessment:
     harm: HarmSection
     methods: tuple[Method, ...]
     sources: tuple[str, ...]
+    matrix: tuple[MatrixRow, ...] = ()
+    pestelo: tuple[PesteloHeading, ...] = ()
+    recommendations: tuple[str, ...] = ()
 
 
 def parse_year(text: str) -> Period:
@@ -467,6 +487,20 @@ def _harm(
             )
         )
     rows.sort(key=lambda r: (-(r.harm or 0.0), -r.count, r.category))
+    earlier = {m: m.replace(year=m.year - 1) for m in period.months}
+    matched = [
+        m
+        for m in period.months
+        if m in held and (comparison is None or earlier[m] in held)
+    ]
+    by_type = sorted(
+        (
+            c,
+            sum(counts.get((c, m), 0) for m in matched),
+            sum(counts.get((c, earlier[m]), 0) for m in matched),
+        )
+        for c in {c for c, _ in counts}
+    )
     return HarmSection(
         weights.available,
         weights.status,
@@ -474,6 +508,8 @@ def _harm(
         weights.note,
         tuple(rows),
         sum(1 for m in period.months if m in held),
+        len(matched),
+        tuple(by_type),
     )
 
 
@@ -527,6 +563,29 @@ METHODS: tuple[Method, ...] = (
         "not available the volume is shown unweighted and the report says so.",
     ),
     Method(
+        "Priority-setting matrix",
+        "Each police.uk crime category is scored, after MoRiLE (Management of Risk in "
+        "Law Enforcement), on harm (its ONS Crime Severity Score weight per offence: "
+        "1 below 25, 2 from 25, 3 from 100, 4 from 300) and likelihood (offences per "
+        "1,000 residents in the year: 1 below 1, 2 from 1, 3 from 5, 4 from 15). The "
+        "risk score is harm x likelihood on the 4 x 4 impact x likelihood grid (1 to "
+        "16): High from 9, Medium from 4, else Low; a significant rise (exact test "
+        "above) moves a category up one band. Confidence is scored apart from risk: "
+        "High with every month of both years held and at least 100 offences, Medium "
+        "from 25, else Low. MoRiLE's own scales are not published: these thresholds "
+        "are the project's defaults and configurable (saferleeds.analytics.priority). "
+        "Organisational position (capacity, capability) is the partnership's "
+        "judgement and is not scored from the data.",
+    ),
+    Method(
+        "Horizon scan (PESTELO)",
+        "Political, economic, social, technological, environmental, legal and "
+        "organisational headings. Under each, the sentences are computed from the "
+        "data held (acquisitive crime for economic, criminal damage for "
+        "environmental, drugs and weapons for legal, coverage for organisational); "
+        "the prompt under each says what the analyst adds from outside the data.",
+    ),
+    Method(
         "Deprivation",
         "The English Indices of Deprivation rank every LSOA in England; decile 1 holds "
         "the 10% most deprived. Residents are Census 2011 usual residents of the LSOAs "
@@ -561,6 +620,7 @@ def build_assessment(
     imd_path: Path | None = None,
     alpha: float = 0.05,
     title: str | None = None,
+    matrix_settings: MatrixSettings | None = None,
 ) -> Assessment:
     """Assemble the Joint Strategic Assessment for a financial year.
 
@@ -574,6 +634,8 @@ def build_assessment(
             (``lsoa_code, IMD_decile``); ``None`` leaves deprivation out.
         alpha: Significance level of the tests.
         title: Document title (default "<district> Joint Strategic Assessment").
+        matrix_settings: Thresholds of the priority matrix (default
+            :class:`~saferleeds.analytics.priority.MatrixSettings`).
 
     Returns:
         The assessment; render it with :func:`saferleeds.analytics.jsa_html.render_html`.
@@ -688,6 +750,10 @@ def build_assessment(
     for ind_id in sorted(series):
         spc += _spc_findings(series[ind_id], period)
     findings.sort(key=lambda x: (x[0], x[1].indicator))
+    harm = _harm(source, period, comparison, weights, context.area)
+    matrix, scan, recs = _priorities(
+        harm, weights, context, results, period, alpha, matrix_settings
+    )
     return Assessment(
         title=title or f"{context.area_name} Joint Strategic Assessment",
         period=period,
@@ -697,7 +763,79 @@ def build_assessment(
         not_significant=tuple(not_sig),
         context=context,
         chapters=tuple(chapters),
-        harm=_harm(source, period, comparison, weights, context.area),
+        harm=harm,
         methods=METHODS,
         sources=SOURCES,
+        matrix=matrix,
+        pestelo=scan,
+        recommendations=recs,
     )
+
+
+def _priorities(
+    harm: HarmSection,
+    weights: HarmWeights,
+    context: Context,
+    results: list[IndicatorResult],
+    period: Period,
+    alpha: float,
+    settings: MatrixSettings | None,
+) -> tuple[tuple[MatrixRow, ...], tuple[PesteloHeading, ...], tuple[str, ...]]:
+    """The priority matrix, PESTELO scan and recommendations from the year's figures."""
+    complete = harm.police_months == period.n_months
+    figures = [
+        CategoryFigures(
+            r.category,
+            r.count,
+            r.comparison_count,
+            r.weight,
+            complete and r.comparison_count is not None,
+        )
+        for r in harm.rows
+    ]
+    if not figures and harm.matched_months:
+        # Part of the year held: score the months held in both years, annualised,
+        # with low confidence (the matrix says so).
+        per = (
+            {c: float(w) for c, w in weights.weights.items()} if harm.available else {}
+        )
+        figures = [
+            CategoryFigures(
+                c,
+                n,
+                m,
+                per.get(c),
+                complete=False,
+                months=harm.matched_months,
+            )
+            for c, n, m in harm.matched
+            if n or m
+        ]
+    if not figures or context.population <= 0:
+        return (), (), ()
+    s = settings or MatrixSettings(alpha=alpha)
+    matrix = priority_matrix(figures, context.population, s)
+    deprived = None
+    if context.imd is not None:
+        total = sum(p for _, _, p in context.imd.by_decile)
+        low = sum(p for d, _, p in context.imd.by_decile if d <= 2)
+        deprived = low / total if total else None
+    changes = {
+        r.label: f"{r.label}: {_fmt_int(r.comparison_value)} to {_fmt_int(r.value)} "
+        f"({r.verdict or 'compared'}, {_fmt_p(r.p_value)})."
+        for r in results
+        if r.p_value is not None and r.value is not None and r.unit == "count"
+    }
+    uncompared = [r.label for r in results if r.value is not None and r.p_value is None]
+    scan = pestelo_scan(
+        matrix,
+        figures,
+        population=context.population,
+        deprived_share=deprived,
+        priorities=[p.title for p in PRIORITIES],
+        indicator_changes=changes,
+        uncompared=uncompared,
+        missing=[r.label for r in results if r.value is None],
+        alpha=s.alpha,
+    )
+    return matrix, scan, recommendations(matrix)

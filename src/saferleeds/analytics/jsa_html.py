@@ -33,6 +33,7 @@ table { border-collapse: collapse; margin: .5em 0 1em; font-size: 9pt; width: 10
 th, td { border-bottom: 1px solid #b1b4b6; padding: 3px 6px; text-align: left;
   vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr { break-inside: avoid; }
 caption { text-align: left; font-weight: bold; padding-bottom: .3em; }
 figure { margin: .5em 0 1em; break-inside: avoid; }
 figcaption { font-size: 9pt; color: #505a5f; }
@@ -60,6 +61,10 @@ def _n(v: float | None, digits: int = 0) -> str:
     if v is None:
         return "-"
     return f"{v:,.{digits}f}"
+
+
+def _times(weight: float | None, n: int) -> float | None:
+    return None if weight is None else weight * n
 
 
 def _p(v: float | None) -> str:
@@ -210,6 +215,7 @@ def _indicator_table(results: Sequence[IndicatorResult], caption: str) -> str:
         f"<td class='n'>{_n(r.rate_per_1000, 2)}</td>"
         f"<td class='n'>{_comparison_value(r)}</td>"
         f"<td class='n'>{_change(r)}</td><td class='n'>{_p(r.p_value)}</td>"
+        f"<td class='n'>{_n(r.harm)}</td>"
         f"<td>{_e(r.verdict or '')}"
         + (f"<br><span class='note'>{_e(r.note)}</span>" if r.note else "")
         + "</td></tr>"
@@ -219,6 +225,7 @@ def _indicator_table(results: Sequence[IndicatorResult], caption: str) -> str:
         f"<table><caption>{_e(caption)}</caption><thead><tr><th>Indicator</th>"
         "<th class='n'>This year</th><th class='n'>Per 1,000</th>"
         "<th class='n'>Year before</th><th class='n'>Change</th><th class='n'>p</th>"
+        "<th class='n'>Harm</th>"
         f"<th>Verdict</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
@@ -314,6 +321,116 @@ def _chapter(ch: Chapter, a: Assessment) -> str:
     return "\n".join(out)
 
 
+_BAND_COLOUR = {"High": RED, "Medium": ORANGE, "Low": "#00703c"}
+
+
+def matrix_grid_svg(a: Assessment) -> str:
+    """The 4 x 4 harm x likelihood grid with each category placed in its cell."""
+    size, left, top = 90, 70, 20
+    cells: dict[tuple[int, int], list[str]] = {}
+    for r in a.matrix:
+        if r.harm_score:
+            cells.setdefault((r.harm_score, r.likelihood_score), []).append(r.category)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 '
+        f'{left + 4 * size + 10} {top + 4 * size + 40}" width="100%">'
+        "<title>Priority matrix: harm score by likelihood score</title>"
+    ]
+    for h in range(1, 5):
+        for lk in range(1, 5):
+            risk = h * lk
+            fill = "#f6d7d2" if risk >= 9 else "#fde7d2" if risk >= 4 else "#cce2d8"
+            x, y = left + (lk - 1) * size, top + (4 - h) * size
+            parts.append(
+                f'<rect x="{x}" y="{y}" width="{size}" height="{size}" '
+                f'fill="{fill}" stroke="#ffffff"/><text x="{x + size - 4}" '
+                f'y="{y + 11}" font-size="8" text-anchor="end" fill="#505a5f">'
+                f"{risk}</text>"
+            )
+            for i, name in enumerate(cells.get((h, lk), [])[:5]):
+                short = name if len(name) <= 17 else name[:16] + "…"
+                parts.append(
+                    f'<text x="{x + 4}" y="{y + 24 + 13 * i}" font-size="8.5">'
+                    f"{_e(short)}</text>"
+                )
+    for k in range(1, 5):
+        parts.append(
+            f'<text x="{left - 6}" y="{top + (4 - k) * size + size / 2:.0f}" '
+            f'font-size="9" text-anchor="end">harm {k}</text>'
+            f'<text x="{left + (k - 1) * size + size / 2:.0f}" '
+            f'y="{top + 4 * size + 14}" font-size="9" text-anchor="middle">'
+            f"likelihood {k}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _matrix_section(a: Assessment) -> str:
+    rows = "".join(
+        f"<tr><td>{_e(r.category)}</td><td class='n'>{_n(r.count)}</td>"
+        f"<td class='n'>{_n(r.rate_per_1000, 2)}</td>"
+        f"<td class='n'>{_n(r.weight, 1)}</td><td class='n'>{r.harm_score}</td>"
+        f"<td class='n'>{r.likelihood_score}</td><td class='n'>{r.risk_score}</td>"
+        f"<td>{_e(r.trend)}</td><td><strong style='color:"
+        f"{_BAND_COLOUR[r.band]}'>{_e(r.band)}</strong></td>"
+        f"<td>{_e(r.confidence)}</td></tr>"
+        for r in a.matrix
+    )
+    out = [
+        '<h2 id="matrix">Priority-setting matrix</h2>',
+        "<p>Each crime category scored on harm (severity of one offence) and "
+        "likelihood (offences per resident), after MoRiLE; risk is harm x likelihood "
+        "on a 4 x 4 grid, the trend comes from the exact test and confidence is "
+        "scored separately (methods annex). Organisational position is for the "
+        "partnership to add.</p>",
+        *(
+            [
+                f"<p class='note'>police.uk data are held for only "
+                f"{a.harm.matched_months} month(s) of {_e(a.period.label)} with the "
+                "same month a year earlier: the matrix scores those months, "
+                "annualised, and every confidence score is Low.</p>"
+            ]
+            if a.harm.police_months < a.period.n_months
+            else []
+        ),
+        "<div class='pair'><figure>"
+        + matrix_grid_svg(a)
+        + "<figcaption>Categories placed by harm and likelihood score; shading: "
+        "risk 9 and over (red), 4 to 8 (amber), under 4 (green). The table below "
+        "gives the same scores.</figcaption></figure></div>",
+        "<table><caption>Priority matrix, "
+        + _e(a.period.label)
+        + "</caption><thead><tr><th>Category</th><th class='n'>Offences</th>"
+        "<th class='n'>Per 1,000</th><th class='n'>Harm weight</th>"
+        "<th class='n'>Harm</th><th class='n'>Likelihood</th><th class='n'>Risk</th>"
+        "<th>Trend</th><th>Priority</th><th>Confidence</th></tr></thead><tbody>"
+        + rows
+        + "</tbody></table>",
+        '<h2 id="pestelo">Horizon scan (PESTELO)</h2>',
+    ]
+    for hd in a.pestelo:
+        out.append(f"<h3>{_e(hd.title)}</h3>")
+        if hd.evidence:
+            out.append(
+                "<ul>" + "".join(f"<li>{_e(t)}</li>" for t in hd.evidence) + "</ul>"
+            )
+        else:
+            out.append("<p class='note'>Nothing in the data held speaks to this.</p>")
+        out.append(f"<p class='note'>For the analyst to add: {_e(hd.prompt)}</p>")
+    out.append('<h2 id="recommendations">Recommendations</h2>')
+    if a.recommendations:
+        out.append(
+            "<ol>" + "".join(f"<li>{_e(t)}</li>" for t in a.recommendations) + "</ol>"
+        )
+    else:
+        out.append("<p>No category reaches the High band or rises significantly.</p>")
+    out.append(
+        "<p class='note'>Generated from the matrix by fixed rules; the analyst "
+        "reviews them before they feed the plan's deliverables.</p>"
+    )
+    return "\n".join(out)
+
+
 def render_html(a: Assessment) -> str:
     """The assessment as one self-contained HTML document.
 
@@ -328,6 +445,15 @@ def render_html(a: Assessment) -> str:
         ("context", "Context"),
         *((f"ch-{c.priority.key}", c.priority.title) for c in a.chapters),
         ("harm", "Harm-weighted volume"),
+        *(
+            [
+                ("matrix", "Priority-setting matrix"),
+                ("pestelo", "Horizon scan (PESTELO)"),
+                ("recommendations", "Recommendations"),
+            ]
+            if a.matrix
+            else []
+        ),
         ("methods", "Methods annex"),
         ("sources", "Sources"),
     ]
@@ -452,6 +578,44 @@ def render_html(a: Assessment) -> str:
             )
             + "</tbody></table>"
         )
+    weight_of = {r.category: r.weight for r in a.matrix}
+    if not h.rows and h.matched_months and h.available and weight_of:
+        body.append(
+            f"<table><caption>Crime by police.uk category, count and harm over the "
+            f"{h.matched_months} month(s) held in both years</caption><thead><tr>"
+            "<th>Category</th><th class='n'>Weight</th><th class='n'>Count</th>"
+            "<th class='n'>Harm</th><th class='n'>Count, year before</th>"
+            "<th class='n'>Harm, year before</th></tr></thead><tbody>"
+            + "".join(
+                f"<tr><td>{_e(c)}</td><td class='n'>{_n(weight_of.get(c), 2)}</td>"
+                f"<td class='n'>{_n(n)}</td>"
+                f"<td class='n'>{_n(_times(weight_of.get(c), n))}</td>"
+                f"<td class='n'>{_n(m)}</td>"
+                f"<td class='n'>{_n(_times(weight_of.get(c), m))}</td></tr>"
+                for c, n, m in sorted(
+                    h.matched,
+                    key=lambda t: (-(_times(weight_of.get(t[0]), t[1]) or 0.0), t[0]),
+                )
+            )
+            + "</tbody></table>"
+        )
+    if h.available and any(r.harm for r in h.rows):
+        ranked = [r for r in h.rows if r.harm is not None]
+        body.append(
+            "<figure>"
+            + bar_chart_svg(
+                "Harm-weighted volume by police.uk category (thousands)",
+                [r.category for r in ranked],
+                [(r.harm or 0.0) / 1000 for r in ranked],
+                [(r.comparison_harm or 0.0) / 1000 for r in ranked]
+                if all(r.comparison_harm is not None for r in ranked)
+                else None,
+            )
+            + "<figcaption>Harm (count x ONS Crime Severity Score weight), thousands; "
+            "the table above gives the same figures.</figcaption></figure>"
+        )
+    if a.matrix:
+        body.append(_matrix_section(a))
     body.append('<h2 id="methods">Methods annex</h2>')
     body += [f"<h3>{_e(m.title)}</h3><p>{_e(m.text)}</p>" for m in a.methods]
     body.append('<h2 id="sources">Sources</h2><ul>')

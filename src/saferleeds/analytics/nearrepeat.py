@@ -15,6 +15,29 @@ metres (the first being "same location") and ``temporal_bands(7, 3)`` gives
 exactly (the NRC labels them "1 to 100", "0 to 7", "8 to 14" and so on, which is off by
 one; see the shared data README).
 
+Two modes:
+
+- **Exact** (the default, ``precision="double"``): coordinates and distances in double
+  precision (float64), and a "same location" band ``[0, 1)`` metres that absorbs
+  geocoding noise. A pair 399.96 m apart is in the ``[300, 400)`` band.
+- **NRC-compatible** (``precision="single"`` with ``spatial_bands(...,
+  same_location=0)``; ``--compat nrc`` on the command line, see :func:`nrc_bands`):
+  what the Near Repeat Calculator 1.3 does. Its "same location" band holds only pairs
+  at distance exactly 0 (a pair 0.56 m apart is in the first distance band), and it
+  holds coordinates and computes distances in single precision (float32): a pair
+  399.96 m apart in double precision can be 400.0 in float32 and so fall in the next
+  band. Coordinates are rounded to float32 first, then each difference, sum (or
+  square root) is rounded to float32, as IEEE single-precision arithmetic does.
+
+Both modes give the same observed table for the NRC's own example (Chicago burglary,
+``chicago_be_month1``); they differ on pairs within a few centimetres of a band edge.
+
+Reading the table: with thousands of pairs per cell almost any departure from 1 is
+"significant", so a cell is marked as a near-repeat only when its Knox ratio is at
+least ``min_ratio`` (default 1.2, 20% more pairs than expected) *and* ``p <= alpha``
+(default 0.05), the effect-size reading NRC users apply (Ratcliffe's NRC manual
+highlights such cells); see :meth:`KnoxResult.significant`.
+
 Speed: pairs closer than the largest finite spatial band are found with a KD-tree
 (``scipy.spatial.cKDTree``; Minkowski p=1 for Manhattan, p=2 for Euclidean), so only
 those candidate pairs are binned, and each simulation re-bins only their time
@@ -29,24 +52,40 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from saferleeds.analytics.csvfile import CsvInputError, Row, read_rows
+
 Metric = Literal["manhattan", "euclidean"]
+Precision = Literal["double", "single"]
+
+#: The effect-size reading of a Knox table: a near-repeat cell has a Knox ratio of at
+#: least this and a p-value of at most :data:`DEFAULT_ALPHA`.
+DEFAULT_MIN_RATIO = 1.2
+DEFAULT_ALPHA = 0.05
 
 _FloatArray = npt.NDArray[np.float64]
 _IntArray = npt.NDArray[np.int64]
 
 __all__ = [
+    "DEFAULT_ALPHA",
+    "DEFAULT_MIN_RATIO",
+    "EventFile",
     "KnoxResult",
     "Metric",
+    "Precision",
     "as_days",
     "knox_test",
+    "nrc_bands",
     "observed_table",
     "project_lonlat",
+    "read_event_file",
     "spatial_bands",
     "temporal_bands",
 ]
@@ -61,11 +100,14 @@ def spatial_bands(
         bandwidth: Width of each band (same unit as the coordinates, usually metres).
         count: How many bands of that width (the open "more than" band is extra).
         same_location: Upper edge of a leading "same location" band ``[0, same)``;
-            ``None`` for no such band. The NRC uses 1 (metre, or foot).
+            ``0`` for a band holding only distance exactly 0 (as the NRC does: the
+            edges then start ``0, 0``); ``None`` for no such band.
 
     Returns:
-        Increasing lower edges starting at 0; the last band is open-ended. For
-        ``(100, 3)``: ``(0, 1, 100, 200, 300)``.
+        Lower edges starting at 0, increasing except for a leading ``0, 0`` (the
+        closed band ``[0, 0]``); the last band is open-ended. For ``(100, 3)``:
+        ``(0, 1, 100, 200, 300)``; with ``same_location=0``: ``(0, 0, 100, 200,
+        300)``, meaning ``{0} (0, 100) [100, 200) [200, 300) [300, inf)``.
 
     Raises:
         ValueError: If ``bandwidth`` is not positive, ``count`` is below 1, or the
@@ -75,11 +117,26 @@ def spatial_bands(
         raise ValueError("bandwidth must be positive and count at least 1")
     edges = [0.0]
     if same_location is not None:
-        if not 0 < same_location < bandwidth:
+        if not 0 <= same_location < bandwidth:
             raise ValueError("same_location must lie between 0 and the bandwidth")
         edges.append(float(same_location))
     edges += [bandwidth * k for k in range(1, count + 1)]
     return tuple(edges)
+
+
+def nrc_bands(bandwidth: float, count: int) -> tuple[float, ...]:
+    """Spatial bands as the Near Repeat Calculator draws them (same location = 0 only).
+
+    Args:
+        bandwidth: Width of each band (metres or feet).
+        count: How many bands of that width before the open "more than" band.
+
+    Returns:
+        ``spatial_bands(bandwidth, count, same_location=0)``: for ``(100, 3)``,
+        ``(0, 0, 100, 200, 300)``. Use with ``precision="single"`` to reproduce the
+        NRC's tables exactly.
+    """
+    return spatial_bands(bandwidth, count, same_location=0.0)
 
 
 def temporal_bands(bandwidth: float, count: int) -> tuple[float, ...]:
@@ -130,9 +187,14 @@ def _band_labels(edges: Sequence[float], unit: str) -> tuple[str, ...]:
     def fmt(v: float) -> str:
         return f"{v:g}"
 
-    out = [
-        f"[{fmt(a)}, {fmt(b)}) {unit}" for a, b in zip(edges, edges[1:], strict=False)
-    ]
+    out = []
+    for k, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
+        if a == b:  # the closed band [0, 0]: exactly 0
+            out.append(f"0 {unit}")
+        elif k and edges[k - 1] == a:  # after [0, 0]: open on the left
+            out.append(f"({fmt(a)}, {fmt(b)}) {unit}")
+        else:
+            out.append(f"[{fmt(a)}, {fmt(b)}) {unit}")
     out.append(f">= {fmt(edges[-1])} {unit}")
     return tuple(out)
 
@@ -158,6 +220,7 @@ class KnoxResult:
         p_value: ``(1 + #simulations >= observed) / (1 + permutations)`` per cell.
         simulated_min: Smallest simulated count per cell.
         simulated_max: Largest simulated count per cell.
+        precision: ``"double"`` (exact) or ``"single"`` (the NRC's float32).
     """
 
     spatial_edges: tuple[float, ...]
@@ -173,6 +236,7 @@ class KnoxResult:
     p_value: tuple[tuple[float, ...], ...]
     simulated_min: tuple[tuple[int, ...], ...]
     simulated_max: tuple[tuple[int, ...], ...]
+    precision: Precision = "double"
 
     @property
     def spatial_labels(self) -> tuple[str, ...]:
@@ -184,13 +248,32 @@ class KnoxResult:
         """Human labels of the temporal bands, e.g. ``"[0, 7) days"``."""
         return _band_labels(self.temporal_edges, "days")
 
-    def significant(self, alpha: float = 0.05) -> list[tuple[int, int]]:
-        """Cells with a Knox ratio above 1 and ``p <= alpha`` (row, column)."""
+    def significant(
+        self, alpha: float = DEFAULT_ALPHA, min_ratio: float = DEFAULT_MIN_RATIO
+    ) -> list[tuple[int, int]]:
+        """Near-repeat cells: Knox ratio ``>= min_ratio`` and ``p <= alpha``.
+
+        Args:
+            alpha: Largest p-value (default 0.05).
+            min_ratio: Smallest Knox ratio (default 1.2: 20% more pairs than
+                expected). Use a value just above 1 for the bare significance test.
+
+        Returns:
+            ``(row, column)`` of each such cell, row by row.
+
+        Notes:
+            The p-value alone says how sure we are that a cell departs from
+            chance, not by how much: with ten thousand pairs in a cell a ratio of
+            1.00 can reach p = 0.01. Following the practice of Near Repeat
+            Calculator users (Ratcliffe, Near Repeat Calculator manual, version 1.3:
+            cells with a Knox ratio of 1.2 or more and p <= 0.05 are the ones to
+            report), a cell counts only when both hold.
+        """
         return [
             (i, j)
             for i, row in enumerate(self.p_value)
             for j, p in enumerate(row)
-            if p <= alpha and self.knox_ratio[i][j] > 1
+            if p <= alpha and self.knox_ratio[i][j] >= min_ratio
         ]
 
     def to_rows(self) -> list[dict[str, Any]]:
@@ -222,6 +305,7 @@ class KnoxResult:
             "spatial_labels": list(self.spatial_labels),
             "temporal_labels": list(self.temporal_labels),
             "metric": self.metric,
+            "precision": self.precision,
             "events": self.events,
             "pairs": self.pairs,
             "permutations": self.permutations,
@@ -268,11 +352,37 @@ def _times(t: npt.ArrayLike) -> tuple[_FloatArray, float]:
     return np.asarray(a, dtype=np.float64), 1.0
 
 
-def _check_edges(edges: Sequence[float], what: str) -> _FloatArray:
+def _check_edges(
+    edges: Sequence[float], what: str, *, zero_band: bool = False
+) -> _FloatArray:
+    """Edges as an array; ``zero_band`` allows a leading ``0, 0`` (distance 0 only)."""
     e = np.asarray(edges, dtype=np.float64)
-    if e.ndim != 1 or e.size < 1 or e[0] != 0 or np.any(np.diff(e) <= 0):
+    rest = e[1:] if zero_band and e.size > 2 and e[1] == 0 else e
+    if e.ndim != 1 or e.size < 1 or e[0] != 0 or np.any(np.diff(rest) <= 0):
         raise ValueError(f"{what} edges must start at 0 and increase strictly")
     return e
+
+
+def _distances(
+    a: _FloatArray, b: _FloatArray, p: float, precision: Precision
+) -> _FloatArray:
+    """Distances between rows of ``a`` and ``b`` in double or single precision.
+
+    Single precision rounds the coordinates to float32 and then every difference,
+    square, sum and square root to float32, as IEEE single arithmetic (and the
+    Near Repeat Calculator) does.
+    """
+    if precision == "single":
+        a32, b32 = a.astype(np.float32), b.astype(np.float32)
+        diff = np.abs(a32 - b32)
+        if p == 1:
+            d32 = diff[:, 0] + diff[:, 1]
+        else:
+            d32 = np.sqrt(diff[:, 0] * diff[:, 0] + diff[:, 1] * diff[:, 1])
+        return np.asarray(d32, dtype=np.float64)
+    diff = np.abs(a - b)
+    d = diff.sum(axis=1) if p == 1 else np.hypot(diff[:, 0], diff[:, 1])
+    return np.asarray(d, dtype=np.float64)
 
 
 class _Knox:
@@ -286,7 +396,10 @@ class _Knox:
         spatial_edges: Sequence[float],
         temporal_edges: Sequence[float],
         metric: Metric,
+        precision: Precision = "double",
     ) -> None:
+        if precision not in ("double", "single"):
+            raise ValueError(f"precision must be double or single, not {precision!r}")
         xy = np.column_stack(
             [np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)]
         )
@@ -299,7 +412,7 @@ class _Knox:
         if metric not in ("manhattan", "euclidean"):
             raise ValueError(f"metric must be manhattan or euclidean, not {metric!r}")
         self.n = n
-        self.s_edges = _check_edges(spatial_edges, "spatial")
+        self.s_edges = _check_edges(spatial_edges, "spatial", zero_band=True)
         self.t_edges_days = _check_edges(temporal_edges, "temporal")
         self.t_edges = self.t_edges_days * per_day
         self.rows = len(self.s_edges)
@@ -312,14 +425,21 @@ class _Knox:
         self.srow = np.zeros(0, dtype=np.int64)
         if self.rows > 1 and n > 1:
             r = float(self.s_edges[-1])
-            pairs = cKDTree(xy).query_pairs(r * (1 + 1e-9), p=p, output_type="ndarray")
+            if precision == "single":
+                xy = xy.astype(np.float32).astype(np.float64)
+            # Single-precision sums can fall a few parts in 10^7 below the true
+            # distance: a wider slack keeps every candidate, the exact test decides.
+            slack = 1e-5 if precision == "single" else 1e-9
+            pairs = cKDTree(xy).query_pairs(r * (1 + slack), p=p, output_type="ndarray")
             i = pairs[:, 0].astype(np.int64)
             j = pairs[:, 1].astype(np.int64)
-            diff = np.abs(xy[i] - xy[j])
-            d = diff.sum(axis=1) if p == 1 else np.hypot(diff[:, 0], diff[:, 1])
+            d = _distances(xy[i], xy[j], p, precision)
             keep = d < r
-            self.i, self.j = i[keep], j[keep]
-            self.srow = np.searchsorted(self.s_edges, d[keep], side="right") - 1
+            self.i, self.j, d = i[keep], j[keep], d[keep]
+            self.srow = np.searchsorted(self.s_edges, d, side="right") - 1
+            if self.s_edges.size > 1 and self.s_edges[1] == 0:
+                # The closed band [0, 0] holds exactly the pairs at distance 0.
+                self.srow[d == 0] = 0
         self.pairs = n * (n - 1) // 2
         self.col_totals = self._column_totals()
         self._cell = self.srow * self.cols
@@ -356,6 +476,7 @@ def observed_table(
     temporal_edges: Sequence[float],
     *,
     metric: Metric = "manhattan",
+    precision: Precision = "double",
 ) -> list[list[int]]:
     """Observed pair counts per spatial x temporal band, without simulations.
 
@@ -366,11 +487,13 @@ def observed_table(
         spatial_edges: Lower edges of the spatial bands (see :func:`spatial_bands`).
         temporal_edges: Lower edges of the temporal bands in days.
         metric: ``"manhattan"`` (the NRC's default) or ``"euclidean"``.
+        precision: ``"double"`` (exact, the default) or ``"single"`` (float32
+            coordinates and distances, as the NRC; see the module notes).
 
     Returns:
         Counts as ``[spatial band][temporal band]``; every pair is counted once.
     """
-    k = _Knox(x, y, t, spatial_edges, temporal_edges, metric)
+    k = _Knox(x, y, t, spatial_edges, temporal_edges, metric, precision)
     return [[int(v) for v in row] for row in k.table(k.t)]
 
 
@@ -384,6 +507,7 @@ def knox_test(
     metric: Metric = "manhattan",
     permutations: int = 99,
     seed: int | None = 0,
+    precision: Precision = "double",
 ) -> KnoxResult:
     """Knox test for space-time clustering with Monte Carlo significance.
 
@@ -398,6 +522,9 @@ def knox_test(
         permutations: Simulations, each shuffling the dates among the events.
         seed: Seed for ``numpy.random.default_rng``; the same seed gives the same
             result.
+        precision: ``"double"`` (exact, the default) or ``"single"``: coordinates
+            and distances in float32 as the Near Repeat Calculator computes them.
+            With :func:`nrc_bands` this reproduces the NRC's observed table exactly.
 
     Returns:
         Observed counts, expected counts (mean of the simulated tables), Knox ratios
@@ -415,7 +542,8 @@ def knox_test(
         with 99 simulations the smallest possible value is 0.01, with the NRC's
         default 20 iterations (19 simulations) it is 0.05. The Knox ratio is observed
         over the mean simulated count. Dates are compared as absolute differences in
-        days; pass whole days to match the NRC.
+        days; pass whole days to match the NRC. The NRC's "N iterations" are N - 1
+        simulations here (its verbose output lists 19 simulated tables for 20).
 
         Knox, E. G. (1964). The detection of space-time interactions. Applied
         Statistics 13(1), 25-30. Johnson, S. D. et al. (2007). Space-time patterns of
@@ -426,7 +554,7 @@ def knox_test(
     """
     if permutations < 1:
         raise ValueError("permutations must be at least 1")
-    k = _Knox(x, y, t, spatial_edges, temporal_edges, metric)
+    k = _Knox(x, y, t, spatial_edges, temporal_edges, metric, precision)
     obs = k.table(k.t)
     rng = np.random.default_rng(seed)
     sims = np.empty((permutations, k.rows, k.cols), dtype=np.int64)
@@ -459,4 +587,120 @@ def knox_test(
         p_value=floats(p),
         simulated_min=ints(sims.min(axis=0)),
         simulated_max=ints(sims.max(axis=0)),
+        precision=precision,
+    )
+
+
+@dataclass(frozen=True)
+class EventFile:
+    """Dated events read from an analyst's CSV file (see :func:`read_event_file`).
+
+    Attributes:
+        file: The file read.
+        x: Easting in metres (or the file's own planar unit).
+        y: Northing in metres.
+        day: Date of each event (``datetime64[D]``).
+        columns: ``("x", "y", "date")`` or ``("longitude", "latitude", "date")``.
+        projected: Whether longitude/latitude were projected to local metres.
+    """
+
+    file: str
+    x: _FloatArray
+    y: _FloatArray
+    day: npt.NDArray[np.datetime64]
+    columns: tuple[str, str, str]
+    projected: bool
+
+
+def _number(row: Any, column: str, low: float, high: float) -> float:
+    text = row.required(column)
+    try:
+        v = float(text)
+    except ValueError:
+        raise row.error(column, f"{text!r} is not a number") from None
+    if not math.isfinite(v) or not low <= v <= high:
+        raise row.error(column, f"{text!r} is outside {low:g} to {high:g}")
+    return v
+
+
+def read_event_file(path: str | Path) -> EventFile:
+    """Read events for a Knox test from a CSV file, as the Near Repeat Calculator takes.
+
+    The file has columns ``x, y, date`` (planar coordinates, e.g. British National Grid
+    metres) or ``longitude, latitude, date`` (WGS84 degrees, projected here to local
+    metres with :func:`project_lonlat`), with a header line naming them (any case,
+    other columns ignored), or no header and ``x, y, date`` in that order (the NRC's
+    own input). Dates are ``YYYY-MM-DD``.
+
+    Args:
+        path: The CSV file.
+
+    Returns:
+        The events, in file order.
+
+    Raises:
+        CsvInputError: The file cannot be read, lacks the columns, or a value is
+            missing, not a number, out of range or not a date; the message names the
+            file, the line and the column. Also when fewer than 2 events are given.
+    """
+    name = str(path)
+    try:
+        with Path(path).open("rb") as f:
+            first = f.readline().decode("utf-8-sig", errors="replace")
+    except IsADirectoryError:
+        raise CsvInputError(name, None, None, "is a folder, not a CSV file") from None
+    except OSError as exc:
+        raise CsvInputError(name, None, None, exc.strerror or str(exc)) from None
+    if not first.strip():
+        raise CsvInputError(name, None, None, "the file is empty (no header line)")
+    head = [h.strip().strip('"').strip().lower() for h in first.split(",")]
+    try:
+        float(head[0])
+        headerless = True
+    except ValueError:
+        headerless = False
+    cols: tuple[str, str, str]
+    header: list[str] | None = None
+    if headerless:
+        cols, header = ("x", "y", "date"), ["x", "y", "date"]
+    else:
+        lonlat = "longitude" in head and "latitude" in head
+        cols = ("longitude", "latitude", "date") if lonlat else ("x", "y", "date")
+        missing = [c for c in cols if c not in head]
+        if missing:
+            raise CsvInputError(
+                name,
+                1,
+                None,
+                f"missing column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)}: the file needs x, y, date or longitude, "
+                f"latitude, date (the header has {', '.join(h for h in head if h)})",
+            )
+    lonlat = cols[0] == "longitude"
+    lim = (-180.0, 180.0, -90.0, 90.0) if lonlat else (-1e9, 1e9, -1e9, 1e9)
+    xs: list[float] = []
+    ys: list[float] = []
+    days: list[date] = []
+    for raw in read_rows(path, [], header=header):
+        row = Row(raw.file, raw.line, {k.lower(): v for k, v in raw.values.items()})
+        xs.append(_number(row, cols[0], lim[0], lim[1]))
+        ys.append(_number(row, cols[1], lim[2], lim[3]))
+        d = row.day("date")
+        assert d is not None  # not optional: an empty date raises
+        days.append(d)
+    if len(xs) < 2:
+        raise CsvInputError(
+            name, None, None, f"{len(xs)} event(s): a Knox test needs at least 2"
+        )
+    x = np.asarray(xs, dtype=np.float64)
+    y = np.asarray(ys, dtype=np.float64)
+    if lonlat:
+        x, y = project_lonlat(x, y)
+    return EventFile(
+        file=name,
+        x=x,
+        y=y,
+        day=np.asarray(days, dtype="datetime64[D]"),
+        columns=cols,
+        projected=lonlat,
     )

@@ -33,6 +33,7 @@ from saferleeds.analytics.indicators import (
     IndicatorResult,
     Period,
     compute_indicators,
+    default_harm_weights,
 )
 from saferleeds.analytics.indicators.stats import compare_counts
 from saferleeds.analytics.store import Store
@@ -151,12 +152,15 @@ class RepeatPlace:
         longitude: WGS84 longitude.
         latitude: WGS84 latitude.
         count: Records at the place in the period.
+        harm: Harm-weighted crime at the place (crimes only; ASB weighs 0), when harm
+            weights are available.
     """
 
     rank: int
     longitude: float
     latitude: float
     count: int
+    harm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,7 @@ class NeighbourhoodProfile:
         comparison_period: Label of the same months a year earlier.
         crime_count: Total recorded crime (police.uk, every category but ASB).
         rate_per_1000: Its rate per 1,000 residents.
-        harm: Harm-weighted crime, ``None`` while harm weights are blocked.
+        harm: Harm-weighted crime, ``None`` when no harm weights are available.
         harm_note: Why there is no harm figure, if there is none.
         rate_ratio: Crime rate over the district's.
         district_name: The district.
@@ -180,6 +184,8 @@ class NeighbourhoodProfile:
         hotspots: Gi* of each of its LSOAs, in code order.
         hot_lsoas: Its LSOAs classified hot.
         repeat_locations: Its places with most records, most first.
+        harm_locations: Its places with most harm (ONS Crime Severity Score weights per
+            category, approximate), most first; empty without harm weights.
         located_records: Police.uk records with a location in it, in the period.
         top5_share: Share of those records at the top 5% of its places.
         gi_permutations: Permutations behind the Gi* p-values (0: analytic).
@@ -201,6 +207,7 @@ class NeighbourhoodProfile:
     hotspots: tuple[LsoaHotspot, ...]
     hot_lsoas: tuple[str, ...]
     repeat_locations: tuple[RepeatPlace, ...]
+    harm_locations: tuple[RepeatPlace, ...]
     located_records: int
     top5_share: float | None
     gi_permutations: int
@@ -350,7 +357,10 @@ def neighbourhood_profile(
         Hotspots: Gi* (Ord & Getis 1995) of police.uk crimes (not ASB) per LSOA over
         every LSOA of the district with queen contiguity, Benjamini-Hochberg FDR at
         5%. Repeat locations: records at identical police.uk snap points, all
-        categories including ASB (Weisburd 2015 on crime concentration).
+        categories including ASB (Weisburd 2015 on crime concentration). Places by
+        harm: the same places ranked by the sum of their crimes' category harm
+        weights (ONS Crime Severity Score per police.uk category, see
+        :mod:`~saferleeds.analytics.indicators.harm`; ASB weighs 0).
     """
     name, lsoas = _resolve(store, name_or_lsoas)
     inds = list(dict.fromkeys(["total_recorded_crime", *indicators]))
@@ -429,18 +439,28 @@ def neighbourhood_profile(
         [lsoas, period.start, period.end],
     ).fetchall()
     repeats: tuple[RepeatPlace, ...] = ()
+    by_harm: tuple[RepeatPlace, ...] = ()
     top5: float | None = None
+    weights = default_harm_weights()
+    harm_weights = (
+        {c: float(w) for c, w in weights.weights.items()} if weights.available else None
+    )
     if rows:
         conc = place_concentration(
             np.array([r[0] for r in rows], dtype=np.float64),
             np.array([r[1] for r in rows], dtype=np.float64),
             crime_type=[str(r[2]) for r in rows],
+            harm_weights=harm_weights,
             top_n=top_n,
         )
         top5 = conc.share_of_events
         repeats = tuple(
-            RepeatPlace(i + 1, p.longitude, p.latitude, p.count)
+            RepeatPlace(i + 1, p.longitude, p.latitude, p.count, p.harm)
             for i, p in enumerate(conc.by_count)
+        )
+        by_harm = tuple(
+            RepeatPlace(i + 1, p.longitude, p.latitude, p.count, p.harm)
+            for i, p in enumerate(conc.by_harm or ())
         )
     return NeighbourhoodProfile(
         name=name,
@@ -461,6 +481,7 @@ def neighbourhood_profile(
         hotspots=hotspots,
         hot_lsoas=tuple(h.lsoa_code for h in hotspots if h.label == "hot"),
         repeat_locations=repeats,
+        harm_locations=by_harm,
         located_records=len(rows),
         top5_share=top5,
         gi_permutations=permutations,

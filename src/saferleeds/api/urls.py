@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path, re_path
 
-from saferleeds.api import casework, dash, views
+from saferleeds.api import casework, dash, iom, linkage, views
 
 app_name = "api"
 
@@ -26,6 +26,22 @@ urlpatterns: list[URLPattern] = [
         "people/<int:pk>/subject-access/",
         views.SubjectAccessView.as_view(),
         name="person-subject-access",
+    ),
+    path(
+        "people/<int:pk>/links/",
+        linkage.PersonLinksView.as_view(),
+        name="person-links",
+    ),
+    path("linkage/review/", linkage.ReviewQueueView.as_view(), name="link-review"),
+    path(
+        "linkage/review/<int:pk>/",
+        linkage.ReviewPairView.as_view(),
+        name="link-pair",
+    ),
+    path(
+        "linkage/review/<int:pk>/decision/",
+        linkage.ReviewDecisionView.as_view(),
+        name="link-decision",
     ),
     path("incidents/", views.IncidentsView.as_view(), name="incidents"),
     path("incidents/<int:pk>/", views.IncidentDetailView.as_view(), name="incident"),
@@ -61,6 +77,12 @@ urlpatterns: list[URLPattern] = [
         "hate-reports/<int:pk>/",
         casework.HateReportDetailView.as_view(),
         name="hate-report",
+    ),
+    path("iom-members/", iom.IomMembersView.as_view(), name="iom-members"),
+    path(
+        "iom-members/<int:pk>/",
+        iom.IomMemberDetailView.as_view(),
+        name="iom-member",
     ),
     path("agreements/", views.AgreementsView.as_view(), name="agreements"),
     path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement"),

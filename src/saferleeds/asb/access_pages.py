@@ -39,8 +39,13 @@ from saferleeds.asb.models import (
 )
 from saferleeds.asb.rules import Deadline, review_deadlines
 from saferleeds.audit.log import record_consultations
-from saferleeds.partners.models import Agency, RecordType
-from saferleeds.partners.policy import Actor, may_change, pseudonymised
+from saferleeds.partners.models import Agency, RecordType, Role
+from saferleeds.partners.policy import (
+    Actor,
+    may_change,
+    may_see_personal_data,
+    pseudonymised,
+)
 from saferleeds.people.access import people_visible_to
 from saferleeds.people.models import Person
 from saferleeds.people.present import pseudonym
@@ -60,6 +65,8 @@ __all__ = [
     "Verdict",
     "asb_panel",
     "loose_complaint_choices",
+    "may_read_statistics",
+    "may_use_asb",
     "people_on_case_choices",
     "read_asb_case_panel",
     "read_asb_home",
@@ -77,6 +84,22 @@ REVIEW_EVENT = "safeguarding.asb.review"
 REVIEW_VIEW_EVENT = "safeguarding.asb_case_review.view"
 
 Audited = list[tuple[str, object, int | None]]
+
+#: Who reads the published ASB Case Review figures: every partnership role (counts
+#: only), not the staff of third-party reporting centres.
+STATISTICS_ROLES = frozenset(r for r in Role if r != Role.REPORTING_CENTRE)
+
+
+def may_use_asb(actor: Actor) -> bool:
+    """Whether the actor may open the ASB casework pages (any role that sees personal
+    records): the pages' guard and their menu tab's rule (``asb.hooks``)."""
+    return may_see_personal_data(actor)
+
+
+def may_read_statistics(actor: Actor) -> bool:
+    """Whether the actor may read the ASB Case Review statistics: the page's guard and
+    its tab's rule."""
+    return actor.user_id is not None and actor.has(STATISTICS_ROLES)
 
 
 def _audit(actor: Actor, event: str, rows: Audited) -> None:

@@ -12,9 +12,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from saferleeds.asb.access_pages import AsbPanel, asb_panel
+from saferleeds.asb.access_pages import (
+    AsbPanel,
+    asb_panel,
+    may_read_statistics,
+    may_use_asb,
+)
 from saferleeds.core import registry
-from saferleeds.core.registry import CaseModule, TimelineEvent
+from saferleeds.core.registry import CaseModule, NavItem, TimelineEvent
 from saferleeds.safeguarding.models import RiskLevel
 
 
@@ -101,5 +106,27 @@ def register() -> None:
             timeline=timeline,
             read_panel=read_panel,
             render_panel=render_panel,
+        )
+    )
+    # Casework tabs, shown by the rules the pages refuse others with.
+    registry.register_nav_item(
+        NavItem(
+            "asb",
+            "ASB",
+            "asb:asb_home",
+            may_use_asb,
+            40,
+            section="casework",
+            prefixes=("/asb/",),
+        )
+    )
+    registry.register_nav_item(
+        NavItem(
+            "asb_statistics",
+            "ASB statistics",
+            "asb:asb_statistics",
+            may_read_statistics,
+            45,
+            section="casework",
         )
     )

@@ -35,6 +35,8 @@ from saferleeds.asb.access_pages import (
     AsbPanel,
     agency_choices,
     loose_complaint_choices,
+    may_read_statistics,
+    may_use_asb,
     people_on_case_choices,
     read_asb_case_panel,
     read_asb_home,
@@ -92,7 +94,6 @@ from saferleeds.partners.policy import (
     Forbidden,
     NotFound,
     may_change,
-    may_see_personal_data,
     pseudonymised,
 )
 from saferleeds.people.models import Person
@@ -110,6 +111,7 @@ NO_ACCESS = (
     "Your role does not give access to ASB casework. Ask your agency administrator "
     "if you need it for your work."
 )
+NO_STATISTICS = "The ASB Case Review statistics are for the partnership's agencies."
 CASEWORK_ONLY = "Only practitioners and case coordinators record ASB casework."
 
 
@@ -118,7 +120,7 @@ CASEWORK_ONLY = "Only practitioners and case coordinators record ASB casework."
 
 def _reader(request: HttpRequest, purpose: str) -> Actor:
     actor = request_actor(request, purpose)
-    if not may_see_personal_data(actor):
+    if not may_use_asb(actor):
         raise PermissionDenied(NO_ACCESS)
     return actor
 
@@ -127,6 +129,13 @@ def _writer(request: HttpRequest, purpose: str) -> Actor:
     actor = request_actor(request, purpose)
     if not actor.has(CASEWORK_ROLES):
         raise PermissionDenied(CASEWORK_ONLY)
+    return actor
+
+
+def _statistics_reader(request: HttpRequest) -> Actor:
+    actor = request_actor(request, "ASB Case Review statistics")
+    if not may_read_statistics(actor):
+        raise PermissionDenied(NO_STATISTICS)
     return actor
 
 
@@ -809,6 +818,7 @@ def _statistics_rows(s: AnnualStatistics) -> list[tuple[str, int]]:
 @require_GET
 def statistics(request: HttpRequest) -> HttpResponse:
     """The year's ASB Case Review figures the partnership publishes (counts only)."""
+    _statistics_reader(request)
     year = _statistics_year(request)
     s = partnership_statistics(year, today=timezone.localdate())
     start_month = statistics_year_start_month()
@@ -836,6 +846,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 @require_GET
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     """The same figures as CSV: one row per measure, then one per month."""
+    _statistics_reader(request)
     year = _statistics_year(request)
     s = partnership_statistics(year, today=timezone.localdate())
     buffer = io.StringIO()

@@ -2,7 +2,7 @@
 
 :func:`register` adds them to the ``saferleeds`` app:
 
-- ``saferleeds indicators --from YYYY-MM --to YYYY-MM [--compare previous-period|
+- ``saferleeds indicators --from PERIOD [--to PERIOD] [--compare previous-period|
   previous-year] [--area CODE] [--by msoa|lsoa] --format json|csv|table``
 - ``saferleeds import partner-extract DIR`` and ``saferleeds import survey FILE``
 - ``saferleeds harm-weights show`` and ``saferleeds harm-weights derive``
@@ -83,11 +83,20 @@ def _table(rows: list[dict[str, Any]], title: str) -> Table:
 def indicators_cmd(
     from_month: Annotated[
         str | None,
-        typer.Option("--from", help="First month YYYY-MM (default: latest held)."),
+        typer.Option(
+            "--from",
+            help="First month or a period as the indicators page takes it: 2018-07, "
+            "2018-Q3, FY2017/18, 2018, R12-2018-07, 2017-07..2018-02 (default: the "
+            "latest month held).",
+        ),
     ] = None,
     to_month: Annotated[
         str | None,
-        typer.Option("--to", help="Last month YYYY-MM (default: --from)."),
+        typer.Option(
+            "--to",
+            help="Last month, or a period whose last month ends the range (default: "
+            "the end of --from).",
+        ),
     ] = None,
     compare: Annotated[
         str | None,
@@ -123,7 +132,7 @@ def indicators_cmd(
         latest_month,
         period_between,
     )
-    from saferleeds.analytics.indicators.periods import parse_month
+    from saferleeds.analytics.indicators.periods import parse_period
     from saferleeds.analytics.store import open_store
 
     if fmt not in FORMATS:
@@ -145,10 +154,18 @@ def indicators_cmd(
                     )
                     raise typer.Exit(2)
                 start = end = last
+                period = period_between(start, end)
             else:
-                start = parse_month(from_month or str(to_month))
-                end = parse_month(to_month or str(from_month))
-            period = period_between(start, end)
+                first = parse_period(from_month or str(to_month))
+                last_p = parse_period(to_month) if to_month else first
+                if to_month is None or from_month is None:
+                    period = first if from_month else last_p
+                else:
+                    if last_p.end < first.start:
+                        raise ValueError(
+                            f"--to {to_month} is before --from {from_month}"
+                        )
+                    period = period_between(first.start, last_p.end)
             results = compute_indicators(
                 store,
                 period,
@@ -301,8 +318,10 @@ def harm_derive_cmd(
     code_weights: Annotated[
         Path,
         typer.Option(
-            help="CSV of published weights per Home Office offence code: "
-            "offence_code,weight (e.g. the ONS Crime Severity Score weights)."
+            help="CSV of weights per Home Office offence code: offence_code,weight "
+            "(e.g. the shipped ONS Crime Severity Score weights) or the Cambridge "
+            "Crime Harm Index 2020 values sheet (offence_code,cchi_days: median "
+            "days per code)."
         ),
     ],
     source: Annotated[

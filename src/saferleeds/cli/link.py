@@ -10,6 +10,14 @@
   [--as USERNAME]``: link the agency records held in the workspace into resolved
   people (or match one new batch against them); prints records, resolved people,
   pairs to review and time taken.
+- ``saferleeds link load FILE.csv --agency CODE --id-column COL --map FIELD=COLUMN
+  ... [--batch NAME] [--match] [--as USERNAME]``: keep a partner's extract as its
+  agency records (the whole file or nothing; loading it again changes nothing), and
+  optionally match them against the people held.
+- ``saferleeds link extract [--out FILE.parquet|FILE.csv]``: the pseudonymised
+  analytical extract keyed by resolved person, into the analytics store (and a file).
+- ``saferleeds link figures [--from FILE] [--period month|quarter|year]``: people
+  known to two or more agencies, repeat victims across agencies by period.
 - ``saferleeds link review [--as USERNAME] [--decide ID confirm|reject --reason
   TEXT]``: the review queue, or a decision on one pair (as the review page).
 
@@ -322,6 +330,253 @@ def run_cmd(
     out.print(f"Pairs to review: {result.to_review:,}")
     out.print(f"Records linked: {result.links:,}; unlinked: {result.unlinks:,}")
     out.print(f"Time taken: {result.seconds:.1f} s")
+
+
+@link_app.command("load")
+def load_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A partner's extract: a CSV file (UTF-8, header line).",
+            show_default=False,
+        ),
+    ],
+    agency: Annotated[
+        str, typer.Option(help="The code of the agency whose records they are.")
+    ],
+    id_column: Annotated[
+        str,
+        typer.Option("--id-column", help="The column with the agency's reference."),
+    ],
+    maps: Annotated[
+        list[str],
+        typer.Option(
+            "--map",
+            metavar="FIELD=COLUMN",
+            help="A field (forename, surname, dob, sex, postcode, address, town, "
+            "identifier) and the column holding it; repeat for each field.",
+        ),
+    ],
+    batch: Annotated[
+        str | None,
+        typer.Option(help="A name for the extract (default: AGENCY-FILE_NAME)."),
+    ] = None,
+    match: Annotated[
+        bool,
+        typer.Option(
+            "--match",
+            help="Then match the new records against the resolved people held, "
+            "with the model the last `link run` saved.",
+        ),
+    ] = False,
+    username: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="A practitioner or case coordinator of the agency to load as "
+            "(logged as theirs; default: the system).",
+        ),
+    ] = None,
+) -> None:
+    """Keep a partner's extract as its agency records: the whole file or nothing.
+
+    The file is checked first (mapped columns present, a reference on every record
+    and none repeated, dates of birth as YYYY-MM-DD, DD/MM/YYYY or YYYYMMDD, UTF-8);
+    a problem is one line naming the file, line and column, and nothing is kept.
+    Loading the same file again changes nothing. With --match the new records are
+    then matched against the people held (``link run --batch``).
+    """
+    from saferleeds.analytics.linkage import LinkageError, agency_rows, read_records
+
+    mapping = _mapping(maps)
+    name = batch if batch is not None else f"{agency.lower()}-{file.stem}"
+    try:
+        rows = agency_rows(
+            read_records(file), mapping, id_column, default_name=str(file)
+        )
+    except LinkageError as exc:
+        _fail(str(exc))
+    except IsADirectoryError as exc:
+        _fail(f"{exc.filename}: is a folder, not a CSV file")
+    except OSError as exc:
+        _fail(f"{exc.filename}: {exc.strerror or exc}")
+    _django()
+    from django.db import DatabaseError
+
+    from saferleeds.linkage.actions import (
+        LinkageRuleError,
+        do_load_agency_extract,
+        do_match_new_records,
+    )
+    from saferleeds.linkage.models import LinkRun
+    from saferleeds.partners.policy import Forbidden
+
+    actor = _actor(username, "record linkage load") if username else None
+    try:
+        if match and not LinkRun.objects.exclude(model_json="").exists():
+            # Checked before loading: a --match that cannot run loads nothing either.
+            _fail("--match: no model saved yet: run `saferleeds link run` first")
+        loaded = do_load_agency_extract(
+            rows, actor=actor, agency_code=agency, batch=name, source=str(file)
+        )
+    except LinkageRuleError as exc:
+        _fail(f"{file}: {exc}")
+    except Forbidden as exc:
+        _fail(str(exc))
+    except DatabaseError as exc:
+        _fail(f"the database is not ready ({exc}); run `saferleeds demo load` first")
+    out = Console(soft_wrap=True)
+    out.print(
+        f"{file}: {loaded.created:,} new records kept for {loaded.agency} "
+        f"(batch {loaded.batch}); {loaded.unchanged:,} held already, unchanged."
+    )
+    if not match:
+        return
+    try:
+        result = do_match_new_records(loaded.batch, actor=None)
+    except LinkageError as exc:
+        _fail(str(exc))
+    out.print(f"Matched: {result.records:,} new records against the people held.")
+    out.print(f"Resolved people: {result.people:,}")
+    out.print(f"Pairs to review: {result.to_review:,}")
+    out.print(f"Records linked: {result.links:,}; unlinked: {result.unlinks:,}")
+
+
+@link_app.command("extract")
+def extract_cmd(
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Also write the extract to this file (.parquet or .csv).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Make the pseudonymised analytical extract keyed by resolved person.
+
+    One row per agency record of a resolved person and per incident naming them as
+    its victim: the person's keyed pseudonym (SAFERLEEDS_PSEUDONYM_KEY), the kind, the
+    agency and the month; no name, date of birth, postcode, reference or id. It
+    replaces the analytics store's extract (so pseudonyms under a retired key do not
+    stay), and is logged as a disclosure of each person. `link figures` counts from it.
+    """
+    from saferleeds import config
+    from saferleeds.analytics.linkage import PseudonymKey, PseudonymKeyError
+    from saferleeds.analytics.linkage.extract import store_extract, write_extract
+    from saferleeds.analytics.store import open_store
+
+    if out_file is not None and out_file.suffix.lower() not in (".parquet", ".csv"):
+        _fail(f"--out: write a .parquet or a .csv file, not {out_file.name!r}")
+    try:
+        key_id, secret = config.pseudonym_key()
+        key = PseudonymKey.from_hex(key_id, secret)
+    except (config.ConfigError, PseudonymKeyError) as exc:
+        _fail(f"SAFERLEEDS_PSEUDONYM_KEY: {exc}")
+    _django()
+    from saferleeds.linkage.access_pages import read_analytical_extract
+
+    table = read_analytical_extract(None, key)
+    if out_file is not None:
+        try:
+            write_extract(table, out_file)
+        except OSError as exc:
+            _fail(f"{out_file}: {exc.strerror or exc}")
+    with open_store(config.analytics_path()) as store:
+        rows = store_extract(store.con, table)
+    people = len(set(table.column("person").to_pylist()))
+    out = Console(soft_wrap=True)
+    out.print(
+        f"Extract: {rows:,} rows, {people:,} resolved people, pseudonyms under key "
+        f"{key.key_id}; stored in the analytics store"
+        + (f" and written to {out_file}." if out_file else ".")
+    )
+
+
+@link_app.command("figures")
+def figures_cmd(
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="An extract file (.parquet or .csv); default the analytics store's.",
+            show_default=False,
+        ),
+    ] = None,
+    period: Annotated[
+        str, typer.Option(help="month, quarter or year, for repeat victims.")
+    ] = "quarter",
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """People known to two or more agencies, and repeat victims across agencies.
+
+    Counted from the pseudonymised extract (`link extract`): a repeat victim across
+    agencies is a person named as the victim of two or more incidents in the period,
+    recorded by two or more different agencies.
+    """
+    import duckdb
+
+    from saferleeds import config
+    from saferleeds.analytics.linkage import LinkageError
+    from saferleeds.analytics.linkage.extract import (
+        EXTRACT_TABLE,
+        PERIODS,
+        people_known_to,
+        read_extract,
+        repeat_victims_across_agencies,
+    )
+    from saferleeds.analytics.store import open_store
+
+    if period not in PERIODS:
+        _fail(f"--period must be month, quarter or year, not {period!r}")
+    if fmt not in ("text", "json"):
+        _fail(f"--format must be text or json, not {fmt!r}")
+    try:
+        if from_file is not None:
+            table = read_extract(from_file)
+            con = duckdb.connect()
+            known = people_known_to(con, table)
+            repeats = repeat_victims_across_agencies(con, table, period=period)  # type: ignore[arg-type]
+        elif not config.analytics_path().exists():
+            _fail("no analytics store yet: run `saferleeds link extract` first")
+        else:
+            with open_store(config.analytics_path(), read_only=True) as store:
+                if not store.scalar(
+                    "SELECT count(*) FROM information_schema.tables "
+                    f"WHERE table_name = '{EXTRACT_TABLE}'"
+                ):
+                    _fail(
+                        "no extract in the analytics store: run `saferleeds link extract`"
+                    )
+                known = people_known_to(store.con)
+                repeats = repeat_victims_across_agencies(store.con, period=period)  # type: ignore[arg-type]
+    except LinkageError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{getattr(exc, 'filename', '') or from_file}: {exc.strerror or exc}")
+    if fmt == "json":
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "people_known_to_two_or_more_agencies": known,
+                    "period": period,
+                    "repeat_victims_across_agencies": [
+                        {"period_start": d.isoformat(), "people": n} for d, n in repeats
+                    ],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+        return
+    out = Console(soft_wrap=True)
+    out.print(f"People known to two or more agencies: {known:,}")
+    table_out = Table(title=f"Repeat victims across agencies, by {period}")
+    table_out.add_column("Period starting")
+    table_out.add_column("People", justify="right")
+    for d, n in repeats:
+        table_out.add_row(d.isoformat(), f"{n:,}")
+    out.print(table_out)
 
 
 @link_app.command("review")

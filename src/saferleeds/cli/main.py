@@ -34,6 +34,7 @@ from saferleeds.cli.jsa import register as register_jsa
 from saferleeds.cli.link import register as register_link
 from saferleeds.cli.marac import register as register_marac
 from saferleeds.cli.offending import register as register_offending
+from saferleeds.cli.ops import register as register_ops
 from saferleeds.cli.places import register as register_places
 
 app = typer.Typer(
@@ -54,6 +55,30 @@ app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(audit_app, name="audit")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from saferleeds import __version__
+
+        sys.stdout.write(f"saferleeds {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """saferleeds: the Community Safety Partnership workspace."""
+
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -276,36 +301,67 @@ def summary(
     area: Annotated[
         str | None,
         typer.Option(
-            help="District, MSOA or LSOA code, or a priority neighbourhood name."
+            help="District, MSOA or LSOA code, or a priority neighbourhood name "
+            "(default: the partnership's district); 'all' for every record imported, "
+            "neighbouring districts included."
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="json or table")] = "table",
 ) -> None:
-    """Summarise the police.uk records held: crimes, ASB, by month, by type, quarantined."""
-    from saferleeds.analytics.areas import UnknownArea
+    """Summarise the police.uk records held: crimes, ASB, by month, by type, quarantined.
+
+    Counts the partnership's district unless --area says otherwise, and says which.
+    """
+    from saferleeds.analytics.areas import UnknownArea, area_filter
     from saferleeds.analytics.store import open_store
     from saferleeds.analytics.summary import summarise
+    from saferleeds.partnership import current
 
+    if fmt not in ("json", "table"):
+        err.print("[red]error[/]: --format must be json or table")
+        raise typer.Exit(2)
+    chosen = None if area == "all" else (area or current().district_code)
     with open_store(config.analytics_path(), read_only=True) as store:
         try:
-            s = summarise(store, area)
+            s = summarise(store, chosen)
+            f = area_filter(store, chosen)
         except UnknownArea as exc:
-            err.print(f"[red]error[/]: {exc}")
+            reason = (
+                f"the partnership's district {chosen} is not in the store's "
+                "geography: import police data first, or give --area all"
+                if area is None
+                else str(exc)
+            )
+            err.print(f"[red]error[/]: {reason}", highlight=False)
             raise typer.Exit(2) from exc
+    where = (
+        "every record imported (all areas)"
+        if chosen is None
+        else f"{f.name} ({f.code})"
+        if f.code != f.name
+        else f.name
+    )
     if fmt == "json":
+        s = {"area": {"code": chosen, "name": f.name if chosen else None}, **s}
         sys.stdout.write(json.dumps(s, indent=2) + "\n")
         return
-    t = Table(title=f"police.uk records{f' in {area}' if area else ''}")
+    t = Table(title=f"police.uk records: {where}")
     t.add_column("")
     t.add_column("records", justify="right")
     t.add_row("recorded crimes", f"{s['crimes']:,}")
     t.add_row("ASB incidents", f"{s['asb']:,}")
-    t.add_row("quarantined rows", f"{s['quarantined']:,}")
+    t.add_row("quarantined rows (all areas)", f"{s['quarantined']:,}")
     for m, n in s["by_month"].items():
         t.add_row(f"month {m}", f"{n:,}")
     for ty, n in s["by_type"].items():
         t.add_row(ty, f"{n:,}")
     out.print(t)
+    if area is None:
+        err.print(
+            f"Counted: {where}, the partnership's area. Use --area all for every "
+            "record imported.",
+            highlight=False,
+        )
 
 
 @quarantine_app.command("list")
@@ -438,6 +494,16 @@ def demo_load() -> None:
         + ", ".join(f"{n:,} {what}" for what, n in seeded.casework.items())
         + "."
     )
+    if seeded.linkage is not None:
+        q = seeded.linkage
+        # The model's own links only: the pairs it sent to review are not linked yet.
+        err.print(
+            f"Record linkage: {q.records:,} agency records resolved into "
+            f"{q.people:,} people in {q.seconds:.1f} s; {q.to_review:,} pairs to "
+            f"review. Against the planted truth ({q.true_pairs:,} pairs): precision "
+            f"{q.precision:.4f}, recall {q.recall:.4f} (the model's links at match "
+            f"probability >= {q.threshold:g})."
+        )
     if report.exit_code == 2:
         raise typer.Exit(2)
 
@@ -640,6 +706,8 @@ register_offending(app)
 register_governance(app)
 # Joint Strategic Assessment (issue #15): `jsa build` (saferleeds.cli.jsa).
 register_jsa(app)
+# Operating it (issue #18): `backup`, `restore`, `check` (saferleeds.cli.ops).
+register_ops(app)
 
 
 @users_app.command("reset-2fa")

@@ -6,8 +6,10 @@
   the district from the store (``--crime-type``, ``--from YYYY-MM --to YYYY-MM``,
   ``--cell``, ``--bandwidth``, ``--level grid|lsoa``, ``--permutations``,
   ``--format geojson|json|csv``).
-- ``saferleeds near-repeat``: the Knox test on dated partner events (``point_event``),
-  ``--space 100x3 --time 7x3``, ``--format json|csv|table``.
+- ``saferleeds near-repeat``: the Knox test on dated partner events (``point_event``)
+  or on an analyst's file (``--input FILE.csv``: x, y, date or longitude, latitude,
+  date), ``--space 100x3 --time 7x3``, ``--compat exact|nrc``, ``--min-ratio 1.2
+  --alpha 0.05``, ``--format json|csv|table``.
 - ``saferleeds forecast``: prospective mapping on a grid or an EWMA of monthly counts
   per LSOA or cell, from the dated events; ``--evaluate`` for hit rate and PAI against
   last period's hotspots.
@@ -137,11 +139,98 @@ def _bands(text: str, option: str) -> tuple[float, int]:
     return float(m.group(1)), int(m.group(2))
 
 
-def _with_count_and_p(row: dict[str, Any]) -> dict[str, Any]:
-    """A Gi* row with ``count`` and the classifying ``p`` up front."""
+def _with_count_and_p(row: dict[str, Any], *, harm: bool = False) -> dict[str, Any]:
+    """A Gi* row with ``count`` (or ``harm``) and the classifying ``p`` up front."""
     p = row["p_sim"] if row["p_sim"] is not None else min(1.0, 2 * row["p_norm"])
-    first = {"id": row["id"], "count": int(row["value"]), "z": row["z"], "p": p}
+    value: dict[str, Any] = (
+        {"harm": round(float(row["value"]), 4)}
+        if harm
+        else {"count": int(row["value"])}
+    )
+    first = {"id": row["id"], **value, "z": row["z"], "p": p}
     return {**first, **{k: v for k, v in row.items() if k not in first}}
+
+
+def _resolve_crime_types(store: Any, given: list[str] | None) -> list[str] | None:
+    """``--crime-type`` values as police.uk spells them (any case), or an error.
+
+    Unknown categories (including police.uk's outcome "Not a crime") fail with the
+    list of valid names.
+    """
+    from saferleeds.analytics.police_reference import CRIME_TYPES
+
+    if not given:
+        return None
+    held = [
+        str(r[0])
+        for r in store.execute(
+            "SELECT DISTINCT crime_type FROM police_street WHERE crime_type IS NOT NULL"
+        ).fetchall()
+    ]
+    known = {c.lower(): c for c in (*CRIME_TYPES, *held)}
+    unknown = [g for g in given if g.strip().lower() not in known]
+    if unknown:
+        _fail(
+            f"unknown --crime-type {', '.join(repr(u) for u in unknown)}; the "
+            f"police.uk categories are: {', '.join(sorted(set(known.values())))} "
+            "(any case)"
+        )
+    return list(dict.fromkeys(known[g.strip().lower()] for g in given))
+
+
+def _no_records(
+    store: Any, crime_types: list[str] | None, start: date, end: date
+) -> NoReturn:
+    """Fail for a selection with no records, listing the months that have some."""
+    months = [
+        f"{r[0]:%Y-%m}"
+        for r in store.execute(
+            "SELECT DISTINCT month FROM police_street WHERE lsoa_code IN "
+            "(SELECT lsoa_code FROM area_lsoa) ORDER BY 1"
+        ).fetchall()
+    ]
+    what = " or ".join(crime_types) if crime_types else "police.uk"
+    span = f"{start:%Y-%m}" + (f" to {end:%Y-%m}" if end != start else "")
+    _fail(
+        f"no located {what} records in the district for {span}; months held: "
+        + (", ".join(months) if months else "none (saferleeds import police)")
+    )
+
+
+def _emit_geojson(data: Any, out_file: str | None, summary: str) -> None:
+    """GeoJSON to ``--out``, to a pipe, or (at a terminal) only a summary.
+
+    A district's grid is tens of megabytes of GeoJSON: written to a terminal it is
+    unreadable, so there the summary is printed instead, with how to get the file.
+    """
+    if out_file is not None:
+        try:
+            with open(out_file, "w", encoding="utf-8") as f:
+                f.write(json.dumps(_clean(data), allow_nan=False) + "\n")
+        except OSError as exc:
+            _fail(f"{out_file}: {exc.strerror or exc}")
+        err.print(f"{summary}\nWrote {out_file}.", highlight=False, markup=False)
+        return
+    if sys.stdout.isatty():
+        out.print(summary, highlight=False, markup=False)
+        out.print(
+            "GeoJSON not written to the terminal: give --out FILE.geojson, pipe "
+            "the output, or use --format json or csv.",
+            highlight=False,
+            markup=False,
+        )
+        return
+    _write_json(data)
+
+
+OutFile = Annotated[
+    str | None,
+    typer.Option(
+        "--out",
+        help="Write the GeoJSON to this file (at a terminal, only a summary is "
+        "printed otherwise).",
+    ),
+]
 
 
 CrimeTypes = Annotated[
@@ -168,16 +257,17 @@ def _district_points(
 
     with open_store(config.analytics_path(), read_only=True) as store:
         start, end = _month_range(store, from_month, to_month)
+        types = _resolve_crime_types(store, crime_type)
         with _spinner("Reading police.uk points"):
             points = read_points(
                 store,
-                crime_type=crime_type or None,
+                crime_type=types,
                 start=start,
                 end=end,
                 area=current().district_code,
             )
-    if len(points) == 0:
-        _fail(f"no located police.uk records from {start:%Y-%m} to {end:%Y-%m}")
+        if len(points) == 0:
+            _no_records(store, types, start, end)
     return points, start, end
 
 
@@ -196,12 +286,18 @@ def kde_cmd(
     fmt: Annotated[
         str, typer.Option("--format", help="geojson, json or csv.")
     ] = "geojson",
+    out_file: OutFile = None,
 ) -> None:
-    """Kernel density of police.uk records over the district's grid (per km²)."""
+    """Kernel density of police.uk records over the district's grid (per km²).
+
+    GeoJSON goes to --out FILE or a pipe; at a terminal only a summary is printed.
+    """
     from saferleeds.analytics.hotspots import kde_surface, study_grid
 
     _check(fmt, ("geojson", "json", "csv"), "--format")
     _check(kernel, ("quartic", "gaussian"), "--kernel")
+    if out_file is not None and fmt != "geojson":
+        _fail("--out writes GeoJSON; with --format json or csv redirect the output")
     if not cell > 0 or not bandwidth > 0:
         _fail("--cell and --bandwidth must be positive")
     points, start, end = _district_points(crime_type, from_month, to_month)
@@ -214,8 +310,26 @@ def kde_cmd(
             bandwidth=bandwidth,
             kernel="gaussian" if kernel == "gaussian" else "quartic",
         )
+    if surface.n_outside or surface.n_ignored:
+        err.print(
+            f"{surface.n_outside:,} of {len(points):,} records lie outside the "
+            "district's cells (those within the bandwidth still add density to the "
+            f"cells near the edge); {surface.n_ignored:,} reach no cell",
+            highlight=False,
+        )
+    with _spinner("Writing"):
         if fmt == "geojson":
-            _write_json(surface.to_geojson())
+            gj = surface.to_geojson()
+            dens = [f["properties"].get("density_per_km2", 0) for f in gj["features"]]
+            _emit_geojson(
+                gj,
+                out_file,
+                f"Kernel density ({surface.kernel}, {bandwidth:g} m) of "
+                f"{len(points):,} police.uk records "
+                f"({', '.join(crime_type) if crime_type else 'every category'}), "
+                f"{start:%Y-%m} to {end:%Y-%m}: {len(gj['features']):,} cells of "
+                f"{cell:g} m, highest {max(dens, default=0):,.1f} per km².",
+            )
             return
         rows = surface.to_rows()
     if fmt == "csv":
@@ -231,6 +345,8 @@ def kde_cmd(
                 "bandwidth": surface.bandwidth,
                 "records": len(points),
                 "on_grid": surface.n_points,
+                "outside_area": surface.n_outside,
+                "beyond_reach": surface.n_ignored,
                 "cells": rows,
             }
         )
@@ -257,14 +373,32 @@ def gistar_cmd(
     ] = 99_999,
     alpha: Annotated[float, typer.Option(help="False discovery rate.")] = 0.05,
     seed: Annotated[int, typer.Option(help="Permutation seed.")] = 0,
+    tie_rule: Annotated[
+        str,
+        typer.Option(
+            "--tie-rule",
+            help="Permutations tying the observed Gi*: 'both' counts them in both "
+            "tails (default), 'esda' in the upper tail only (PySAL esda's rule).",
+        ),
+    ] = "both",
     fmt: Annotated[
         str, typer.Option("--format", help="geojson, json or csv.")
     ] = "geojson",
+    out_file: OutFile = None,
+    harm: Annotated[
+        bool,
+        typer.Option(
+            "--harm",
+            help="Harm-weighted Gi* (LSOA level): each record counts its category's "
+            "harm weight (ONS Crime Severity Score, or SAFERLEEDS_HARM_CODE_WEIGHTS).",
+        ),
+    ] = False,
 ) -> None:
     """Getis-Ord Gi* hot and cold spots of police.uk records, by grid cell or LSOA.
 
     Each unit gives its count, z-score, p-value (permutation, or analytic with
     --permutations 0), Benjamini-Hochberg q and label (hot, cold, not significant).
+    With --harm (needs --level lsoa) the value per LSOA is its harm-weighted total.
     """
     from saferleeds.analytics.hotspots import (
         grid_gi_star,
@@ -276,11 +410,17 @@ def gistar_cmd(
 
     _check(fmt, ("geojson", "json", "csv"), "--format")
     _check(level, ("grid", "lsoa"), "--level")
+    _check(tie_rule, ("both", "esda"), "--tie-rule")
+    if out_file is not None and fmt != "geojson":
+        _fail("--out writes GeoJSON; with --format json or csv redirect the output")
+    ties: Literal["both", "esda"] = "esda" if tie_rule == "esda" else "both"
     if permutations < 0 or not 0 < alpha < 1 or not cell > 0:
         _fail("--permutations must be 0 or more, --alpha in (0, 1), --cell positive")
     p_source: Literal["analytic", "permutation"] = (
         "permutation" if permutations > 0 else "analytic"
     )
+    if harm and level != "lsoa":
+        _fail("--harm needs --level lsoa")
     if level == "grid":
         points, start, end = _district_points(crime_type, from_month, to_month)
         records = len(points)
@@ -293,30 +433,54 @@ def gistar_cmd(
                 seed=seed,
                 alpha=alpha,
                 p_source=p_source,
+                tie_rule=ties,
             )
     else:
         with open_store(config.analytics_path(), read_only=True) as store:
             start, end = _month_range(store, from_month, to_month)
-            counts = lsoa_counts(
-                store, crime_type=crime_type or None, start=start, end=end
-            )
+            types = _resolve_crime_types(store, crime_type)
+            counts = lsoa_counts(store, crime_type=types, start=start, end=end)
+            if sum(counts.values()) == 0:
+                _no_records(store, types, start, end)
+            values: dict[str, float] = dict(counts)
+            if harm:
+                from saferleeds.analytics.hotspots import lsoa_harm
+                from saferleeds.analytics.indicators import default_harm_weights
+
+                values = lsoa_harm(
+                    store,
+                    default_harm_weights().weights,
+                    crime_type=types,
+                    start=start,
+                    end=end,
+                )
         records = sum(counts.values())
         with _spinner(f"Gi* over LSOAs ({permutations:,} permutations)"):
             result = lsoa_gi_star(
-                counts,
+                values,
                 permutations=permutations,
                 seed=seed,
                 alpha=alpha,
                 p_source=p_source,
+                tie_rule=ties,
             )
     with _spinner("Writing"):
         if fmt == "geojson":
             gj = result.to_geojson()
             for f in gj["features"]:
-                f["properties"] = _with_count_and_p(f["properties"])
-            _write_json(gj)
+                f["properties"] = _with_count_and_p(f["properties"], harm=harm)
+            _emit_geojson(
+                gj,
+                out_file,
+                f"Gi* of {records:,} police.uk records "
+                f"({', '.join(crime_type) if crime_type else 'every category'}), "
+                f"{start:%Y-%m} to {end:%Y-%m}, by "
+                + (f"{cell:g} m cell" if level == "grid" else "LSOA")
+                + f": {len(result.hot):,} hot, {len(result.cold):,} cold at a "
+                f"{alpha:g} false discovery rate.",
+            )
             return
-        rows = [_with_count_and_p(r) for r in result.to_rows()]
+        rows = [_with_count_and_p(r, harm=harm) for r in result.to_rows()]
         if fmt == "csv":
             _write_csv(rows)
             return
@@ -328,8 +492,10 @@ def gistar_cmd(
                 "crime_types": crime_type or None,
                 "cell": cell if level == "grid" else None,
                 "records": records,
+                "value": "harm" if harm else "count",
                 "permutations": result.permutations,
                 "p_source": result.p_source,
+                "tie_rule": result.tie_rule,
                 "alpha": result.alpha,
                 "hot": result.hot,
                 "cold": result.cold,
@@ -399,29 +565,68 @@ def _events(
     return np.asarray(x), np.asarray(y), day, lsoa
 
 
-def _knox_table(result: Any) -> Table:
+def _knox_table(
+    result: Any, span: str, min_ratio: float, alpha: float, compat: str
+) -> Table:
     t = Table(
         title=f"Near repeats: Knox ratio (observed/expected), {result.events:,} "
-        f"events, {result.permutations} simulations; * p <= 0.05"
+        f"events {span}, {result.permutations} simulations, "
+        + ("NRC-compatible" if compat == "nrc" else "exact")
+        + f"; * ratio >= {min_ratio:g} and p <= {alpha:g}"
     )
     t.add_column("distance")
     for label in result.temporal_labels:
         t.add_column(label, justify="right")
+    marked = set(result.significant(alpha, min_ratio))
     for i, s in enumerate(result.spatial_labels):
         cells = []
         for j in range(len(result.temporal_labels)):
-            r, p = result.knox_ratio[i][j], result.p_value[i][j]
+            r = result.knox_ratio[i][j]
             shown = "-" if math.isnan(r) else f"{r:.2f}"
-            star = "*" if p <= 0.05 and not math.isnan(r) and r > 1 else ""
+            star = "*" if (i, j) in marked else ""
             cells.append(f"{shown}{star} ({result.observed[i][j]:,})")
         t.add_row(s, *cells)
     return t
 
 
+def _file_events(
+    path: str, start: date | None, end: date | None
+) -> tuple[Any, Any, Any, str]:
+    """Events of an analyst's CSV file, within ``--from``/``--to``."""
+    from saferleeds.analytics.csvfile import CsvInputError
+    from saferleeds.analytics.nearrepeat import read_event_file
+
+    try:
+        ev = read_event_file(path)
+    except CsvInputError as exc:
+        _fail(str(exc))
+    keep = np.ones(len(ev.day), dtype=bool)
+    if start is not None:
+        keep &= ev.day >= np.datetime64(start)
+    if end is not None:
+        keep &= ev.day <= np.datetime64(end)
+    if int(keep.sum()) < 2:
+        _fail(f"{path}: {int(keep.sum())} events between --from and --to; need 2")
+    cols = ", ".join(ev.columns)
+    return ev.x[keep], ev.y[keep], ev.day[keep], cols
+
+
 def near_repeat_cmd(
+    input_file: Annotated[
+        str | None,
+        typer.Option(
+            "--input",
+            help="A CSV file of events: columns x, y, date (metres) or longitude, "
+            "latitude, date; header optional for x, y, date (the NRC's input). "
+            "Default: the dated partner events in the store.",
+        ),
+    ] = None,
     crime_type: Annotated[
-        str, typer.Option("--crime-type", help="Category of the dated events.")
-    ] = "Burglary",
+        str | None,
+        typer.Option(
+            "--crime-type", help="Category of the stored events (default Burglary)."
+        ),
+    ] = None,
     from_day: Annotated[
         str | None, typer.Option("--from", help="First day YYYY-MM-DD.")
     ] = None,
@@ -435,62 +640,105 @@ def near_repeat_cmd(
         "7x3"
     ),
     metric: Annotated[str, typer.Option(help="manhattan or euclidean.")] = "manhattan",
+    compat: Annotated[
+        str,
+        typer.Option(
+            help="exact (double precision, same location under 1 m) or nrc (as the "
+            "Near Repeat Calculator: float32, same location only at distance 0)."
+        ),
+    ] = "exact",
     permutations: Annotated[int, typer.Option(help="Monte Carlo simulations.")] = 99,
     seed: Annotated[int, typer.Option(help="Simulation seed.")] = 0,
+    min_ratio: Annotated[
+        float, typer.Option(help="Smallest Knox ratio marked as a near repeat.")
+    ] = 1.2,
+    alpha: Annotated[
+        float, typer.Option(help="Largest p-value marked as a near repeat.")
+    ] = 0.05,
     fmt: Annotated[str, typer.Option("--format", help="json, csv or table.")] = (
         "table"
     ),
 ) -> None:
-    """Knox test for near repeats in the dated partner events (Near Repeat Calculator).
+    """Knox test for near repeats (Near Repeat Calculator), on a file or the store.
 
-    Pairs of events are counted by distance band (with a same-location band under 1 m)
-    and interval band, and compared with simulations that shuffle the dates.
+    Pairs of events are counted by distance band (with a same-location band) and
+    interval band, and compared with simulations that shuffle the dates. A cell is
+    marked when its Knox ratio is at least --min-ratio and p <= --alpha.
+    --compat nrc reproduces the Near Repeat Calculator's tables exactly.
     """
-    from saferleeds.analytics.nearrepeat import knox_test, spatial_bands, temporal_bands
+    from saferleeds.analytics.nearrepeat import (
+        knox_test,
+        nrc_bands,
+        spatial_bands,
+        temporal_bands,
+    )
 
     _check(fmt, ("json", "csv", "table"), "--format")
     _check(metric, ("manhattan", "euclidean"), "--metric")
+    _check(compat, ("exact", "nrc"), "--compat")
     if permutations < 1:
         _fail("--permutations must be at least 1")
+    if not 0 < alpha <= 1 or not min_ratio > 0:
+        _fail("--alpha must be in (0, 1] and --min-ratio positive")
     s_width, s_count = _bands(space, "--space")
     t_width, t_count = _bands(time, "--time")
-    if s_width <= 1:
+    if compat == "exact" and s_width <= 1:
         _fail("--space bands must be wider than the 1 m same-location band")
     start, end = _day_option(from_day, "--from"), _day_option(to_day, "--to")
-    x, y, t, _ = _events(crime_type, start, end)
+    if input_file is not None:
+        if crime_type is not None:
+            _fail("--crime-type selects stored events; a file is taken whole")
+        x, y, t, source = _file_events(input_file, start, end)
+    else:
+        x, y, t, _ = _events(crime_type or "Burglary", start, end)
+        source = "store"
+    s_edges = (
+        nrc_bands(s_width, s_count)
+        if compat == "nrc"
+        else spatial_bands(s_width, s_count)
+    )
     with _spinner(f"Knox test on {len(t):,} events ({permutations} simulations)"):
         result = knox_test(
             x,
             y,
             t,
-            spatial_bands(s_width, s_count),
+            s_edges,
             temporal_bands(t_width, t_count),
             metric="euclidean" if metric == "euclidean" else "manhattan",
             permutations=permutations,
             seed=seed,
+            precision="single" if compat == "nrc" else "double",
         )
+    first, last = str(t.min()), str(t.max())
     rows = result.to_rows()
     if fmt == "json":
         _write_json(
             {
-                "crime_type": crime_type,
-                "from": str(t.min()),
-                "to": str(t.max()),
+                "input": input_file,
+                "columns": source if input_file is not None else None,
+                "crime_type": None if input_file else (crime_type or "Burglary"),
+                "from": first,
+                "to": last,
+                "compat": compat,
+                "min_ratio": min_ratio,
+                "alpha": alpha,
                 **result.to_dict(),
                 "bands": rows,
                 "significant": [
                     {
                         "spatial_band": result.spatial_labels[i],
                         "temporal_band": result.temporal_labels[j],
+                        "row": i,
+                        "column": j,
                     }
-                    for i, j in result.significant()
+                    for i, j in result.significant(alpha, min_ratio)
                 ],
             }
         )
     elif fmt == "csv":
         _write_csv(rows)
     else:
-        out.print(_knox_table(result))
+        out.print(_knox_table(result, f"{first} to {last}", min_ratio, alpha, compat))
 
 
 # --- forecasts -----------------------------------------------------------------------
@@ -863,7 +1111,20 @@ def _profile_tables(p: dict[str, Any]) -> list[Table]:
             f"{r['latitude']:.6f}",
             _n(r["count"]),
         )
-    return [*tables, hot, places]
+    if not p["harm_locations"]:
+        return [*tables, hot, places]
+    harmful = Table(title="Top places by harm (ONS Crime Severity Score, approximate)")
+    for col in ("rank", "longitude", "latitude", "records", "harm"):
+        harmful.add_column(col, justify="right")
+    for r in p["harm_locations"]:
+        harmful.add_row(
+            str(r["rank"]),
+            f"{r['longitude']:.6f}",
+            f"{r['latitude']:.6f}",
+            _n(r["count"]),
+            f"{r['harm']:,.0f}",
+        )
+    return [*tables, hot, places, harmful]
 
 
 def profile_cmd(

@@ -13,9 +13,11 @@ first (tests may swap one in).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
+
+from saferleeds.core.actor import Actor
 
 CASE_MEMBERSHIPS = "case_memberships"
 """``fn(user) -> Iterable[int]``: the ids of the cases a user is a member of."""
@@ -154,6 +156,37 @@ def person_roles_readers() -> tuple[PersonRolesReader, ...]:
     return tuple(_person_roles.values())
 
 
+@dataclass(frozen=True)
+class PersonPage:
+    """A page about one person that an app adds to the person page's sub-navigation.
+
+    Attributes:
+        key: Its name in the sub-navigation (``"offender"``).
+        text: Its sub-navigation label.
+        url_name: The page, a URL name taking ``person_id``.
+        shown: ``fn(actor) -> bool``: whether the actor's roles may use it at all
+            (the page itself still answers 404 for a person the actor may not see).
+    """
+
+    key: str
+    text: str
+    url_name: str
+    shown: Callable[[Any], bool]
+
+
+_person_pages: dict[str, PersonPage] = {}
+
+
+def register_person_page(page: PersonPage) -> None:
+    """Link a page of an app from the person page's sub-navigation (one per key)."""
+    _person_pages[page.key] = page
+
+
+def person_pages() -> tuple[PersonPage, ...]:
+    """The pages apps link from the person page, in registration order."""
+    return tuple(_person_pages.values())
+
+
 # --- Sections of the Administration pages --------------------------------------------
 
 
@@ -188,3 +221,102 @@ def register_admin_section(section: AdminSection) -> None:
 def admin_sections() -> tuple[AdminSection, ...]:
     """The sections apps added to the Administration pages, in registration order."""
     return tuple(_admin_sections.values())
+
+
+# --- Navigation: the service menu, the tabs, and each role's home page ----------------
+
+MENU = "menu"
+"""The ``section`` of the items of the service navigation (the menu under the header)."""
+
+
+def signed_in(actor: Actor) -> bool:
+    """Whether the actor is a signed-in user (the rule of pages open to every user)."""
+    return actor.user_id is not None
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A page in the service navigation or among a menu item's tabs.
+
+    Registered by the app that serves the page (:func:`register_nav_item`, from its
+    ``hooks.register``), with ``allowed`` the very predicate the page's view refuses
+    (403) an actor with: a link is shown to exactly the actors the page answers. The
+    menu and the tabs are drawn from these by ``web.context`` (``nav_menu`` and
+    ``nav_tabs`` in every template's context).
+
+    Attributes:
+        key: Its name (``"marac"``); a template includes the tabs with
+            ``section=key`` to mark the item current.
+        title: The link's text.
+        url_name: The page (``"marac:marac-home"``); ``None`` for a menu item that
+            groups tabs: it links to the first of its tabs the actor may open, and is
+            shown when there is one.
+        allowed: ``fn(actor) -> bool``: whether the actor may open the page.
+        order: Position among its section's items (lowest first).
+        section: :data:`MENU` for the service navigation, or the key of the menu item
+            whose tabs it is (``"casework"``).
+        prefixes: Paths under which the item is current besides its own URL (the
+            longest matching path wins, so ``/marac/figures/`` beats ``/marac/``).
+        home_of: Roles that land on this page after signing in (the first item, by
+            ``order``, that the actor may open and that names one of their roles).
+    """
+
+    key: str
+    title: str
+    url_name: str | None
+    allowed: Callable[[Actor], bool] = signed_in
+    order: int = 100
+    section: str = MENU
+    prefixes: tuple[str, ...] = ()
+    home_of: frozenset[str] = frozenset()
+
+
+_nav_items: dict[tuple[str, str], NavItem] = {}
+
+
+def register_nav_item(item: NavItem) -> None:
+    """Add a page to the menu or to a menu item's tabs (one per section and key)."""
+    _nav_items[(item.section, item.key)] = item
+
+
+def nav_items(section: str = MENU) -> tuple[NavItem, ...]:
+    """Every registered item of a section, in order."""
+    return tuple(
+        sorted(
+            (i for i in _nav_items.values() if i.section == section),
+            key=lambda i: (i.order, i.key),
+        )
+    )
+
+
+def allowed_nav_items(actor: Actor, section: str = MENU) -> tuple[NavItem, ...]:
+    """The items of a section the actor may open, in order.
+
+    A grouping menu item (``url_name`` ``None``) comes back with the URL name of the
+    first of its tabs the actor may open, or not at all when there is none.
+    """
+    shown = []
+    for item in nav_items(section):
+        if item.url_name is None:
+            tabs = allowed_nav_items(actor, item.key)
+            if tabs:
+                shown.append(replace(item, url_name=tabs[0].url_name))
+        elif item.allowed(actor):
+            shown.append(item)
+    return tuple(shown)
+
+
+def home_url_name(actor: Actor, default: str = "overview") -> str:
+    """The URL name of the page the actor lands on after signing in.
+
+    The first page (menu items, then each one's tabs, by order) the actor may open
+    whose ``home_of`` names one of the actor's roles; ``default`` when none does.
+    """
+    for item in allowed_nav_items(actor):
+        candidates = [item] if item.home_of else []
+        if _nav_items.get((MENU, item.key), item).url_name is None:
+            candidates = list(allowed_nav_items(actor, item.key))
+        for each in candidates:
+            if {str(r) for r in each.home_of} & actor.roles and each.url_name:
+                return each.url_name
+    return default

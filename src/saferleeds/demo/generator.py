@@ -57,7 +57,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "people.csv": tuple(
         (
             "record_id agency agency_ref first_name surname date_of_birth sex "
-            "postcode lsoa_code"
+            "postcode lsoa_code address"
         ).split()
     ),
     "offences.csv": tuple(
@@ -1397,6 +1397,7 @@ class _Record:
     sex: str
     postcode: str
     lsoa: int
+    primary: bool = False  # the person's "clean" record (the first agency's)
 
 
 def _corrupt(rec: _Record, people: _People, rng: np.random.Generator) -> None:
@@ -1467,12 +1468,74 @@ def _build_records(
         for j, a in enumerate(
             rng.permutation(np.flatnonzero(people.agencies[p])).tolist()
         ):
-            rec = _Record(**{**clean.__dict__, "agency": a})
+            rec = _Record(**{**clean.__dict__, "agency": a, "primary": not j})
             if j:
                 _corrupt(rec, people, rng)
             records.append(rec)
     # Shuffle so that record ids reveal nothing about who is who.
     return [records[i] for i in rng.permutation(len(records)).tolist()]
+
+
+# Synthetic street names: common English ones, drawn rather than looked up, so that no
+# real address is written. Each kind has the abbreviation a clerk may type.
+_STREET_NAMES = _names(
+    "Albert Alexandra Ash Aspen Beech Birch Bridge Brook Cavendish Chapel Cherry "
+    "Church Clarendon Cliff Elm Fern Field Garden Grange Green Hawthorn Hazel Heath "
+    "Highfield Hill Holly Ivy Kings Laurel Lime Manor Maple Meadow Mill Moor Oak "
+    "Orchard Park Queens Regent Rose Spring Station Victoria Well Willow Windsor York"
+)
+_STREET_KINDS: tuple[tuple[str, str], ...] = (
+    ("Road", "Rd"),
+    ("Street", "St"),
+    ("Lane", "Ln"),
+    ("Avenue", "Ave"),
+    ("Crescent", "Cres"),
+    ("Grove", "Gr"),
+    ("Terrace", "Terr"),
+    ("Drive", "Dr"),
+    ("Close", "Cl"),
+    ("Place", "Pl"),
+    ("Mount", "Mt"),
+    ("View", "Vw"),
+)
+
+
+def _addresses(
+    people: _People, records: list[_Record], rng: np.random.Generator
+) -> list[str]:
+    """Each record's first address line, as its agency keyed it (may be blank).
+
+    Every person has one home address; the clean record has it as is, another
+    agency's may have it abbreviated, mistyped, without the flat, or not at all
+    (more often when that agency has no postcode either: it never had the address).
+    ``rng`` is a stream of its own, so the other columns do not depend on it.
+    """
+    n = len(people)
+    numbers = rng.integers(1, 180, size=n)
+    streets = rng.integers(len(_STREET_NAMES), size=n)
+    kinds = rng.integers(len(_STREET_KINDS), size=n)
+    flats = np.where(rng.random(n) < 0.15, rng.integers(1, 9, size=n), 0)
+    out: list[str] = []
+    for rec in records:
+        p = rec.person
+        kind, short = _STREET_KINDS[int(kinds[p])]
+        street = _STREET_NAMES[int(streets[p])]
+        flat = f"Flat {int(flats[p])}, " if flats[p] else ""
+        if rec.primary:
+            out.append(f"{flat}{numbers[p]} {street} {kind}")
+            continue
+        u = float(rng.random())
+        if (not rec.postcode and u < 0.35) or u < 0.06:
+            out.append("")
+        elif u < 0.20:
+            out.append(f"{flat}{numbers[p]} {street} {short}")
+        elif u < 0.26:
+            out.append(f"{flat}{numbers[p]} {_typo(street, rng)} {kind}")
+        elif u < 0.30:
+            out.append(f"{numbers[p]} {street} {kind}")
+        else:
+            out.append(f"{flat}{numbers[p]} {street} {kind}")
+    return out
 
 
 def _nhs_numbers(n: int, rng: np.random.Generator) -> list[str]:
@@ -1611,6 +1674,8 @@ def generate(
     _top_up_agencies(people, rng)
     records = _build_records(people, geo, rng)
     refs = _agency_refs(records, rng)
+    # From a stream of its own: adding addresses left every other column unchanged.
+    addresses = _addresses(people, records, np.random.default_rng([seed, 1]))
 
     width = max(6, len(str(len(records))))
     record_id = [f"R{i + 1:0{width}d}" for i in range(len(records))]
@@ -1638,6 +1703,7 @@ def generate(
                 r.sex,
                 r.postcode,
                 geo.codes[r.lsoa],
+                addresses[i],
             )
             for i, r in enumerate(records)
         ),

@@ -1,9 +1,17 @@
 """Load synthetic partner records into the workspace, and the demo's sharing agreements.
 
-The records come from :mod:`saferleeds.demo.generator`: people known to several agencies
-(merged on the generator's true identity, each agency keeping its own reference), their
-incidents and places, and MARAC cases for the planted escalating domestic-abuse pairs.
-The agreements are chosen so that users of different agencies see different things.
+The records come from :mod:`saferleeds.demo.generator`. Each agency's records of people
+arrive as that agency's extract (``do_receive_agency_records``) and are resolved into
+people by the record linkage model (``do_run_linkage``: Splink, default thresholds),
+both in :mod:`saferleeds.linkage.actions`, as a partnership's would be: the generator's planted truth (``truth/people.csv``) is never
+read to link. Incidents, places and MARAC cases (for escalating domestic-abuse pairs)
+then name the person each agency record was resolved to.
+
+Only after linking is the truth read, to measure the model (:class:`LinkageQuality`):
+pairwise precision and recall of the people it resolved, reported by ``saferleeds demo
+load`` and kept in the load's audit entries. The pairs it sent to review stay in the
+review queue for the data-quality lead. The agreements are chosen so that users of
+different agencies see different things.
 """
 
 from __future__ import annotations
@@ -11,21 +19,37 @@ from __future__ import annotations
 import csv
 import tempfile
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from saferleeds.audit.log import record_many
-from saferleeds.audit.models import Operation
+from saferleeds.audit.models import AuditEntry, Operation
+from saferleeds.core.actor import Actor
 from saferleeds.demo.generator import generate
 from saferleeds.incidents.models import Incident, IncidentPerson
+from saferleeds.linkage.actions import (
+    RunResult,
+    do_receive_agency_records,
+    do_run_linkage,
+)
+from saferleeds.linkage.models import AgencyRecord
+from saferleeds.linkage.records import AGENCY_RECORD
 from saferleeds.partners.actions import do_create_agreement
-from saferleeds.partners.models import Agency, CaseType, RecordType, SharingAgreement
-from saferleeds.people.models import AgencyReference, Person, SubjectRole
+from saferleeds.partners.models import (
+    Agency,
+    CaseType,
+    RecordType,
+    Role,
+    SharingAgreement,
+)
+from saferleeds.people.models import Person, SubjectRole
 from saferleeds.places.models import Area, Place
 from saferleeds.safeguarding.models import (
     Case,
@@ -38,17 +62,108 @@ from saferleeds.safeguarding.models import (
 MARKER = "sl-community-safety-isp"
 DEMO_SEED = 2018
 DEMO_SCALE = 0.25
+LOAD_EVENT = "demo.partner_data.load"
+BATCH = "demo-2018"  # each agency's extract is received under this batch name
+
+
+@dataclass(frozen=True)
+class LinkageQuality:
+    """How the linkage model resolved the demo's agency records, against the truth.
+
+    Pairs are counted over all pairs of agency records. A *linked* pair is two records
+    the run put in one resolved person: the model's own links at or above the link
+    threshold, joined into clusters. The pairs it sent to review (between the review
+    and link thresholds) are *not* linked, since no reviewer has decided them yet, so
+    the figures measure the model alone. A *true* pair is two records of one planted
+    person.
+
+    Attributes:
+        records: Agency records linked.
+        people: Resolved people.
+        true_pairs: Pairs of records of one planted person.
+        linked_pairs: Pairs of records in one resolved person.
+        correct_pairs: Pairs both linked and true.
+        to_review: Pairs left in the review queue.
+        threshold: The link threshold of the run.
+        review_low: The review threshold of the run.
+        seconds: Time the linkage run took.
+    """
+
+    records: int
+    people: int
+    true_pairs: int
+    linked_pairs: int
+    correct_pairs: int
+    to_review: int
+    threshold: float
+    review_low: float
+    seconds: float
+
+    @property
+    def precision(self) -> float:
+        """Share of linked pairs that are true (1.0 when nothing was linked)."""
+        return self.correct_pairs / self.linked_pairs if self.linked_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        """Share of true pairs that were linked (1.0 when there are none)."""
+        return self.correct_pairs / self.true_pairs if self.true_pairs else 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The figures as JSON-ready data (for the audit entry), with both rates."""
+        return {
+            **asdict(self),
+            "precision": round(self.precision, 6),
+            "recall": round(self.recall, 6),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LinkageQuality:
+        """The figures from :meth:`as_dict` (the rates are recomputed)."""
+        return cls(**{f: data[f] for f in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
 class PartnerDataReport:
-    """What the demo holds after seeding."""
+    """What the demo holds after seeding.
+
+    ``linkage`` is the measure of the linkage run that resolved the demo's people (from
+    the first load's audit entry when the demo was loaded already; ``None`` if none).
+    """
 
     people: int
     incidents: int
     cases: int
     agreements: int
     created: bool
+    linkage: LinkageQuality | None = None
+
+
+def _pairs(sizes: Iterable[int]) -> int:
+    return sum(n * (n - 1) // 2 for n in sizes)
+
+
+def pair_counts(
+    resolved: Mapping[str, object], truth: Mapping[str, str]
+) -> tuple[int, int, int]:
+    """Pairwise counts of a resolution against the truth, over all pairs of records.
+
+    Args:
+        resolved: Record id to the resolved person (any hashable id).
+        truth: Record id to the true person, for the same records.
+
+    Returns:
+        ``(true_pairs, linked_pairs, correct_pairs)``: pairs of records of one true
+        person, pairs in one resolved person, and pairs that are both.
+
+    Raises:
+        KeyError: A resolved record the truth does not name.
+    """
+    return (
+        _pairs(Counter(truth[r] for r in resolved).values()),
+        _pairs(Counter(resolved.values()).values()),
+        _pairs(Counter((p, truth[r]) for r, p in resolved.items()).values()),
+    )
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -73,6 +188,9 @@ def _agreements() -> None:
         purpose="Reducing crime and anti-social behaviour in Leeds (Safer Leeds strategy).",
         record_types=[
             RecordType.PERSON,
+            # Each agency's own record of a person: so that both agencies' reviewers
+            # can compare the pairs the linkage model was unsure of.
+            AGENCY_RECORD,
             RecordType.INCIDENT,
             RecordType.PLACE,
             RecordType.HATE_REPORT,
@@ -99,6 +217,7 @@ def _agreements() -> None:
         purpose="Managing the IOM cohort: preventing and reducing re-offending.",
         record_types=[
             RecordType.PERSON,
+            AGENCY_RECORD,
             RecordType.INCIDENT,
             RecordType.OFFENCE,
             RecordType.DISPOSAL,
@@ -167,11 +286,120 @@ def _agreements() -> None:
     )
 
 
+def _extract_feed(agency: Agency) -> Actor:
+    """The agency's nightly extract as the actor sending it (no one is signed in).
+
+    Receiving records is a practitioner's action (they record people); the feed acts
+    for its agency with that role only, and the audit log names it.
+    """
+    return Actor(
+        user_id=None,
+        username=f"{agency.code}.extract",
+        agency_id=agency.pk,
+        agency_code=agency.code,
+        roles=frozenset({str(Role.PRACTITIONER)}),
+        purpose="demo: partner extract of people",
+    )
+
+
+def _receive(people_rows: list[dict[str, str]], agencies: Mapping[str, Agency]) -> None:
+    """Receive each agency's records of people as that agency's extract, unlinked.
+
+    Reads the rows of ``people.csv`` only (each agency's own records), never the
+    truth. The agency's reference is its own (a CCG's is the NHS number); no
+    identifier is shared across agencies, so none is given to the model.
+    """
+    by_agency: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in people_rows:
+        by_agency[r["agency"].lower()].append(
+            {
+                "reference": r["agency_ref"],
+                "forename": r["first_name"],
+                "surname": r["surname"],
+                "date_of_birth": date.fromisoformat(r["date_of_birth"])
+                if r["date_of_birth"]
+                else None,
+                "sex": r["sex"] or Person.Sex.UNKNOWN,
+                "postcode": r["postcode"],
+                "address": r.get("address", ""),
+            }
+        )
+    for code, rows in sorted(by_agency.items()):
+        do_receive_agency_records(
+            rows, actor=_extract_feed(agencies[code]), batch=BATCH
+        )
+
+
+def _person_of_record(
+    people_rows: list[dict[str, str]], agencies: Mapping[str, Agency]
+) -> dict[str, Person]:
+    """The generator's record id to the person linkage resolved its agency record to."""
+    held = {
+        (r.agency_id, r.reference): r.person
+        for r in AgencyRecord.objects.select_related("person").filter(batch=BATCH)
+    }
+    out: dict[str, Person] = {}
+    for r in people_rows:
+        person = held[(agencies[r["agency"].lower()].pk, r["agency_ref"])]
+        if person is None:  # every record is resolved, alone if nothing matched
+            raise RuntimeError(f"agency record {r['record_id']} was not resolved")
+        out[r["record_id"]] = person
+    return out
+
+
+def _measure(
+    run: RunResult, person_of_record: Mapping[str, Person], truth_csv: Path
+) -> LinkageQuality:
+    """The run's people against the planted truth: read here, after linking only."""
+    truth = {r["record_id"]: r["person_id"] for r in _read(truth_csv)}
+    true_pairs, linked_pairs, correct_pairs = pair_counts(
+        {rid: p.pk for rid, p in person_of_record.items()}, truth
+    )
+    return LinkageQuality(
+        records=run.records,
+        people=run.people,
+        true_pairs=true_pairs,
+        linked_pairs=linked_pairs,
+        correct_pairs=correct_pairs,
+        to_review=run.to_review,
+        threshold=run.run.threshold,
+        review_low=run.run.review_low,
+        seconds=round(run.seconds, 3),
+    )
+
+
+def _loaded_quality() -> LinkageQuality | None:
+    """The measure kept by the first load (its audit entries), if any."""
+    entry = (
+        AuditEntry.objects.filter(event=LOAD_EVENT, detail__has_key="linkage")
+        .order_by("seq")
+        .first()
+    )
+    if entry is None:
+        return None
+    return LinkageQuality.from_dict(entry.detail["linkage"])
+
+
+Step = Callable[[str], None]
+
+
 @transaction.atomic
 def seed_partner_data(
-    *, seed: int = DEMO_SEED, scale: float = DEMO_SCALE
+    *,
+    seed: int = DEMO_SEED,
+    scale: float = DEMO_SCALE,
+    on_step: Step | None = None,
 ) -> PartnerDataReport:
-    """Load the synthetic partner records and agreements once (safe to repeat)."""
+    """Load the synthetic partner records and agreements once (safe to repeat).
+
+    Each agency's records of people are received as its extract and resolved into
+    people by the linkage model; the truth is read afterwards, only to measure it.
+
+    Args:
+        seed: The generator's seed.
+        scale: The generator's scale.
+        on_step: Called with a description as each long step of the linkage starts.
+    """
     if SharingAgreement.objects.filter(reference=MARKER).exists():
         return PartnerDataReport(
             Person.objects.count(),
@@ -179,6 +407,7 @@ def seed_partner_data(
             Case.objects.count(),
             SharingAgreement.objects.count(),
             False,
+            _loaded_quality(),
         )
     _agreements()
     agencies = {x.code: x for x in Agency.objects.all()}
@@ -186,48 +415,14 @@ def seed_partner_data(
         out = Path(tmp)
         generate(out, seed=seed, scale=scale)
         people_rows = _read(out / "people.csv")
-        truth = {
-            r["record_id"]: r["person_id"] for r in _read(out / "truth" / "people.csv")
-        }
         da = _read(out / "da_incidents.csv")
         hate = _read(out / "hate_reports.csv")
         asb = _read(out / "asb_complaints.csv")
         offences = _read(out / "offences.csv")
-
-    # One Person per true identity; the first record's details stand for it, and every
-    # agency record becomes that agency's reference.
-    by_true: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for r in people_rows:
-        by_true[truth[r["record_id"]]].append(r)
-    persons: dict[str, Person] = {}
-    for true_id, recs in by_true.items():
-        first = recs[0]
-        persons[true_id] = Person(
-            given_name=first["first_name"],
-            family_name=first["surname"],
-            date_of_birth=date.fromisoformat(first["date_of_birth"])
-            if first["date_of_birth"]
-            else None,
-            sex=first["sex"] or Person.Sex.UNKNOWN,
-            postcode=first["postcode"],
-            created_by=agencies[first["agency"].lower()],
-        )
-    Person.objects.bulk_create(persons.values(), batch_size=500)
-    person_of_record = {
-        r["record_id"]: persons[truth[r["record_id"]]] for r in people_rows
-    }
-    AgencyReference.objects.bulk_create(
-        [
-            AgencyReference(
-                person=person_of_record[r["record_id"]],
-                agency=agencies[r["agency"].lower()],
-                reference=r["agency_ref"],
-            )
-            for r in people_rows
-        ],
-        batch_size=500,
-        ignore_conflicts=True,
-    )
+        _receive(people_rows, agencies)
+        run = do_run_linkage(actor=None, on_step=on_step)
+        person_of_record = _person_of_record(people_rows, agencies)
+        quality = _measure(run, person_of_record, out / "truth" / "people.csv")
 
     lsoas = {a.code: a for a in Area.objects.filter(level=Area.Level.LSOA)}
     incidents: list[tuple[Incident, list[tuple[str, str]]]] = []
@@ -323,17 +518,29 @@ def seed_partner_data(
     )
 
     cases = _marac_cases(da, person_of_record, {i.reference: i for i, _ in incidents})
+    # The people were collected (each agency record) and created (each resolved
+    # person) by linkage, which logged them; this logs what the loader made, with the
+    # model's measure, so the figures reported stay on record.
     record_many(
         None,
         operation=Operation.COLLECTION,
-        event="demo.partner_data.load",
-        records=[(RecordType.PERSON, p.pk, p.pk) for p in persons.values()]
-        + [(RecordType.INCIDENT, i.pk, None) for i, _ in incidents]
+        event=LOAD_EVENT,
+        records=[(RecordType.INCIDENT, i.pk, None) for i, _ in incidents]
         + [(RecordType.CASE, c.pk, None) for c in cases],
-        detail={"source": "synthetic generator", "seed": seed, "scale": scale},
+        detail={
+            "source": "synthetic generator",
+            "seed": seed,
+            "scale": scale,
+            "linkage": quality.as_dict(),
+        },
     )
     return PartnerDataReport(
-        len(persons), len(incidents), len(cases), SharingAgreement.objects.count(), True
+        len(set(person_of_record.values())),
+        len(incidents),
+        len(cases),
+        SharingAgreement.objects.count(),
+        True,
+        quality,
     )
 
 

@@ -8,8 +8,10 @@ from django.contrib.auth.models import User  # noqa: TC002 - used at run time
 
 from saferleeds.asb.models import AsbCaseReview
 from saferleeds.demo.casework import seed_casework
+from saferleeds.demo.governance import seed_governance
+from saferleeds.demo.iom import seed_iom
 from saferleeds.demo.offending import seed_offending
-from saferleeds.demo.partner_data import seed_partner_data
+from saferleeds.demo.partner_data import LinkageQuality, seed_partner_data
 from saferleeds.demo.personas import (
     AGENCIES,
     DEMO_PASSWORD,
@@ -43,6 +45,8 @@ class SeedReport:
     cases: int
     agreements: int
     casework: dict[str, int]  # casework records held, by kind
+    # How the linkage model resolved the partner records, against the planted truth.
+    linkage: LinkageQuality | None = None
 
 
 def seed_demo() -> SeedReport:
@@ -71,7 +75,9 @@ def seed_demo() -> SeedReport:
     partner = seed_partner_data()
     seed_casework()
     offending = seed_offending()
+    iom = seed_iom()  # the IOM cohort from the demo offenders, its reviews
     do_load_plan(actor=None)  # the strategy's plan: priorities, deliverables, boards
+    seed_governance()  # RAG statuses with evidence, through the governance action
     held = {
         "MARAC referrals": MaracReferral.objects.count(),
         "hate reports": HateReport.objects.count(),
@@ -79,6 +85,7 @@ def seed_demo() -> SeedReport:
         "NRM referrals": NrmReferral.objects.count(),
         "offences": offending.offences,
         "disposals": offending.disposals,
+        "IOM cohort members": iom.members,
         "plan deliverables": Deliverable.objects.count(),
     }
     return SeedReport(
@@ -90,6 +97,7 @@ def seed_demo() -> SeedReport:
         Case.objects.count(),
         partner.agreements,
         held,
+        partner.linkage,
     )
 
 

@@ -9,3 +9,9 @@ class GovernanceConfig(AppConfig):
     name = "saferleeds.governance"
     label = "governance"
     verbose_name = "Governance"
+
+    def ready(self) -> None:
+        """Put the app's pages in the menu (``core.registry`` navigation)."""
+        from saferleeds.governance import hooks
+
+        hooks.register()

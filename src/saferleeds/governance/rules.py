@@ -6,6 +6,10 @@
 - Updating a deliverable's RAG status: the deliverable's lead agency's users with a
   casework role (practitioner, case coordinator) or the executive role. Everyone else
   reads it only.
+- The Joint Strategic Assessment (aggregate figures, no personal data): analysts, the
+  executive and the partnership's community safety officers (in this role model the
+  case coordinators) build, read and download it; practitioners and administrators do
+  not, as it is not part of their work.
 - Stale: a status last updated more than ``[governance] stale_after_days`` days ago
   (default 90); a deliverable never rated is "not rated", not stale.
 """
@@ -19,8 +23,10 @@ from saferleeds.partners.policy import CASEWORK_ROLES, Actor
 from saferleeds.partnership import current
 
 __all__ = [
+    "ASSESSMENT_ROLES",
     "UPDATE_ROLES",
     "is_stale",
+    "may_read_assessment",
     "may_read_plan",
     "may_update_status",
     "stale_after_days",
@@ -29,6 +35,8 @@ __all__ = [
 #: Roles whose holders in a deliverable's lead agency may update its status.
 UPDATE_ROLES = CASEWORK_ROLES | frozenset({Role.EXECUTIVE})
 _PLAN_READERS = frozenset(r for r in Role if r != Role.REPORTING_CENTRE)
+#: Roles that build and read the Joint Strategic Assessment.
+ASSESSMENT_ROLES = frozenset({Role.ANALYST, Role.EXECUTIVE, Role.CASE_COORDINATOR})
 
 
 def stale_after_days() -> int:
@@ -63,3 +71,8 @@ def may_update_status(actor: Actor, lead_agency_id: int) -> bool:
     if actor.agency_id is None or actor.agency_id != lead_agency_id:
         return False
     return actor.has(UPDATE_ROLES)
+
+
+def may_read_assessment(actor: Actor) -> bool:
+    """Whether the actor builds and reads the Joint Strategic Assessment."""
+    return actor.user_id is not None and actor.has(ASSESSMENT_ROLES)

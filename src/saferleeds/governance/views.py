@@ -1,4 +1,5 @@
-"""The plan's pages: the plan on a page, a deliverable with its history, the CSV export.
+"""The plan's pages: the plan on a page, a deliverable with its history, the CSV export,
+and the Joint Strategic Assessment (build, view, download as PDF).
 
 Views parse the request and render. The plan is read only through the page readers of
 :mod:`saferleeds.governance.access_pages` and changed only through
@@ -11,8 +12,11 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,6 +26,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from saferleeds.analytics.store import StoreBusy
 from saferleeds.governance.access_pages import (
     DeliverablePage,
     plan_csv_rows,
@@ -29,8 +34,16 @@ from saferleeds.governance.access_pages import (
     read_plan,
 )
 from saferleeds.governance.actions import StatusError, do_update_deliverable_status
+from saferleeds.governance.assessment import (
+    AssessmentError,
+    assessment_years,
+    build_document,
+    file_stem,
+    pdf_bytes,
+)
 from saferleeds.governance.forms import StatusForm
 from saferleeds.governance.models import Rag
+from saferleeds.governance.rules import may_read_assessment
 from saferleeds.locking import Conflict
 from saferleeds.partners.policy import Forbidden, NotFound, request_actor
 
@@ -54,7 +67,11 @@ def plan(request: HttpRequest) -> HttpResponse:
         page = read_plan(actor)
     except Forbidden as exc:
         raise PermissionDenied(str(exc)) from exc
-    return render(request, "governance/plan.html", {"plan": page})
+    return render(
+        request,
+        "governance/plan.html",
+        {"plan": page, "may_read_assessment": may_read_assessment(actor)},
+    )
 
 
 @login_required
@@ -141,7 +158,85 @@ def deliverable(request: HttpRequest, deliverable_id: int) -> HttpResponse:
     return render(request, template, _context(page, form), status=400)
 
 
+def _assessment_query(request: HttpRequest) -> tuple[str, str | None]:
+    year = (request.GET.get("year") or "").strip()
+    compare = (request.GET.get("compare") or "").strip() or None
+    if not year:
+        raise AssessmentError("Choose the year to assess")
+    return year, compare
+
+
+@login_required
+@require_GET
+def assessment(request: HttpRequest) -> HttpResponse:
+    """The Joint Strategic Assessment: choose a year, view it or download the PDF."""
+    actor = request_actor(request, "joint strategic assessment")
+    store = Path(settings.SAFERLEEDS_ANALYTICS_PATH)
+    try:
+        years = assessment_years(actor, store)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except StoreBusy as exc:
+        return render(request, "web/busy.html", {"message": str(exc)}, status=503)
+    context: dict[str, Any] = {"years": years, "error": None, "document": None}
+    status = 200
+    if "year" in request.GET:
+        try:
+            year, compare = _assessment_query(request)
+            context["document"] = build_document(actor, store, year, compare)
+        except AssessmentError as exc:
+            context["error"] = str(exc)
+            status = 400
+        except StoreBusy as exc:
+            return render(request, "web/busy.html", {"message": str(exc)}, status=503)
+        context["year"] = request.GET.get("year", "")
+        context["compare"] = request.GET.get("compare", "")
+    return render(request, "governance/assessment.html", context, status=status)
+
+
+@login_required
+@require_GET
+def assessment_document(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The assessment itself: the HTML document, or the PDF as a download."""
+    actor = request_actor(request, "joint strategic assessment")
+    store = Path(settings.SAFERLEEDS_ANALYTICS_PATH)
+    try:
+        year, compare = _assessment_query(request)
+        document = build_document(actor, store, year, compare)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except AssessmentError as exc:
+        return HttpResponse(
+            str(exc), status=400, content_type="text/plain; charset=utf-8"
+        )
+    except StoreBusy as exc:
+        return render(request, "web/busy.html", {"message": str(exc)}, status=503)
+    stem = file_stem(document.period)
+    if fmt == "html":
+        response = HttpResponse(document.html, content_type="text/html; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="{stem}.html"'
+        return response
+    with tempfile.TemporaryDirectory() as work:
+        data = pdf_bytes(document, Path(work))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
+    return response
+
+
 urlpatterns: list[URLPattern] = [
+    path("plan/jsa/", assessment, name="assessment"),
+    path(
+        "plan/jsa/document.html",
+        assessment_document,
+        {"fmt": "html"},
+        name="assessment_html",
+    ),
+    path(
+        "plan/jsa/document.pdf",
+        assessment_document,
+        {"fmt": "pdf"},
+        name="assessment_pdf",
+    ),
     path("plan/", plan, name="plan"),
     path("plan/export.csv", plan_csv, name="plan_csv"),
     path("plan/deliverables/<int:deliverable_id>/", deliverable, name="deliverable"),

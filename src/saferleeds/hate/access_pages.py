@@ -18,14 +18,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
 
+from saferleeds import partnership
 from saferleeds.audit.log import record_consultations
 from saferleeds.hate import repeats as repeat_rules
 from saferleeds.hate.access import access_hate_report_by_id, hate_reports_visible_to
 from saferleeds.hate.models import HateReport
 from saferleeds.partners.models import RecordType
-from saferleeds.partners.policy import Actor, may_change, pseudonymised, require_open
+from saferleeds.partners.policy import (
+    Actor,
+    may_change,
+    may_open,
+    pseudonymised,
+    require_open,
+)
 from saferleeds.people.access import PeopleQuery, people_visible_to, search_people
 from saferleeds.people.models import Person
 from saferleeds.people.present import PersonView, pseudonym
@@ -40,6 +48,7 @@ __all__ = [
     "QueueFilters",
     "QueueRow",
     "empty_hate_queue",
+    "may_triage",
     "read_hate_queue",
     "read_hate_report_form",
     "read_hate_report_page",
@@ -55,6 +64,16 @@ REPEATS_EVENT = "incidents.hate_report.repeats"
 VIEW_EVENT = "incidents.hate_report.view"
 
 HATE = RecordType.HATE_REPORT
+
+
+def may_triage(actor: Actor) -> bool:
+    """Whether the actor is on a hate crime team: their roles open hate reports.
+
+    The triage pages' guard and their menu tab (``hate.hooks``) both ask this.
+    """
+    return may_open(actor, HATE)
+
+
 _PAGE_RELATED = ("agency", "reporting_centre", "case", "triaged_by")
 
 
@@ -90,6 +109,7 @@ class QueueFilters:
     received_from: date | None = None
     received_to: date | None = None
     strand: str = ""
+    show_closed: bool = False  # closed reports are hidden unless asked for
 
 
 @dataclass(frozen=True)
@@ -100,26 +120,44 @@ class QueueRow:
     strands: tuple[str, ...]
     repeat_victim: int
     repeat_location: int
+    age_days: int = 0  # days since it was received
+    overdue: bool = False  # still new after the triage service level
 
 
 @dataclass(frozen=True)
 class HateQueue:
-    """The queue: the newest ``limit`` reports of ``total`` matching, newest first."""
+    """The queue: the first ``limit`` reports of ``total`` matching, open reports
+    oldest first (the longest waiting at the top), then any closed ones asked for.
+
+    ``triage_days`` is the service level ages are shown against
+    (``[casework.hate] triage_days``); ``overdue`` counts the new reports past it.
+    """
 
     rows: tuple[QueueRow, ...]
     total: int
     limit: int
     window_days: int
+    triage_days: int = 3
+    overdue: int = 0
 
 
 def empty_hate_queue() -> HateQueue:
     """The queue shown when its filters are not valid: nothing read, nothing logged."""
-    return HateQueue((), 0, QUEUE_LIMIT, repeat_rules.window_days())
+    return HateQueue(
+        (), 0, QUEUE_LIMIT, repeat_rules.window_days(), triage_service_days()
+    )
+
+
+def triage_service_days() -> int:
+    """The triage service level in days (``[casework.hate] triage_days``)."""
+    return partnership.current().casework.hate.triage_days
 
 
 def _filtered(reports: QuerySet[HateReport], f: QueueFilters) -> QuerySet[HateReport]:
     if f.status:
         reports = reports.filter(status=f.status)
+    elif not f.show_closed:
+        reports = reports.exclude(status=HateReport.Status.CLOSED)
     if f.received_from:
         reports = reports.filter(received_at__date__gte=f.received_from)
     if f.received_to:
@@ -139,8 +177,10 @@ def _filtered(reports: QuerySet[HateReport], f: QueueFilters) -> QuerySet[HateRe
 def read_hate_queue(
     actor: Actor, filters: QueueFilters | None = None, *, limit: int = QUEUE_LIMIT
 ) -> HateQueue:
-    """The reports the actor may see, filtered, newest first, with repeat markers;
-    logs each report shown (``incidents.hate_report.list``).
+    """The reports the actor may see, filtered, open ones oldest first (closed ones
+    hidden unless asked for, then last), each with its age against the triage service
+    level and its repeat markers; logs each report shown
+    (``incidents.hate_report.list``).
 
     Raises:
         Forbidden: The actor's roles never open hate reports.
@@ -151,22 +191,40 @@ def read_hate_queue(
         visible.select_related("reporting_centre", "agency"), filters or QueueFilters()
     )
     total = reports.count()
-    rows = list(reports.order_by("-received_at", "-pk")[:limit]) if total else []
+    closed_last = Case(
+        When(status=HateReport.Status.CLOSED, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    rows = (
+        list(reports.order_by(closed_last, "received_at", "pk")[:limit])
+        if total
+        else []
+    )
     found = repeat_rules.find_repeats(visible)
     _audit(actor, LIST_EVENT, rows)
-    return HateQueue(
-        rows=tuple(
+    today = timezone.localdate()
+    service = triage_service_days()
+    out = []
+    for r in rows:
+        age = (today - timezone.localdate(r.received_at)).days
+        out.append(
             QueueRow(
                 r,
                 _strand_labels(r),
                 found.victim_count.get(r.pk, 0),
                 found.location_count.get(r.pk, 0),
+                age_days=age,
+                overdue=r.status == HateReport.Status.NEW and age > service,
             )
-            for r in rows
-        ),
+        )
+    return HateQueue(
+        rows=tuple(out),
         total=total,
         limit=limit,
         window_days=repeat_rules.window_days(),
+        triage_days=service,
+        overdue=sum(row.overdue for row in out),
     )
 
 

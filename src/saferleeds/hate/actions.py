@@ -44,6 +44,8 @@ REPORT_FIELDS = frozenset(
         "occurred_time",
         "location",
         "postcode",
+        "latitude",
+        "longitude",
         "strands",
         "strand_other",
         "perceived_by",
@@ -124,6 +126,16 @@ def do_receive_hate_report(
         detail={"reported_via": report.reported_via, "anonymous": report.anonymous},
     )
     return report
+
+
+def may_report_for_centre(actor: Actor) -> bool:
+    """Whether the actor is staff of an active reporting centre (:func:`centre_of`
+    finds their centre): the centre pages' guard and their menu item's rule."""
+    try:
+        centre_of(actor)
+    except Forbidden:
+        return False
+    return True
 
 
 def centre_of(actor: Actor) -> ReportingCentre:

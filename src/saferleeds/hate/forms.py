@@ -388,6 +388,8 @@ class QueueFilterForm(forms.Form):
         required=False,
         error_messages={"invalid": "Enter the to date as a real date"},
     )
+    # Closed reports are hidden unless asked for (or the status filter is "Closed").
+    closed = forms.BooleanField(required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -13,7 +13,10 @@ from typing import Any
 from django.utils import timezone
 
 from saferleeds.core import registry
-from saferleeds.core.registry import AdminSection, CaseModule, TimelineEvent
+from saferleeds.core.registry import AdminSection, CaseModule, NavItem, TimelineEvent
+from saferleeds.hate.access_pages import may_triage
+from saferleeds.hate.actions import may_report_for_centre
+from saferleeds.partners.models import Role
 
 
 def _local(dt: datetime) -> tuple[date, datetime]:
@@ -43,6 +46,30 @@ def timeline(section: str, records: list[Any], identified: bool) -> list[Timelin
 def register() -> None:
     """Plug hate reports into the case page of hate cases."""
     registry.register_case_module(CaseModule("hate", "hate", timeline=timeline))
+    # The triage queue among the casework tabs; the reporting centres' own page in the
+    # menu (centre staff land there). Each shown by the rule its pages refuse with.
+    registry.register_nav_item(
+        NavItem(
+            "hate",
+            "Hate reports",
+            "hate:queue",
+            may_triage,
+            30,
+            section="casework",
+            prefixes=("/hate-reports/",),
+        )
+    )
+    registry.register_nav_item(
+        NavItem(
+            "hate_centre",
+            "Report for a victim",
+            "hate:centre",
+            may_report_for_centre,
+            55,
+            prefixes=("/hate-reports/centre/",),
+            home_of=frozenset({Role.REPORTING_CENTRE}),
+        )
+    )
     registry.register_admin_section(
         AdminSection(
             key="centres",

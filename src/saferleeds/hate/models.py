@@ -156,6 +156,10 @@ class HateReport(models.Model):
         db_index=True,
         db_comment="normalised postcode or location, to find repeat locations",
     )
+    latitude = models.FloatField(
+        null=True, blank=True, db_comment="where it happened, if given as a point"
+    )
+    longitude = models.FloatField(null=True, blank=True)
     victim = models.ForeignKey(
         Person,
         null=True,

@@ -21,6 +21,8 @@ HATE_REPORT = declare(
         "what_happened",
         "location",
         "postcode",
+        "latitude",
+        "longitude",
         "contact_name",
         "contact_email",
         "contact_phone",

@@ -25,6 +25,7 @@ from saferleeds.hate.access_pages import (
     QUEUE_LIMIT,
     QueueFilters,
     empty_hate_queue,
+    may_triage,
     read_hate_queue,
     read_hate_repeats,
     read_hate_report_form,
@@ -38,6 +39,7 @@ from saferleeds.hate.actions import (
     do_refer_hate_report_to_police,
     do_submit_centre_report,
     do_triage_hate_report,
+    may_report_for_centre,
 )
 from saferleeds.hate.forms import (
     YES_NO,
@@ -49,13 +51,11 @@ from saferleeds.hate.forms import (
 )
 from saferleeds.hate.models import HateReport
 from saferleeds.locking import Conflict
-from saferleeds.partners.models import RecordType
 from saferleeds.partners.policy import (
     Actor,
     Forbidden,
     NotFound,
     actor_for,
-    may_open,
 )
 
 T = TypeVar("T")
@@ -80,7 +80,7 @@ def _team_actor(request: HttpRequest, purpose: str) -> Actor:
     the API alike (security finding 3, issue #11): practitioners and case coordinators.
     """
     actor = _actor(request, purpose)
-    if not may_open(actor, RecordType.HATE_REPORT):
+    if not may_triage(actor):
         raise PermissionDenied(NOT_TEAM)
     return actor
 
@@ -101,7 +101,8 @@ def _read(reader: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    """The hate crime team's queue: reports it may see, filtered, with repeat markers."""
+    """The hate crime team's queue: open reports it may see, oldest first, each aged
+    against the triage service level, filtered, with repeat markers."""
     actor = _team_actor(request, "hate report triage queue")
     form = QueueFilterForm(request.GET or None)
     status = 200
@@ -118,6 +119,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 received_from=f.get("received_from"),
                 received_to=f.get("received_to"),
                 strand=f.get("strand") or "",
+                show_closed=bool(f.get("closed")),
             ),
         )
     error_list = [
@@ -136,6 +138,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             "status_choices": QueueFilterForm.base_fields["status"].choices,
             "strand_choices": QueueFilterForm.base_fields["strand"].choices,
             "window_days": page.window_days,
+            "triage_days": page.triage_days,
+            "overdue": page.overdue,
         },
         status=status,
     )
@@ -413,12 +417,11 @@ def open_case(request: HttpRequest, report_id: int) -> HttpResponse:
 
 def _centre_actor(request: HttpRequest, purpose: str) -> tuple[Actor, Any]:
     actor = _actor(request, purpose)
-    try:
-        return actor, centre_of(actor)
-    except Forbidden as exc:
+    if not may_report_for_centre(actor):
         raise PermissionDenied(
             "These pages are for staff of a hate incident reporting centre."
-        ) from exc
+        )
+    return actor, centre_of(actor)
 
 
 @login_required

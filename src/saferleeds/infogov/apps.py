@@ -9,3 +9,9 @@ class InfogovConfig(AppConfig):
     name = "saferleeds.infogov"
     label = "infogov"
     verbose_name = "Information governance"
+
+    def ready(self) -> None:
+        """Put the app's pages in the menu (``core.registry`` navigation)."""
+        from saferleeds.infogov import hooks
+
+        hooks.register()

@@ -15,25 +15,41 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from saferleeds.audit.log import record_consultations
+import pyarrow as pa
+from django.utils import timezone
+
+from saferleeds.analytics.linkage.extract import Event, pseudonymised_extract
+from saferleeds.analytics.linkage.pseudonym import PseudonymKey
+from saferleeds.audit.log import record_consultations, record_many
+from saferleeds.audit.models import Operation
 from saferleeds.core.registry import PersonRole
 from saferleeds.linkage.access import agency_records_visible_to
 from saferleeds.linkage.models import AgencyRecord, LinkDecision, LinkPair
 from saferleeds.linkage.records import AGENCY_RECORD
 from saferleeds.partners.access import NOT_FOUND_DETAIL, refuse
-from saferleeds.partners.policy import CASEWORK_ROLES, Actor, Forbidden
-from saferleeds.people.models import Person
+from saferleeds.partners.models import RecordType, Role
+from saferleeds.partners.policy import CASEWORK_ROLES, Actor, Forbidden, pseudonymised
+from saferleeds.people.access import open_person_by_id
+from saferleeds.people.models import Person, SubjectRole
 
 __all__ = [
     "PairPage",
     "PairRow",
+    "PersonLinks",
+    "RecordLink",
     "RecordView",
     "ReviewQueue",
+    "may_review_links",
     "person_linkage_roles",
+    "read_analytical_extract",
+    "read_person_links",
     "read_review_pair",
     "read_review_queue",
 ]
 
+# Who makes the analytical extract: as who runs linkage (``actions.RUN_ROLES``).
+EXTRACT_ROLES = frozenset({Role.SYSTEM_ADMIN})
+PERSON_KIND = RecordType.PERSON
 QUEUE_EVENT = "linkage.review.list"
 PAIR_EVENT = "linkage.review.view"
 QUEUE_LIMIT = 100
@@ -116,8 +132,31 @@ class PairPage:
     same_person: bool
 
 
+def _evidence(pair: LinkPair) -> tuple[Evidence, ...]:
+    """The pair's stored waterfall (empty until a run has explained it)."""
+    contributions = (
+        pair.explanation.get("contributions", []) if pair.explanation else []
+    )
+    return tuple(
+        Evidence(
+            comparison=str(c.get("comparison", "")),
+            level=str(c.get("level", "")),
+            value_l=str(c.get("value_l", "")),
+            value_r=str(c.get("value_r", "")),
+            match_weight=float(c.get("match_weight", 0.0)),
+        )
+        for c in contributions
+    )
+
+
+def may_review_links(actor: Actor) -> bool:
+    """Whether the actor reviews record linkage (practitioners and case coordinators):
+    the review pages' guard and their menu item's rule (``linkage.hooks``)."""
+    return actor.has(CASEWORK_ROLES)
+
+
 def _may_review(actor: Actor) -> None:
-    if not actor.has(CASEWORK_ROLES):
+    if not may_review_links(actor):
         raise Forbidden(NOT_A_REVIEWER)
 
 
@@ -206,19 +245,7 @@ def read_review_pair(actor: Actor, pair_id: int) -> PairPage:
         raise refuse(actor, "link_pair", pair_id, PAIR_EVENT, None, detail)
     row = _row(pair, records)
     record_consultations(actor, [(PAIR_EVENT, _audited((row,)), {"pair": pair.pk})])
-    contributions = (
-        pair.explanation.get("contributions", []) if pair.explanation else []
-    )
-    evidence = tuple(
-        Evidence(
-            comparison=str(c.get("comparison", "")),
-            level=str(c.get("level", "")),
-            value_l=str(c.get("value_l", "")),
-            value_r=str(c.get("value_r", "")),
-            match_weight=float(c.get("match_weight", 0.0)),
-        )
-        for c in contributions
-    )
+    evidence = _evidence(pair)
     decisions = tuple(
         PastDecision(
             verdict=LinkDecision.Verdict(d.verdict).label,
@@ -239,24 +266,18 @@ def read_review_pair(actor: Actor, pair_id: int) -> PairPage:
     )
 
 
-def person_linkage_roles(
-    actor: Actor, person_id: int, identified: bool
-) -> tuple[list[PersonRole], list[tuple[str, int, int | None]]]:
-    """The person page's "how this person was linked": the agency records of the
-    person that the actor may see, each with the strongest link to another of them
-    (match weight, and whether the model or a reviewer made it).
-
-    Registered with ``core.registry.register_person_roles``; the people app logs the
-    records returned. Links to records the actor may not see are never described.
-    """
+def _person_links(
+    actor: Actor, person_id: int
+) -> list[tuple[AgencyRecord, LinkPair | None, AgencyRecord | None]]:
+    """The person's agency records the actor may see, each with its strongest link
+    (not rejected) to another of them and that other record; links to records the
+    actor may not see are never considered."""
     records = list(
         agency_records_visible_to(actor)
         .filter(person_id=person_id)
         .select_related("agency")
         .order_by("received_at", "pk")
     )
-    if not records:
-        return [], []
     ids = {r.pk for r in records}
     by_id = {r.pk: r for r in records}
     best: dict[int, LinkPair] = {}
@@ -267,15 +288,34 @@ def person_linkage_roles(
             held = best.get(rid)
             if held is None or pair.match_weight > held.match_weight:
                 best[rid] = pair
-    rows = []
+    out: list[tuple[AgencyRecord, LinkPair | None, AgencyRecord | None]] = []
     for r in records:
         pair = best.get(r.pk)
-        if pair is None:
-            detail = "Linked to this person (no other record of theirs you may see)."
-        else:
+        other = None
+        if pair is not None:
             other = by_id[
                 pair.record_r_id if pair.record_l_id == r.pk else pair.record_l_id
             ]
+        out.append((r, pair, other))
+    return out
+
+
+def person_linkage_roles(
+    actor: Actor, person_id: int, identified: bool
+) -> tuple[list[PersonRole], list[tuple[str, int, int | None]]]:
+    """The person page's "how this person was linked": the agency records of the
+    person that the actor may see, each with the strongest link to another of them
+    (match weight, and whether the model or a reviewer made it).
+
+    Registered with ``core.registry.register_person_roles``; the people app logs the
+    records returned. Links to records the actor may not see are never described.
+    """
+    links = _person_links(actor, person_id)
+    rows = []
+    for r, pair, other in links:
+        if pair is None or other is None:
+            detail = "Linked to this person (no other record of theirs you may see)."
+        else:
             how = LinkPair.Status(pair.status).label.lower()
             named = f" {other.reference}" if identified else ""
             detail = (
@@ -295,4 +335,129 @@ def person_linkage_roles(
                 status=None,
             )
         )
-    return rows, [(AGENCY_RECORD, r.pk, person_id) for r in records]
+    return rows, [(AGENCY_RECORD, r.pk, person_id) for r, _, _ in links]
+
+
+@dataclass(frozen=True)
+class RecordLink:
+    """One of a person's agency records and how it was linked to another of theirs.
+
+    ``reference`` and ``other_reference`` are ``None`` for a pseudonymised actor;
+    the link fields are ``None`` when no other record of theirs is visible.
+    """
+
+    record: int
+    agency: str
+    reference: str | None
+    received_on: date
+    other_record: int | None
+    other_agency: str | None
+    other_reference: str | None
+    match_weight: float | None
+    match_probability: float | None
+    status: str | None
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class PersonLinks:
+    """How a resolved person was linked, as the person page says (API twin)."""
+
+    person: int
+    links: tuple[RecordLink, ...]
+
+
+LINKS_EVENT = "linkage.person.links"
+
+
+def read_person_links(actor: Actor, person_id: int) -> PersonLinks:
+    """How a resolved person's agency records (those the actor may see) were linked:
+    each record's strongest link, its match weight and the evidence (the waterfall).
+
+    The person is opened by id as the person page opens them (so a pseudonymised
+    actor, who addresses people by pseudonym only, gets the not-found of a missing
+    person); the person and each record shown are logged (``linkage.person.links``).
+
+    Raises:
+        NotFound: The person is missing or not visible (logged).
+    """
+    open_person_by_id(actor, person_id, event=LINKS_EVENT)
+    identified = not pseudonymised(actor)
+    links = _person_links(actor, person_id)
+    out = []
+    for r, pair, other in links:
+        out.append(
+            RecordLink(
+                record=r.pk,
+                agency=r.agency.code,
+                reference=r.reference if identified else None,
+                received_on=r.received_at.date(),
+                other_record=other.pk if other else None,
+                other_agency=other.agency.code if other else None,
+                other_reference=other.reference if other and identified else None,
+                match_weight=pair.match_weight if pair else None,
+                match_probability=pair.match_probability if pair else None,
+                status=LinkPair.Status(pair.status).label if pair else None,
+                evidence=_evidence(pair) if pair else (),
+            )
+        )
+    record_consultations(
+        actor,
+        [(LINKS_EVENT, [(AGENCY_RECORD, r.pk, person_id) for r, _, _ in links], {})],
+    )
+    return PersonLinks(person=person_id, links=tuple(out))
+
+
+EXTRACT_EVENT = "linkage.person.extract"
+EXTRACT_RECIPIENT = "analytics store (pseudonymised extract)"
+
+
+def read_analytical_extract(actor: Actor | None, key: PseudonymKey) -> pa.Table:
+    """The pseudonymised analytical extract keyed by resolved person.
+
+    For each resolved person (a person some agency record is linked to): one row per
+    agency record (``record``, the agency and the month received) and one per
+    incident naming them as its victim (``victim``, the recording agency and the
+    month it happened), the person shown only as their pseudonym under ``key``
+    (``analytics.linkage.extract``). Nothing else about anyone leaves: no name, date
+    of birth, postcode, reference or record id. Each person disclosed is logged
+    (``Operation.DISCLOSURE`` to the analytics store).
+
+    Only the system or a system administrator makes it, as only they run linkage
+    over every agency's records; it carries no identities.
+
+    Raises:
+        Forbidden: The actor may not make the extract.
+    """
+    if actor is not None and not actor.has(EXTRACT_ROLES):
+        raise Forbidden("only the system or a system administrator makes the extract")
+    resolved = AgencyRecord.objects.filter(person__isnull=False)
+    events: list[Event] = [
+        Event(person_id, "record", agency, timezone.localdate(received))
+        for person_id, agency, received in resolved.values_list(
+            "person_id", "agency__code", "received_at"
+        )
+    ]
+    people = {e.person_id for e in events}
+    # Incidents reached through the person (``incident_roles``), not by importing the
+    # incidents app, which sits beside linkage in the layers.
+    victims = (
+        Person.objects.filter(pk__in=resolved.values("person_id"))
+        .filter(incident_roles__role=SubjectRole.VICTIM)
+        .values_list(
+            "pk",
+            "incident_roles__incident__owner_agency__code",
+            "incident_roles__incident__occurred_on",
+        )
+    )
+    events += [Event(pk, "victim", agency, on) for pk, agency, on in victims]
+    table = pseudonymised_extract(events, key)
+    record_many(
+        actor,
+        operation=Operation.DISCLOSURE,
+        event=EXTRACT_EVENT,
+        records=[(PERSON_KIND, pk, int(pk)) for pk in sorted(people, key=str)],
+        recipient=EXTRACT_RECIPIENT,
+        detail={"key_id": key.key_id, "rows": table.num_rows},
+    )
+    return table

@@ -52,7 +52,7 @@ from saferleeds.linkage.access import access_agency_record_by_id
 from saferleeds.linkage.models import AgencyRecord, LinkDecision, LinkPair, LinkRun
 from saferleeds.linkage.records import AGENCY_RECORD
 from saferleeds.partners.access import NOT_FOUND_DETAIL, refuse
-from saferleeds.partners.models import RecordType, Role
+from saferleeds.partners.models import Agency, RecordType, Role
 from saferleeds.partners.policy import CASEWORK_ROLES, Actor, Forbidden
 from saferleeds.people.models import AgencyReference, Person
 from saferleeds.textclean import clean_text
@@ -65,7 +65,10 @@ __all__ = [
     "DecisionResult",
     "LinkageRuleError",
     "RunResult",
+    "LoadResult",
     "do_decide_pair",
+    "do_load_agency_extract",
+    "may_load_records",
     "do_match_new_records",
     "do_receive_agency_records",
     "do_run_linkage",
@@ -740,21 +743,7 @@ def do_receive_agency_records(
             agency_id=actor.agency_id, reference=reference
         ).exists():
             raise LinkageRuleError(f"reference {reference} is held already")
-        sex = str(row.get("sex") or Person.Sex.UNKNOWN)
-        made.append(
-            AgencyRecord(
-                agency_id=actor.agency_id,
-                reference=reference,
-                forename=clean_text(str(row.get("forename") or "")).strip(),
-                surname=clean_text(str(row.get("surname") or "")).strip(),
-                date_of_birth=row.get("date_of_birth"),
-                sex=sex if sex in Person.Sex.values else Person.Sex.UNKNOWN,
-                postcode=clean_text(str(row.get("postcode") or "")).strip().upper(),
-                address=clean_text(str(row.get("address") or "")).strip(),
-                identifier=clean_text(str(row.get("identifier") or "")).strip(),
-                batch=batch,
-            )
-        )
+        made.append(_record_from(row, reference, actor.agency_id, batch))
     with transaction.atomic():
         created = AgencyRecord.objects.bulk_create(made, batch_size=500)
         record_many(
@@ -765,3 +754,157 @@ def do_receive_agency_records(
             detail={"batch": batch},
         )
     return created
+
+
+def _record_from(
+    row: Mapping[str, Any], reference: str, agency_id: int, batch: str
+) -> AgencyRecord:
+    """An unsaved agency record from one extract row, its text cleaned."""
+    sex = str(row.get("sex") or Person.Sex.UNKNOWN)
+    return AgencyRecord(
+        agency_id=agency_id,
+        reference=reference,
+        forename=clean_text(str(row.get("forename") or "")).strip(),
+        surname=clean_text(str(row.get("surname") or "")).strip(),
+        date_of_birth=row.get("date_of_birth"),
+        sex=sex if sex in Person.Sex.values else Person.Sex.UNKNOWN,
+        postcode=clean_text(str(row.get("postcode") or "")).strip().upper(),
+        address=clean_text(str(row.get("address") or "")).strip(),
+        identifier=clean_text(str(row.get("identifier") or "")).strip(),
+        batch=batch,
+    )
+
+
+# What an agency sends of a person: a record held already must say the same again.
+_COMPARED = (
+    "forename",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "address",
+    "identifier",
+)
+
+
+NOT_A_LOADER = (
+    "Loading an extract keeps your agency's records of people: it is for "
+    "practitioners and case coordinators of the agency."
+)
+
+
+def may_load_records(actor: Actor) -> bool:
+    """Whether the actor may load their agency's extracts (the page and the action's
+    one rule): a practitioner or case coordinator of an agency."""
+    return actor.has(CASEWORK_ROLES) and actor.agency_id is not None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What loading one extract did.
+
+    Attributes:
+        agency: The code of the agency whose records they are.
+        batch: The name the new records were kept under (for incremental matching).
+        created: Records new to the workspace, now held.
+        unchanged: Records already held with the same values (a file loaded again).
+    """
+
+    agency: str
+    batch: str
+    created: int
+    unchanged: int
+
+
+@atomic_action
+def do_load_agency_extract(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    actor: Actor | None,
+    agency_code: str | None = None,
+    batch: str,
+    source: str = "",
+) -> LoadResult:
+    """Keep a partner's extract of its records of people: the whole file, or nothing.
+
+    Loading the same file again changes nothing: a reference the agency's records
+    hold already with the same values is counted as unchanged. A reference held with
+    other values refuses the whole file (a correction to a record that may be linked
+    is not made silently; the message names the line).
+
+    Args:
+        rows: The extract's rows (``analytics.linkage.agency_rows``): ``reference``
+            and the fields of :class:`~.models.AgencyRecord`, with each ``line``.
+        actor: ``None`` for the system (the command line's ``link load``), or a
+            practitioner or case coordinator of the agency (the upload page).
+        agency_code: The agency whose records they are (default: the actor's).
+        batch: The extract's name, for :func:`do_match_new_records`.
+        source: The file's name, for the audit entries.
+
+    Returns:
+        How many records were new and how many were held already.
+
+    Raises:
+        Forbidden: The actor is not a practitioner or case coordinator of the agency.
+        LinkageRuleError: An unknown agency, no batch name, a reference repeated in
+            the file, or one held already with other values.
+    """
+    if agency_code is None:
+        agency = Agency.objects.filter(pk=actor.agency_id if actor else None).first()
+    else:
+        agency = Agency.objects.filter(code=agency_code).first()
+    if actor is not None and (
+        not may_load_records(actor) or agency is None or actor.agency_id != agency.pk
+    ):
+        raise Forbidden(NOT_A_LOADER)
+    if agency is None:
+        raise LinkageRuleError(f"no agency with the code {agency_code!r}", "agency")
+    batch = clean_text(batch).strip()
+    if not batch:
+        raise LinkageRuleError("Enter a name for the extract", "batch")
+    made: dict[str, tuple[int, AgencyRecord]] = {}
+    for row in rows:
+        reference = clean_text(str(row.get("reference") or "")).strip()
+        line = int(row.get("line") or 0)
+        if not reference:
+            raise LinkageRuleError(f"line {line}: the record has no reference")
+        if reference in made:
+            raise LinkageRuleError(
+                f"line {line}: reference {reference} repeats line {made[reference][0]}"
+            )
+        made[reference] = (line, _record_from(row, reference, agency.pk, batch))
+    references = list(made)
+    held: dict[str, AgencyRecord] = {}
+    for start in range(0, len(references), 5000):  # SQLite caps a query's parameters
+        chunk = references[start : start + 5000]
+        held.update(
+            (r.reference, r)
+            for r in AgencyRecord.objects.filter(agency=agency, reference__in=chunk)
+        )
+    new: list[AgencyRecord] = []
+    for reference, (line, record) in made.items():
+        old = held.get(reference)
+        if old is None:
+            new.append(record)
+            continue
+        differs = [f for f in _COMPARED if getattr(old, f) != getattr(record, f)]
+        if differs:
+            raise LinkageRuleError(
+                f"line {line}: reference {reference} is held already with another "
+                f"{differs[0].replace('_', ' ')}; nothing was loaded (a correction "
+                "to a held record is not made by loading a file)"
+            )
+    created = AgencyRecord.objects.bulk_create(new, batch_size=500)
+    record_many(
+        actor,
+        operation=Operation.COLLECTION,
+        event=COLLECT_EVENT,
+        records=[(AGENCY_RECORD, r.pk, None) for r in created],
+        detail={"batch": batch, "agency": agency.code, "file": source[:200]},
+    )
+    return LoadResult(
+        agency=agency.code,
+        batch=batch,
+        created=len(created),
+        unchanged=len(made) - len(new),
+    )

@@ -1,4 +1,5 @@
-"""Record linkage pages: the clerical review queue and one pair side by side.
+"""Record linkage pages: loading a partner's extract, the clerical review queue and
+one pair side by side.
 
 Views parse the request and render. Pairs are read only through the page readers of
 :mod:`saferleeds.linkage.access_pages` (which show only pairs whose two records the
@@ -17,11 +18,24 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from saferleeds.analytics.linkage import (
+    LinkageError,
+    LinkageInputError,
+    agency_rows,
+    parse_records,
+)
 from saferleeds.linkage.access_pages import read_review_pair, read_review_queue
-from saferleeds.linkage.actions import LinkageRuleError, do_decide_pair
-from saferleeds.linkage.forms import ReviewDecisionForm
+from saferleeds.linkage.actions import (
+    NOT_A_LOADER,
+    LinkageRuleError,
+    do_decide_pair,
+    do_load_agency_extract,
+    may_load_records,
+)
+from saferleeds.linkage.forms import MAPPED_FIELDS, LoadExtractForm, ReviewDecisionForm
 from saferleeds.partners.policy import Forbidden, NotFound, request_actor
 
 __all__ = ["urlpatterns"]
@@ -95,7 +109,60 @@ def review_pair(request: HttpRequest, pair_id: int) -> HttpResponse:
     return render(request, "linkage/pair.html", {**context, "form": form}, status=400)
 
 
+def _column_field(exc: LinkageError, form: LoadExtractForm) -> str:
+    """The form field a reader's complaint is about: the mapped column's, or the file."""
+    column = exc.field if isinstance(exc, LinkageInputError) else None
+    if column and column == form.cleaned_data.get("id_column", "").strip():
+        return "id_column"
+    for field, _ in MAPPED_FIELDS:
+        if column and column == form.cleaned_data.get(f"map_{field}", "").strip():
+            # A missing column is the mapping's fault; a bad value in it, the file's.
+            return f"map_{field}" if "no such column" in str(exc) else "file"
+    return "file"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def load_extract(request: HttpRequest) -> HttpResponse:
+    """Upload a partner's extract of the agency's records of people, then the result."""
+    actor = request_actor(request, "load an agency extract for record linkage")
+    if not may_load_records(actor):
+        raise PermissionDenied(NOT_A_LOADER)
+    if request.method == "GET":
+        return render(request, "linkage/load.html", {"form": LoadExtractForm()})
+    form = LoadExtractForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        name = str(upload.name or "extract.csv")
+        try:
+            rows = agency_rows(
+                parse_records(upload.read(), name),
+                form.mapping(),
+                form.cleaned_data["id_column"].strip(),
+                default_name=name,
+            )
+            stem = name.rsplit(".", 1)[0][:60]
+            result = do_load_agency_extract(
+                rows,
+                actor=actor,
+                batch=form.cleaned_data["batch"] or f"{stem} {timezone.localdate()}",
+                source=name,
+            )
+        except LinkageError as exc:
+            form.add_rule_error(_column_field(exc, form), str(exc))
+        except LinkageRuleError as exc:
+            form.add_rule_error(exc.field or "file", f"{name}: {exc}")
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        else:
+            return render(
+                request, "linkage/loaded.html", {"result": result, "file": name}
+            )
+    return render(request, "linkage/load.html", {"form": form}, status=400)
+
+
 urlpatterns: list[URLPattern] = [
+    path("load/", load_extract, name="load"),
     path("review/", review_queue, name="review"),
     path("review/<int:pair_id>/", review_pair, name="pair"),
 ]

@@ -88,6 +88,8 @@ __all__ = [
     "ReferralRow",
     "ResearchCell",
     "criteria_labels",
+    "may_read_figures",
+    "may_use_marac",
     "read_case_form",
     "read_dash_page",
     "read_marac_case_page",
@@ -117,6 +119,21 @@ CRITERION_LABELS = {
 }
 #: Who sees the coordinator's figures (counts only: no one's details).
 FIGURES_ROLES = COORDINATOR_ROLES | PSEUDONYMISED_ROLES | frozenset({Role.EXECUTIVE})
+
+
+def may_use_marac(actor: Actor) -> bool:
+    """Whether the actor may open the MARAC pages: their roles open MARAC referrals.
+
+    The MARAC pages' guard and their menu tab (``marac.hooks``) both ask this.
+    """
+    return may_open(actor, RecordType.MARAC_REFERRAL)
+
+
+def may_read_figures(actor: Actor) -> bool:
+    """Whether the actor may read the MARAC figures (counts only): the page's guard
+    and its tab's rule."""
+    return actor.has(FIGURES_ROLES)
+
 
 Audited = list[tuple[str, object, int | None]]
 
@@ -171,6 +188,11 @@ class ReferralRow:
     criteria: tuple[str, ...]
     research: tuple[ResearchCell, ...]
     actions: tuple[CaseTask, ...]
+
+    @property
+    def research_missing(self) -> tuple[str, ...]:
+        """The agencies that have not yet shared their research, by name."""
+        return tuple(c.agency for c in self.research if not c.done)
 
 
 def _research_agencies() -> list[Agency]:
@@ -323,6 +345,8 @@ class MeetingPage:
     rows: tuple[ReferralRow, ...]
     coordinator: bool
     today: date
+    # The other scheduled meetings a listed case can be moved to, as choices.
+    move_to: tuple[tuple[int, str], ...] = ()
 
 
 def read_marac_meeting(actor: Actor, meeting_id: int) -> MeetingPage:
@@ -345,11 +369,25 @@ def read_marac_meeting(actor: Actor, meeting_id: int) -> MeetingPage:
     )
     rows, _, audited = _referral_rows(actor, referrals, identified)
     _audit(actor, (MEETING_EVENT, audited, {}))
+    coordinator = _coordinator(actor)
     return MeetingPage(
         meeting=meeting,
         rows=tuple(rows),
-        coordinator=_coordinator(actor),
+        coordinator=coordinator,
         today=timezone.localdate(),
+        move_to=tuple(c for c in _meeting_choices() if c[0] != meeting.pk)
+        if coordinator
+        else (),
+    )
+
+
+def _meeting_choices() -> tuple[tuple[int, str], ...]:
+    """The scheduled meetings, soonest first, as ``(id, label)`` choices."""
+    return tuple(
+        (m.pk, f"{m.held_on:%-d %B %Y}{' – ' + m.venue if m.venue else ''}")
+        for m in MaracMeeting.objects.filter(
+            status=MaracMeeting.Status.SCHEDULED
+        ).order_by("held_on", "id")
     )
 
 
@@ -374,6 +412,8 @@ class ReferralPage:
     can_close: bool
     open_actions: tuple[CaseTask, ...]
     today: date
+    can_undo_heard: bool = False
+    hear_from: date | None = None  # the meeting's day, while it is still to come
 
 
 def read_referral_page(actor: Actor, referral_id: int) -> ReferralPage:
@@ -404,15 +444,13 @@ def read_referral_page(actor: Actor, referral_id: int) -> ReferralPage:
         (PLAN_EVENT, audited, {}),
     )
     coordinator = _coordinator(actor)
-    meetings = tuple(
-        (m.pk, f"{m.held_on:%-d %B %Y}{' – ' + m.venue if m.venue else ''}")
-        for m in MaracMeeting.objects.filter(
-            status=MaracMeeting.Status.SCHEDULED
-        ).order_by("held_on", "id")
-    )
+    meetings = _meeting_choices()
     status = referral.status
     open_actions = tuple(a for a in row.actions if a.completed_on is None)
     S = MaracReferral.Status
+    today = timezone.localdate()
+    # A case is heard on or after the day of its meeting, not before (issue #16).
+    waiting = referral.meeting is not None and referral.meeting.held_on > today
     return ReferralPage(
         referral=referral,
         row=row,
@@ -424,10 +462,12 @@ def read_referral_page(actor: Actor, referral_id: int) -> ReferralPage:
         can_list=coordinator and status in (S.REFERRED, S.LISTED) and bool(meetings),
         can_research=actor.has(CASEWORK_ROLES)
         and status not in (S.CLOSED, S.WITHDRAWN),
-        can_hear=coordinator and status == S.LISTED,
+        can_hear=coordinator and status == S.LISTED and not waiting,
         can_close=coordinator and status == S.HEARD and not open_actions,
         open_actions=open_actions,
-        today=timezone.localdate(),
+        today=today,
+        can_undo_heard=coordinator and status == S.HEARD,
+        hear_from=referral.meeting.held_on if waiting and referral.meeting else None,
     )
 
 

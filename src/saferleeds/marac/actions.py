@@ -43,6 +43,7 @@ from saferleeds.partners.policy import (
     Actor,
     Forbidden,
     NotFound,
+    agreements_in_force,
     may_change,
 )
 from saferleeds.people.models import SubjectRole
@@ -54,6 +55,8 @@ from saferleeds.safeguarding.models import Case, CasePerson, CaseTask
 
 __all__ = [
     "NoCriterionMet",
+    "DeadlineBeforeReferral",
+    "MeetingNotYetHeld",
     "do_record_dash_assessment",
     "do_refer_to_marac",
     "do_create_marac_meeting",
@@ -62,7 +65,9 @@ __all__ = [
     "do_add_marac_action",
     "do_complete_marac_action",
     "do_mark_marac_referral_heard",
+    "do_undo_marac_referral_heard",
     "do_close_marac_referral",
+    "missing_research_agencies",
 ]
 
 MEETING = "marac_meeting"
@@ -71,6 +76,14 @@ MEETING = "marac_meeting"
 
 class NoCriterionMet(ValueError):
     """A MARAC referral was asked for but none of the four criteria holds."""
+
+
+class DeadlineBeforeReferral(ValueError):
+    """A MARAC action's deadline falls before the referral it belongs to."""
+
+
+class MeetingNotYetHeld(ValueError):
+    """A case was to be recorded as heard before the day of its meeting."""
 
 
 def _case_for_change(actor: Actor, case_id: int, what: str) -> Case:
@@ -334,6 +347,42 @@ def do_create_marac_meeting(
     return meeting
 
 
+def _settle_meeting(meeting_id: int | None) -> None:
+    """Set a meeting's status from its cases: held once at least one case was heard
+    and none is still waiting to be heard; scheduled otherwise.
+
+    Each case is heard on its own, so a meeting is never turned to "held" while a
+    listed case is left behind on it (issue #16).
+    """
+    if meeting_id is None:
+        return
+    statuses = set(
+        MaracReferral.objects.filter(meeting_id=meeting_id).values_list(
+            "status", flat=True
+        )
+    )
+    S = MaracReferral.Status
+    held = bool(statuses & {S.HEARD, S.CLOSED}) and S.LISTED not in statuses
+    MaracMeeting.objects.filter(pk=meeting_id).update(
+        status=MaracMeeting.Status.HELD if held else MaracMeeting.Status.SCHEDULED
+    )
+
+
+def missing_research_agencies(referral: MaracReferral) -> list[Agency]:
+    """The MARAC's agencies (those receiving MARAC research under an agreement in
+    force) that have not yet recorded research on ``referral``, by name."""
+    ids: set[int] = set()
+    for agreement in agreements_in_force():
+        if RecordType.MARAC_RESEARCH.value in agreement.record_types:
+            ids |= {a.id for a in agreement.recipients.all()}
+    done = MaracResearch.objects.filter(referral=referral).values_list(
+        "agency_id", flat=True
+    )
+    return list(
+        Agency.objects.filter(pk__in=ids).exclude(pk__in=list(done)).order_by("name")
+    )
+
+
 def _referral_for_change(actor: Actor, referral_id: int) -> MaracReferral:
     referral = access_marac_referral_by_id(actor, referral_id, audit=False)
     # Lock the row so two coordinators' changes to its status cannot interleave.
@@ -352,6 +401,9 @@ def do_list_marac_referral(
     referral_id: int, meeting_id: int, *, actor: Actor
 ) -> MaracReferral:
     """List a referral for a scheduled meeting (or move it to another one).
+
+    A referral listed but not yet heard can be moved, even off a meeting that has been
+    held; the meeting it leaves is settled again (see :func:`_settle_meeting`).
 
     Raises:
         NotFound: The referral is missing or not visible, or no such meeting.
@@ -372,7 +424,10 @@ def do_list_marac_referral(
         MaracReferral.Status.LISTED,
     ):
         raise ValueError("this referral has already been heard")
+    moved_from = referral.meeting_id
     _bump(referral, meeting=meeting, status=MaracReferral.Status.LISTED)
+    if moved_from is not None and moved_from != meeting.pk:
+        _settle_meeting(moved_from)
     record(
         actor,
         operation=Operation.ALTERATION,
@@ -380,7 +435,7 @@ def do_list_marac_referral(
         record_type=RecordType.MARAC_REFERRAL,
         record_id=referral.pk,
         subject_person_id=referral.victim_id,
-        detail={"meeting_id": meeting.pk},
+        detail={"meeting_id": meeting.pk, "moved_from": moved_from},
     )
     return referral
 
@@ -447,7 +502,9 @@ def do_add_marac_action(
     Raises:
         NotFound: The referral is missing or not visible.
         Forbidden: The actor is not the coordinator and may not change the case.
-        ValueError: No title, an unknown owner agency, or a closed referral.
+        ValueError: No title, an unknown owner agency, a closed referral, or a
+            deadline before the referral date (a deadline already past is allowed:
+            the page warns, and the action shows as overdue).
     """
     referral = _referral_for_change(actor, referral_id)
     case = referral.case
@@ -463,6 +520,11 @@ def do_add_marac_action(
         raise ValueError("this referral is closed")
     if not title.strip():
         raise ValueError("say what the action is")
+    if due_on < referral.referred_on:
+        raise DeadlineBeforeReferral(
+            f"The deadline must be on or after the referral date, "
+            f"{referral.referred_on:%-d %B %Y}"
+        )
     if not Agency.objects.filter(pk=owner_agency_id).exists():
         raise ValueError("choose the agency that owns the action")
     task = CaseTask.objects.create(
@@ -536,25 +598,86 @@ def do_complete_marac_action(
 
 @atomic_action
 def do_mark_marac_referral_heard(referral_id: int, *, actor: Actor) -> MaracReferral:
-    """Record that a listed referral was heard at its meeting (the meeting is then held).
+    """Record that one listed case was heard at its meeting, on or after its date.
+
+    Each case is heard on its own: the meeting turns to "held" only once none of its
+    cases is still waiting to be heard (:func:`_settle_meeting`). Research still
+    missing does not stop the hearing (the page warns before); which agencies had
+    not shared theirs is kept in the audit entry.
+
+    Args:
+        referral_id: The referral (the case) heard.
+        actor: The MARAC coordinator.
+
+    Returns:
+        The referral, now heard.
 
     Raises:
         NotFound: The referral is missing or not visible.
         Forbidden: The actor is not a case coordinator.
+        MeetingNotYetHeld: The meeting's date is still to come.
         ValueError: The referral is not listed for a meeting.
     """
     _require_coordinator(actor, "record referrals as heard")
     referral = _referral_for_change(actor, referral_id)
     if referral.status != MaracReferral.Status.LISTED or referral.meeting_id is None:
         raise ValueError("only a referral listed for a meeting can be heard")
+    meeting = MaracMeeting.objects.get(pk=referral.meeting_id)
+    if meeting.held_on > timezone.localdate():
+        raise MeetingNotYetHeld(
+            f"The meeting is on {meeting.held_on:%-d %B %Y}: a case can be recorded "
+            "as heard on or after the day of its meeting"
+        )
+    missing = missing_research_agencies(referral)
     _bump(referral, status=MaracReferral.Status.HEARD)
-    MaracMeeting.objects.filter(pk=referral.meeting_id).update(
-        status=MaracMeeting.Status.HELD
-    )
+    _settle_meeting(meeting.pk)
     record(
         actor,
         operation=Operation.ALTERATION,
         event="safeguarding.marac_referral.heard",
+        record_type=RecordType.MARAC_REFERRAL,
+        record_id=referral.pk,
+        subject_person_id=referral.victim_id,
+        detail={
+            "meeting_id": meeting.pk,
+            "research_missing": [a.pk for a in missing],
+        },
+    )
+    return referral
+
+
+@atomic_action
+def do_undo_marac_referral_heard(referral_id: int, *, actor: Actor) -> MaracReferral:
+    """Undo a mistaken "heard": the case is listed for its meeting again.
+
+    The meeting is settled again (back to scheduled if this case was the only one
+    heard). Actions added to the plan stay. The undo is its own audit entry, so the
+    mistake and its correction both remain on the record.
+
+    Args:
+        referral_id: The referral recorded as heard by mistake.
+        actor: The MARAC coordinator.
+
+    Returns:
+        The referral, listed again.
+
+    Raises:
+        NotFound: The referral is missing or not visible.
+        Forbidden: The actor is not a case coordinator.
+        ValueError: The referral is not heard (not yet heard, or already closed).
+    """
+    _require_coordinator(actor, "undo a hearing")
+    referral = _referral_for_change(actor, referral_id)
+    if referral.status != MaracReferral.Status.HEARD:
+        raise ValueError(
+            "only a referral recorded as heard (and not closed) can be undone"
+        )
+    _bump(referral, status=MaracReferral.Status.LISTED)
+    _settle_meeting(referral.meeting_id)
+    record(
+        actor,
+        operation=Operation.ALTERATION,
+        event="safeguarding.marac_referral.heard_undone",
         record_type=RecordType.MARAC_REFERRAL,
         record_id=referral.pk,
         subject_person_id=referral.victim_id,

@@ -224,13 +224,29 @@ class ActionForm(GovukForm):
     )
     detail = forms.CharField(required=False, max_length=5000, strip=True)
 
-    def __init__(self, *args: Any, agencies: list[tuple[int, str]], **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        agencies: list[tuple[int, str]],
+        referred_on: date | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["owner_agency"].choices = agencies  # type: ignore[attr-defined]
+        self.referred_on = referred_on
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        data["due_on"] = _date(self, "due")
+        data["due_on"] = due = _date(self, "due")
+        # The action refuses this too (marac.actions.do_add_marac_action); checked
+        # here so the message sits on the date boxes.
+        if due is not None and self.referred_on and due < self.referred_on:
+            self.add_date_error(
+                "due",
+                "The deadline must be on or after the referral date, "
+                f"{self.referred_on:%-d %B %Y}",
+                ["day", "month", "year"],
+            )
         return data
 
 

@@ -13,8 +13,14 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from saferleeds.core import registry
-from saferleeds.core.registry import CaseModule, TimelineEvent
-from saferleeds.marac.access_pages import MaracCasePanel, case_page_panel
+from saferleeds.core.registry import CaseModule, NavItem, TimelineEvent
+from saferleeds.marac.access_pages import (
+    MaracCasePanel,
+    case_page_panel,
+    may_read_figures,
+    may_use_marac,
+)
+from saferleeds.partners.models import Role
 from saferleeds.safeguarding.models import RiskLevel
 
 
@@ -66,5 +72,29 @@ def register() -> None:
             timeline=timeline,
             read_panel=case_page_panel,
             render_panel=render_panel,
+        )
+    )
+    # Casework tabs, shown by the rules the pages refuse others with; the MARAC
+    # coordinator lands on MARAC after signing in.
+    registry.register_nav_item(
+        NavItem(
+            "marac",
+            "MARAC",
+            "marac:marac-home",
+            may_use_marac,
+            20,
+            section="casework",
+            prefixes=("/marac/", "/dash/"),
+            home_of=frozenset({Role.CASE_COORDINATOR}),
+        )
+    )
+    registry.register_nav_item(
+        NavItem(
+            "marac_figures",
+            "MARAC figures",
+            "marac:marac-figures",
+            may_read_figures,
+            25,
+            section="casework",
         )
     )

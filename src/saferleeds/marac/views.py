@@ -24,9 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from saferleeds.core.forms import DateParts
 from saferleeds.marac.access_pages import (
-    FIGURES_ROLES,
     MaracCasePanel,
     criteria_labels,
+    may_read_figures,
+    may_use_marac,
     read_case_form,
     read_dash_page,
     read_marac_case_page,
@@ -47,6 +48,8 @@ from saferleeds.marac.actions import (
     do_record_dash_assessment,
     do_record_marac_research,
     do_refer_to_marac,
+    do_undo_marac_referral_heard,
+    missing_research_agencies,
     referral_criteria,
 )
 from saferleeds.marac.dash import DASH_QUESTIONS
@@ -96,7 +99,12 @@ def casework_actor(
     issue #11): practitioners and case coordinators only.
     """
     actor = request_actor(request, purpose)
-    if not may_open(actor, record_type):
+    allowed = (
+        may_use_marac(actor)
+        if record_type == RecordType.MARAC_REFERRAL
+        else may_open(actor, record_type)
+    )
+    if not allowed:
         raise PermissionDenied(NOT_CASEWORK)
     return actor
 
@@ -358,6 +366,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "rows": page.rows,
             "coordinator": page.coordinator,
             "today": page.today,
+            "move_to": page.move_to,
             "section": "marac",
         },
     )
@@ -391,6 +400,8 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
             "can_research": page.can_research,
             "can_hear": page.can_hear,
             "can_close": page.can_close,
+            "can_undo_heard": page.can_undo_heard,
+            "hear_from": page.hear_from,
             "open_actions": page.open_actions,
             "today": page.today,
             "section": "marac",
@@ -399,21 +410,27 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 def _post_action(
-    request: HttpRequest, referral_id: int, fn: Any, ok: str
+    request: HttpRequest, referral_id: int, fn: Any, ok: str | Callable[[Any], str]
 ) -> HttpResponse:
+    """Run a coordinator's button on a referral, then go back where it was pressed:
+    the meeting's page when the form says so (``back``: the meeting's id), else the
+    referral's page."""
     try:
-        http_errors(fn)
+        result = http_errors(fn)
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, ok)
+        messages.success(request, ok if isinstance(ok, str) else ok(result))
+    back = request.POST.get("back", "")
+    if back.isdigit():
+        return redirect("marac:marac-meeting", meeting_id=int(back))
     return redirect("marac:marac-referral", referral_id=referral_id)
 
 
 @login_required
 @require_POST
 def referral_list(request: HttpRequest, referral_id: int) -> HttpResponse:
-    """List a referral for a meeting (coordinator)."""
+    """List a referral for a meeting, or move it to another one (coordinator)."""
     actor = casework_actor(request, "list MARAC referral")
     raw = request.POST.get("meeting", "")
     if not raw.isdigit():
@@ -423,20 +440,46 @@ def referral_list(request: HttpRequest, referral_id: int) -> HttpResponse:
         request,
         referral_id,
         lambda: do_list_marac_referral(referral_id, int(raw), actor=actor),
-        "Listed for the meeting",
+        lambda referral: (
+            f"Listed for the meeting on {referral.meeting.held_on:%-d %B %Y}"
+        ),
+    )
+
+
+def _heard_message(referral: MaracReferral) -> str:
+    """The confirmation after a hearing, saying whose research was still missing."""
+    missing = [a.name for a in missing_research_agencies(referral)]
+    if not missing:
+        return "Recorded as heard at MARAC"
+    return "Recorded as heard at MARAC. Research was still missing from: " + ", ".join(
+        missing
     )
 
 
 @login_required
 @require_POST
 def referral_heard(request: HttpRequest, referral_id: int) -> HttpResponse:
-    """Record that the referral was heard (coordinator)."""
+    """Record that one case was heard at its meeting (coordinator)."""
     actor = casework_actor(request, "MARAC referral heard")
     return _post_action(
         request,
         referral_id,
         lambda: do_mark_marac_referral_heard(referral_id, actor=actor),
-        "Recorded as heard at MARAC",
+        _heard_message,
+    )
+
+
+@login_required
+@require_POST
+def referral_unheard(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """Undo a mistaken "heard": the case is listed for its meeting again
+    (coordinator; audited)."""
+    actor = casework_actor(request, "undo MARAC referral heard")
+    return _post_action(
+        request,
+        referral_id,
+        lambda: do_undo_marac_referral_heard(referral_id, actor=actor),
+        "“Heard” undone: the case is listed for its meeting again",
     )
 
 
@@ -497,6 +540,16 @@ def research_edit(request: HttpRequest, referral_id: int) -> HttpResponse:
     )
 
 
+def _action_added(task: Any) -> str:
+    """The confirmation after adding an action, warning when its deadline has passed."""
+    if task.due_on < timezone.localdate():
+        return (
+            f"Action added. Its deadline, {task.due_on:%-d %B %Y}, has already "
+            "passed: it shows as overdue"
+        )
+    return "Action added"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_new(request: HttpRequest, referral_id: int) -> HttpResponse:
@@ -506,7 +559,9 @@ def action_new(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral, agencies = page.referral, list(page.agencies)
     return form_page(
         request,
-        make_form=lambda data: ActionForm(data, agencies=agencies),
+        make_form=lambda data: ActionForm(
+            data, agencies=agencies, referred_on=referral.referred_on
+        ),
         action=lambda form: do_add_marac_action(
             referral.pk,
             actor=actor,
@@ -515,7 +570,7 @@ def action_new(request: HttpRequest, referral_id: int) -> HttpResponse:
             due_on=form.cleaned_data["due_on"],
             detail=form.cleaned_data["detail"],
         ),
-        success="Action added",
+        success=_action_added,
         done=lambda _: _to_referral(referral),
         show=_page(
             request,
@@ -569,7 +624,7 @@ def action_complete(request: HttpRequest, task_id: int) -> HttpResponse:
 def figures(request: HttpRequest) -> HttpResponse:
     """The coordinator's figures for a period (counts only: no one's details)."""
     actor = request_actor(request, "MARAC figures")
-    if not actor.has(FIGURES_ROLES):
+    if not may_read_figures(actor):
         raise PermissionDenied(
             "MARAC figures are for the MARAC coordinator, analysts and executives."
         )
@@ -675,6 +730,11 @@ urlpatterns: list[URLPattern] = [
         "marac/referrals/<int:referral_id>/heard/",
         referral_heard,
         name="marac-referral-heard",
+    ),
+    path(
+        "marac/referrals/<int:referral_id>/unheard/",
+        referral_unheard,
+        name="marac-referral-unheard",
     ),
     path(
         "marac/referrals/<int:referral_id>/close/",

@@ -14,8 +14,9 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from saferleeds.core import registry
-from saferleeds.core.registry import CaseModule, TimelineEvent
+from saferleeds.core.registry import CaseModule, NavItem, TimelineEvent
 from saferleeds.nrm.access_pages import NrmPanel, nrm_panel
+from saferleeds.partners.policy import may_see_personal_data
 
 
 def timeline(section: str, records: list[Any], identified: bool) -> list[TimelineEvent]:
@@ -59,5 +60,17 @@ def register() -> None:
             timeline=timeline,
             read_panel=read_panel,
             render_panel=render_panel,
+        )
+    )
+    # A casework tab, shown by the rule the list refuses others with.
+    registry.register_nav_item(
+        NavItem(
+            "nrm",
+            "Modern slavery",
+            "nrm:nrm_list",
+            may_see_personal_data,
+            50,
+            section="casework",
+            prefixes=("/modern-slavery/",),
         )
     )

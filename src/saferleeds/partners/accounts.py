@@ -122,6 +122,12 @@ def check_unsafe_accounts(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 # --- Who may administer what ---------------------------------------------------------
 
 
+def may_administer(actor: Actor) -> bool:
+    """Whether the actor may use the Administration pages (agency and system
+    administrators): the pages' guard and their menu item's rule."""
+    return actor.has(ADMIN_ROLES)
+
+
 def require_admin(actor: Actor | None) -> None:
     """Refuse anyone but agency and system administrators (the command line may)."""
     if actor is not None and not actor.has(ADMIN_ROLES):

@@ -44,7 +44,7 @@ def posted(request: HttpRequest) -> Any:
 def admin_actor(request: HttpRequest) -> Actor:
     """The acting administrator; anyone else is refused (403)."""
     actor = request_actor(request, "administration")
-    if not actor.has(accounts.ADMIN_ROLES):
+    if not accounts.may_administer(actor):
         raise PermissionDenied(
             "Only agency administrators and system administrators can use the "
             "administration pages."

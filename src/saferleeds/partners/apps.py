@@ -13,6 +13,10 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from saferleeds.partners import hooks
+
+        hooks.register()  # its pages in the menu (core.registry navigation)
+
         from saferleeds.partners.accounts import check_unsafe_accounts
 
         # Security finding 1 (issue #11): `manage check --deploy` reports a production

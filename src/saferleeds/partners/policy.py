@@ -48,12 +48,15 @@ def actor_for(
     membership = Membership.objects.select_related("agency").filter(user=user).first()
     # Keep it on the user, so the page header's "Signed in as ..., agency" reads none.
     Membership._meta.get_field("user").remote_field.set_cached_value(user, membership)
+    roles = frozenset(user.role_grants.values_list("role", flat=True))  # type: ignore[attr-defined]
+    # Kept on the user too, so the page's menu (web.context.nav_actor) reads none.
+    user._saferleeds_roles = roles
     return Actor(
         user_id=user.pk,
         username=user.get_username(),
         agency_id=membership.agency_id if membership else None,
         agency_code=membership.agency.code if membership else "",
-        roles=frozenset(user.role_grants.values_list("role", flat=True)),  # type: ignore[attr-defined]
+        roles=roles,
         purpose=purpose,
         remote_addr=remote_addr,
         # Casework (safeguarding) builds on partners, so it tells us through a hook.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import Q, QuerySet
 
+from saferleeds.analytics.namesearch import swapped
 from saferleeds.audit.log import record_consultations, record_many
 from saferleeds.audit.models import Operation
 from saferleeds.core.registry import PersonRole, person_roles_readers
@@ -26,6 +27,7 @@ from saferleeds.people.present import (
     shown_references,
 )
 from saferleeds.people.records import PERSON
+from saferleeds.people.search import fuzzy_matches
 
 # The gate's two readers of people, made from the declaration in ``people.records``.
 people_visible_to, access_person_by_id = readers_of(PERSON)
@@ -127,6 +129,9 @@ class PeopleSearchPage:
 
 
 SEARCH_LIMIT = 50
+_RANK_CHUNK = 500  # matches checked against what the actor may see, per query
+_CONTAINS_LIMIT = 2_000  # names containing the typed words, looked at per query
+CONTAINS = 0.8  # the rank of a name found only by containing the typed words
 
 
 def read_people_search(
@@ -157,13 +162,6 @@ def read_people_search(
     if pseudonymised(actor) and criteria.identifying:
         raise Forbidden("analysts search by pseudonym only")
     qs = people_visible_to(actor)
-    if criteria.name:
-        for word in criteria.name.split():
-            qs = qs.filter(
-                Q(given_name__icontains=word) | Q(family_name__icontains=word)
-            )
-    if criteria.date_of_birth:
-        qs = qs.filter(date_of_birth=criteria.date_of_birth)
     if criteria.postcode:
         qs = qs.filter(postcode__iexact=" ".join(criteria.postcode.upper().split()))
     if criteria.reference:
@@ -175,11 +173,20 @@ def read_people_search(
         )
     if criteria.pseudonym:
         qs = _with_pseudonym(qs, criteria.pseudonym)
-    people = list(
-        qs.prefetch_related(shown_references(actor)).order_by(
-            "family_name", "given_name", "pk"
-        )[:limit]
-    )
+    why: dict[int, tuple[str, ...]] = {}
+    if criteria.name or criteria.date_of_birth:
+        scores, why = _by_name_and_birth(qs, criteria, limit)
+        # Best match first; equal matches in name order, as the search always listed.
+        people = sorted(
+            qs.filter(pk__in=list(scores)).prefetch_related(shown_references(actor)),
+            key=lambda p: (-scores[p.pk], p.family_name, p.given_name, p.pk),
+        )
+    else:
+        people = list(
+            qs.prefetch_related(shown_references(actor)).order_by(
+                "family_name", "given_name", "pk"
+            )[:limit]
+        )
     record_consultations(
         actor,
         [
@@ -194,10 +201,68 @@ def read_people_search(
         ],
     )
     return PeopleSearchPage(
-        results=tuple(present_person(actor, p) for p in people),
+        results=tuple(
+            replace(present_person(actor, p), matched=why.get(p.pk, ())) for p in people
+        ),
         limit=limit,
         pseudonymised=pseudonymised(actor),
     )
+
+
+def _by_name_and_birth(
+    qs: QuerySet[Person], criteria: PeopleQuery, limit: int
+) -> tuple[dict[int, float], dict[int, tuple[str, ...]]]:
+    """The people in ``qs`` a name and birth-date search finds (the best ``limit``):
+    each one's id with its score, and why each matched.
+
+    Two ways in, merged: the tolerant matcher (:mod:`saferleeds.people.search`:
+    typos, transpositions, sounds, nicknames, day and month swapped), walked best
+    first and kept to the people in ``qs``; and, as before issue #16, every typed word
+    contained in the given or family name (so "arsh" still finds "Marshall").
+    """
+    born = criteria.date_of_birth
+    matches = fuzzy_matches(criteria.name, born)
+    why: dict[int, tuple[str, ...]] = {m.person_id: m.reasons for m in matches}
+    order = [(m.score, m.person_id) for m in matches]
+    # Contained words, as before: looked up in the people table alone (no join), then
+    # checked against what the actor may see with the matcher's finds, below.
+    contains = Person.objects.all()
+    if criteria.name:
+        for word in criteria.name.split():
+            contains = contains.filter(
+                Q(given_name__icontains=word) | Q(family_name__icontains=word)
+            )
+    if born is not None:
+        other = swapped(born)
+        contains = contains.filter(
+            Q(date_of_birth=born) | Q(date_of_birth=other)
+            if other
+            else Q(date_of_birth=born)
+        )
+    said = (
+        (f"name contains {criteria.name.strip()!r}",)
+        if criteria.name
+        else ("date of birth",)
+    )
+    for pk in contains.order_by("family_name", "given_name", "pk").values_list(
+        "pk", flat=True
+    )[:_CONTAINS_LIMIT]:
+        if pk not in why:
+            order.append((CONTAINS, pk))
+            why[pk] = said
+    order.sort(key=lambda t: -t[0])  # stable: the matcher's order within a score
+    scores: dict[int, float] = {}
+    for start in range(0, len(order), _RANK_CHUNK):
+        chunk = order[start : start + _RANK_CHUNK]
+        seen = set(
+            qs.filter(pk__in=[pk for _, pk in chunk]).values_list("pk", flat=True)
+        )
+        for score, pk in chunk:
+            if pk in seen and len(scores) < limit:
+                scores[pk] = score
+        if len(scores) >= limit:
+            break
+    return scores, why
 
 
 def search_people(

@@ -9,3 +9,9 @@ class PeopleConfig(AppConfig):
     name = "saferleeds.people"
     label = "people"
     verbose_name = "People"
+
+    def ready(self) -> None:
+        """Put the app's pages in the menu (``core.registry`` navigation)."""
+        from saferleeds.people import hooks
+
+        hooks.register()

@@ -47,6 +47,9 @@ class Person(models.Model):
             models.Index(fields=["family_name", "given_name"]),
             models.Index(fields=["date_of_birth"]),
             models.Index(fields=["postcode"]),
+            # The people search's freshness check (people.search): the latest change
+            # and the sum of versions, read from this index alone.
+            models.Index(fields=["updated_at", "version"], name="person_changes"),
         ]
         db_table_comment = "people known to partner agencies (personal data)"
 

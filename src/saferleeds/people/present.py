@@ -64,6 +64,7 @@ class PersonView:
     references: tuple[tuple[str, str], ...]  # (agency name, reference)
     agencies: tuple[str, ...]  # agency names that hold the person
     version: int
+    matched: tuple[str, ...] = ()  # why a search found them (people search only)
 
 
 def shown_references(actor: Actor) -> Prefetch[AgencyReference]:

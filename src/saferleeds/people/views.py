@@ -18,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from saferleeds.core.registry import PersonRole
+from saferleeds.core.registry import PersonRole, person_pages
 from saferleeds.locking import Conflict
 from saferleeds.partners.policy import (
     IG_ROLES,
@@ -141,6 +141,7 @@ def sub_navigation(
         items.append(("edit", "Change details", "people:edit"))
     if actor.has(IG_ROLES):
         items.append(("history", "Access history", "audit:person"))
+    items += [(p.key, p.text, p.url_name) for p in person_pages() if p.shown(actor)]
     return [
         {"key": key, "text": text, "url": url, "active": key == current}
         for key, text, url in items

@@ -9,3 +9,9 @@ class PlacesConfig(AppConfig):
     name = "saferleeds.places"
     label = "places"
     verbose_name = "Places"
+
+    def ready(self) -> None:
+        """Put the app's pages in the menu (``core.registry`` navigation)."""
+        from saferleeds.places import hooks
+
+        hooks.register()

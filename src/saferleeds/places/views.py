@@ -40,6 +40,8 @@ from saferleeds.analytics.hotspots import (
     to_bng,
 )
 from saferleeds.analytics.nearrepeat import (
+    DEFAULT_ALPHA,
+    DEFAULT_MIN_RATIO,
     KnoxResult,
     knox_test,
     spatial_bands,
@@ -271,6 +273,7 @@ def _kde(store: Any, q: dict[str, Any]) -> dict[str, Any]:
         bandwidth_m=KDE_BANDWIDTH_M,
         kernel=surface.kernel,
         points=surface.n_points,
+        outside_area=surface.n_outside,
     )
 
 
@@ -408,8 +411,27 @@ def map_layer(request: HttpRequest, name: str) -> HttpResponse:
     return response
 
 
+def _nr_reading() -> tuple[float, float]:
+    """The effect-size reading of the Knox table: smallest ratio, largest p-value.
+
+    ``SAFERLEEDS_NEAR_REPEAT_MIN_RATIO`` and ``SAFERLEEDS_NEAR_REPEAT_ALPHA`` in the
+    settings override the defaults (1.2 and 0.05).
+    """
+    return (
+        float(getattr(settings, "SAFERLEEDS_NEAR_REPEAT_MIN_RATIO", DEFAULT_MIN_RATIO)),
+        float(getattr(settings, "SAFERLEEDS_NEAR_REPEAT_ALPHA", DEFAULT_ALPHA)),
+    )
+
+
 def _nr_table(result: KnoxResult) -> list[dict[str, Any]]:
-    """Rows of distance bands, cells of time bands, as the Near Repeat Calculator."""
+    """Rows of distance bands, cells of time bands, as the Near Repeat Calculator.
+
+    A cell is marked (``significant``) only when its Knox ratio is at least the
+    configured minimum *and* its p-value at most alpha; ``strong`` when p is also at
+    most a fifth of alpha (0.01 by default). A ratio of 1.00 is never marked, however
+    many pairs make it "significant".
+    """
+    min_ratio, alpha = _nr_reading()
     rows = []
     for i, label in enumerate(result.spatial_labels):
         cells = []
@@ -422,8 +444,8 @@ def _nr_table(result: KnoxResult) -> list[dict[str, Any]]:
                     "expected": result.expected[i][j],
                     "ratio": None if np.isnan(ratio) else ratio,
                     "p": p,
-                    "significant": p <= 0.05 and ratio > 1,
-                    "strong": p <= 0.01 and ratio > 1,
+                    "significant": p <= alpha and ratio >= min_ratio,
+                    "strong": p <= alpha / 5 and ratio >= min_ratio,
                 }
             )
         rows.append({"label": label, "cells": cells})
@@ -476,6 +498,9 @@ def map_page(request: HttpRequest) -> HttpResponse:
             "nr_events": len(events) if events is not None else 0,
             "nr_first": first_day,
             "nr_last": last_day,
+            "nr_min_ratio": _nr_reading()[0],
+            "nr_alpha": _nr_reading()[1],
+            "nr_strong_alpha": _nr_reading()[1] / 5,
         },
         status=200 if q["valid"] else 400,
     )

@@ -12,7 +12,9 @@ from typing import Any
 from django.db.models import Prefetch
 
 from saferleeds.core import registry
-from saferleeds.core.registry import PersonRole
+from saferleeds.core.registry import NavItem, PersonRole
+from saferleeds.partners.models import Role
+from saferleeds.partners.policy import may_see_personal_data
 from saferleeds.people.present import role_labels
 from saferleeds.safeguarding.access import cases_visible_to
 from saferleeds.safeguarding.actions import do_create_case, do_link_person_to_case
@@ -31,6 +33,33 @@ def register() -> None:
     registry.register(registry.CREATE_CASE, do_create_case)
     registry.register(registry.LINK_PERSON_TO_CASE, do_link_person_to_case)
     registry.register_person_roles("safeguarding", person_roles)
+    # "Casework" in the menu: its tabs are the casework pages (each module adds its
+    # own); it links to the first the actor may open and shows when there is one.
+    registry.register_nav_item(
+        NavItem(
+            CASEWORK,
+            "Casework",
+            None,
+            order=50,
+            prefixes=("/cases/", "/dash/"),
+        )
+    )
+    registry.register_nav_item(
+        NavItem(
+            "cases",
+            "Cases",
+            "safeguarding:case_list",
+            may_see_personal_data,  # the case pages' guard (views.cases._actor)
+            10,
+            section=CASEWORK,
+            prefixes=("/cases/",),
+            home_of=frozenset({Role.PRACTITIONER}),
+        )
+    )
+
+
+CASEWORK = "casework"
+"""The menu item whose tabs are the casework pages (``NavItem.section``)."""
 
 
 CASE_TYPES = {

@@ -9,3 +9,9 @@ class WebConfig(AppConfig):
     name = "saferleeds.web"
     label = "web"
     verbose_name = "Web"
+
+    def ready(self) -> None:
+        """Put the app's pages in the menu (``core.registry`` navigation)."""
+        from saferleeds.web import hooks
+
+        hooks.register()

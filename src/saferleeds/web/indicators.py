@@ -43,6 +43,7 @@ EXPORT_COLUMNS = (
     "ci_high",
     "note",
     "harm_note",
+    "rate_per_100000",
 )
 
 
@@ -73,6 +74,61 @@ class IndicatorsForm(forms.Form):
             raise forms.ValidationError(
                 "Enter a period like 2018-07, 2018-Q3, FY2017/18, 2018 or R12-2018-07"
             ) from exc
+
+
+def _rate_scale(rates: Any) -> tuple[float, str]:
+    """Per 1,000 residents, or per 100,000 when every rate is below 1 per 1,000.
+
+    Small counts over large populations read "0.00 per 1,000"; per 100,000 they keep
+    their digits (the convention of ONS and Home Office tables for rare offences).
+    """
+    present = [r for r in rates if r is not None]
+    if present and max(present) < 1:
+        return 100.0, "per 100,000"
+    return 1.0, "per 1,000"
+
+
+def _rate_text(rate_per_1000: float | None) -> str:
+    """One rate as the page shows it, with its unit."""
+    if rate_per_1000 is None:
+        return ""
+    factor, unit = _rate_scale([rate_per_1000])
+    digits = 1 if factor > 1 else 2
+    return f"{rate_per_1000 * factor:,.{digits}f} {unit} residents"
+
+
+def _is_msoa(area: str | None) -> bool:
+    return bool(area) and str(area)[:3] in ("E02", "W02")
+
+
+# How the page shows each exported number, in decimals (p-values below 0.001 are
+# exported as the page shows them, "< 0.001").
+_EXPORT_DIGITS: dict[str, int] = {
+    "rate_per_1000": 2,
+    "rate_per_100000": 1,
+    "change_pct": 1,
+    "ci_low": 1,
+    "ci_high": 1,
+    "harm": 0,
+    "comparison_harm": 0,
+    "p_value": 3,
+}
+
+
+def _export_value(column: str, value: Any, unit: str) -> Any:
+    """A number rounded as the page shows it (counts whole, percentages 1 decimal)."""
+    if not isinstance(value, float) or isinstance(value, bool):
+        return value
+    if column == "p_value" and value < 0.001:
+        return "< 0.001"  # as the page says it: never a misleading 0.000
+    if column in ("value", "comparison_value"):
+        digits = 1 if unit == "percent" else 0
+    else:
+        digits = _EXPORT_DIGITS.get(column, 4)
+    rounded = round(value, digits)
+    if digits == 0:
+        return int(rounded)
+    return rounded + 0.0  # -0.0 reads as 0.0
 
 
 def _areas(store: Any) -> list[tuple[str, str]]:
@@ -115,12 +171,14 @@ def _spark(series: IndicatorSeries | None, title: str) -> Any:
 
 
 def _context(request: HttpRequest, store: Any) -> tuple[IndicatorsForm, dict[str, Any]]:
-    form = IndicatorsForm(request.GET or None, areas=_areas(store))
+    latest = latest_month(store)
+    # The period box shows the period reported, on the first visit too.
+    initial = {"period": f"{latest:%Y-%m}"} if latest else {}
+    form = IndicatorsForm(request.GET or None, areas=_areas(store), initial=initial)
     valid = form.is_valid() if form.is_bound else True
     data = form.cleaned_data if form.is_bound and valid else {}
     period = data.get("period")
     if period is None:
-        latest = latest_month(store)
         period = month_period(latest.year, latest.month) if latest else None
     compare = data.get("compare") or "previous-year"
     area = data.get("area") or None
@@ -163,11 +221,13 @@ def indicators(request: HttpRequest) -> HttpResponse:
                     request, "web/indicators.html", {"form": form, "empty": True}
                 )
             dash = dashboard(store, q["period"], area=q["area"], compare=q["compare"])
+            # One MSOA is not ranked against itself: its LSOAs are shown instead.
+            map_level = "lsoa" if _is_msoa(q["area"]) else "msoa"
             by_msoa = compute_indicators(
                 store,
                 q["period"],
                 area=q["area"],
-                by="msoa",
+                by=map_level,
                 indicators=["total_recorded_crime"],
             )
     except StoreBusy as exc:
@@ -181,13 +241,19 @@ def indicators(request: HttpRequest) -> HttpResponse:
             "spark": _spark(
                 dash.series.get(r.id), f"{r.label}: monthly values with control limits"
             ),
+            "rate": _rate_text(r.rate_per_1000),
         }
         for r in dash.results
     ]
     if q["area"] is None:  # the workspace's figure is the whole partnership's
         _add_reoffending(cards)
-    rates = {r.area: r.rate_per_1000 for r in by_msoa}
-    shapes = {c: s for c, s in area_shapes("msoa").items() if c in rates}
+    factor, unit = _rate_scale(r.rate_per_1000 for r in by_msoa)
+    rates = {
+        r.area: None if r.rate_per_1000 is None else r.rate_per_1000 * factor
+        for r in by_msoa
+    }
+    shapes = {c: s for c, s in area_shapes(map_level).items() if c in rates}
+    with_data = [r for r in by_msoa if r.rate_per_1000 is not None]
     query = request.GET.urlencode()
     return render(
         request,
@@ -199,12 +265,20 @@ def indicators(request: HttpRequest) -> HttpResponse:
             "map": choropleth(
                 shapes,
                 rates,
-                title="Recorded crime per 1,000 residents by "
-                f"MSOA, {dash.period.label}",
-                unit="per 1,000",
-                map_id="msoa",
+                title=f"Recorded crime {unit} residents by "
+                f"{map_level.upper()}, {dash.period.label}",
+                unit=unit,
+                map_id=map_level,
             ),
-            "ranking": sorted(by_msoa, key=lambda r: -(r.rate_per_1000 or 0))[:10],
+            "map_level": map_level.upper(),
+            "rate_unit": unit,
+            "ranking": [
+                {"r": r, "rate": (r.rate_per_1000 or 0) * factor}
+                for r in sorted(with_data, key=lambda r: -(r.rate_per_1000 or 0))[:10]
+            ]
+            if len(with_data) > 1
+            else [],
+            "no_data": not with_data,
             "query": query,
         },
         status=200 if q["valid"] else 400,
@@ -218,12 +292,15 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
         ind = get_indicator(indicator_id)
     except KeyError as exc:
         raise Http404("no such indicator") from exc
-    level = "lsoa" if request.GET.get("level") == "lsoa" else "msoa"
+    asked = request.GET.get("level")
+    level = "lsoa" if asked == "lsoa" else "msoa"
     try:
         with open_store(settings.SAFERLEEDS_ANALYTICS_PATH, read_only=True) as store:
             form, q = _context(request, store)
             if q["period"] is None:
                 raise Http404("no data")
+            if asked is None and _is_msoa(q["area"]):
+                level = "lsoa"  # one MSOA: its LSOAs, not the MSOA against itself
             end = q["period"].end
             start = end.replace(year=end.year - 2)
             series = indicator_series(store, ind.id, start, end, area=q["area"])
@@ -239,9 +316,16 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
         return render(request, "web/busy.html", {"message": str(exc)}, status=503)
     except UnknownArea as exc:
         raise Http404(str(exc)) from exc
+    factor, rate_unit = _rate_scale(r.rate_per_1000 for r in ranked)
     values = {
-        r.area: (r.rate_per_1000 if ind.unit == "count" else r.value) for r in ranked
+        r.area: (
+            (None if r.rate_per_1000 is None else r.rate_per_1000 * factor)
+            if ind.unit == "count"
+            else r.value
+        )
+        for r in ranked
     }
+    with_data = [r for r in ranked if r.value is not None]
     shapes = {c: s for c, s in area_shapes(level).items() if c in values}
     chart = series.xmr
     return render(
@@ -269,10 +353,23 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
                 shapes,
                 values,
                 title=f"{ind.label} by {level.upper()}, {q['period'].label}",
-                unit="per 1,000" if ind.unit == "count" else "%",
+                unit=rate_unit if ind.unit == "count" else "%",
                 map_id=level,
-            ),
-            "ranked": sorted(ranked, key=lambda r: r.rank or 10**9),
+            )
+            if with_data
+            else "",
+            "rate_unit": rate_unit,
+            "ranked": [
+                {
+                    "r": r,
+                    "rate": None
+                    if r.rate_per_1000 is None
+                    else r.rate_per_1000 * factor,
+                }
+                for r in sorted(with_data, key=lambda r: r.rank or 10**9)
+            ],
+            "single": len(with_data) == 1,
+            "no_data": not with_data,
             "query": request.GET.urlencode(),
         },
     )
@@ -294,14 +391,28 @@ def indicators_export(request: HttpRequest, fmt: str) -> HttpResponse:
             )
         except UnknownArea as exc:
             raise Http404(str(exc)) from exc
-    rows = [[r.to_dict().get(c) for c in EXPORT_COLUMNS] for r in results]
+    # Numbers as the page shows them; ?full=1 adds the unrounded figures beside them.
+    full = request.GET.get("full") in ("1", "true", "yes")
+    exact = [c for c in EXPORT_COLUMNS if c not in ("id", "label", "area", "period")]
+    columns = (
+        (*EXPORT_COLUMNS, *(f"{c}_full" for c in exact)) if full else EXPORT_COLUMNS
+    )
+    rows = []
+    for r in results:
+        d = r.to_dict()
+        if r.rate_per_1000 is not None:  # small counts read better per 100,000
+            d["rate_per_100000"] = r.rate_per_1000 * 100
+        row = [_export_value(c, d.get(c), r.unit) for c in EXPORT_COLUMNS]
+        if full:
+            row += [d.get(c) for c in exact]
+        rows.append(row)
     name = (
         f"saferleeds-indicators-{q['period'].label.replace(' ', '-').replace('/', '-')}"
     )
     if fmt == "csv":
-        body, ctype = to_csv(EXPORT_COLUMNS, rows), "text/csv; charset=utf-8"
+        body, ctype = to_csv(columns, rows), "text/csv; charset=utf-8"
     else:
-        body = to_xlsx("Indicators", EXPORT_COLUMNS, rows)
+        body = to_xlsx("Indicators", columns, rows)
         ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = HttpResponse(body, content_type=ctype)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

@@ -33,13 +33,35 @@ def class_breaks(values: Sequence[float], k: int = len(SCALE)) -> list[float]:
     ]
 
 
+def _palette(n: int) -> tuple[str, ...]:
+    """``n`` colours of the scale, spread from light to dark (one band: the middle)."""
+    if n <= 0:
+        return ()
+    if n == 1:
+        return (SCALE[len(SCALE) // 2],)
+    return tuple(SCALE[round(i * (len(SCALE) - 1) / (n - 1))] for i in range(n))
+
+
 def _colour(value: float | None, breaks: list[float]) -> str:
     if value is None or not breaks:
         return NO_DATA
-    for colour, upper in zip(SCALE, breaks, strict=False):
+    for colour, upper in zip(_palette(len(breaks)), breaks, strict=True):
         if value <= upper:
             return colour
-    return SCALE[-1]
+    return _palette(len(breaks))[-1]
+
+
+def _fmt(value: float, digits: int) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _legend_digits(values: Sequence[float]) -> int:
+    """Decimals enough to tell the legend's distinct bounds apart (1 to 4)."""
+    distinct = sorted(set(values))
+    for digits in range(1, 5):
+        if len({_fmt(v, digits) for v in distinct}) == len(distinct):
+            return digits
+    return 4
 
 
 def _rings(geom: shapely.Geometry) -> list[list[tuple[float, float]]]:
@@ -82,7 +104,10 @@ def choropleth(
         return f"{10 + (lon - minx) * kx * scale:.1f},{10 + (maxy - lat) * scale:.1f}"
 
     present = [v for v in values.values() if v is not None]
-    breaks = class_breaks(present)
+    # Equal quantiles collapse into one band: a single area (or areas all alike) get
+    # one band and one colour, never five bands reading "24.8 to 24.8".
+    breaks = sorted(set(class_breaks(present)))
+    digits = _legend_digits([*breaks, min(present)] if present else [])
     paths = []
     for code, (name, geom) in sorted(shapes.items()):
         value = values.get(code)
@@ -90,7 +115,7 @@ def choropleth(
             "M" + " L".join(xy(x, y) for x, y in ring) + " Z" for ring in _rings(geom)
         )
         label = f"{name} ({code}): " + (
-            "no data" if value is None else f"{value:,.1f} {unit}"
+            "no data" if value is None else f"{_fmt(value, digits)} {unit}"
         )
         paths.append(
             f'<path d="{d}" fill="{_colour(value, breaks)}" stroke="#ffffff" '
@@ -98,12 +123,19 @@ def choropleth(
         )
     legend = []
     lower = min(present) if present else 0.0
-    for i, (colour, upper) in enumerate(zip(SCALE, breaks, strict=False)):
+    for i, (colour, upper) in enumerate(
+        zip(_palette(len(breaks)), breaks, strict=True)
+    ):
         y = 10 + i * 22
+        text = (
+            _fmt(upper, digits)
+            if lower == upper
+            else f"{_fmt(lower, digits)} to {_fmt(upper, digits)}"
+        )
         legend.append(
             f'<rect x="{width + 10}" y="{y}" width="18" height="18" fill="{colour}"/>'
             f'<text x="{width + 34}" y="{y + 14}" font-size="13">'
-            f"{escape(f'{lower:,.1f} to {upper:,.1f}')}</text>"
+            f"{escape(text)}</text>"
         )
         lower = upper
     y = 10 + len(breaks) * 22

@@ -37,6 +37,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from saferleeds.web.context import home_of
+
 DEVICE_NAME = "Authenticator app"
 CODE_DIGITS = 6
 NOTICEABLE_WAIT = timedelta(seconds=10)
@@ -130,7 +132,11 @@ def _next_url(request: HttpRequest) -> str:
     """Where to go once signed in: ``next`` if it is a path on this site, else the
     signed-in home page."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    return safe_next(request, target) or reverse(settings.LOGIN_REDIRECT_URL)
+    if safe := safe_next(request, target):
+        return safe
+    if request.user.is_authenticated:
+        return home_of(request.user)  # the role's own home (core.registry navigation)
+    return reverse(settings.LOGIN_REDIRECT_URL)
 
 
 def _with_next(name: str, next_url: str) -> str:
@@ -266,7 +272,8 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def signed_out(request: HttpRequest) -> HttpResponse:
-    """Shown after a session ends by itself (idle or at its absolute limit)."""
+    """Shown after signing out, or after a session ends by itself (idle or at its
+    absolute limit: ``reason``)."""
     reason = request.GET.get("reason")
     return render(
         request,
@@ -296,6 +303,12 @@ class SignInView(auth_views.LoginView):
         safe = safe_next(self.request, target) or ""
         # Back to the sign-in page itself would be a loop (Django raises on it).
         return "" if urlsplit(safe).path == self.request.path else safe
+
+    def get_default_redirect_url(self) -> str:
+        """Without ``next``: the signed-in user's own home page (their role's)."""
+        if self.request.user.is_authenticated:
+            return home_of(self.request.user)
+        return super().get_default_redirect_url()
 
 
 class SignOutView(auth_views.LogoutView):

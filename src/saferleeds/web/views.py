@@ -10,13 +10,21 @@ from django.views.decorators.http import require_GET
 
 from saferleeds.analytics import StoreBusy, crime_overview, msoa_choices, open_store
 from saferleeds.web.charts import monthly_bars
+from saferleeds.web.context import navigation_of
 from saferleeds.web.forms import AreaFilterForm
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Send signed-in users to the overview and everyone else to sign in."""
-    return redirect("overview" if request.user.is_authenticated else "login")
+    """Send signed-in users to their role's home page and everyone else to sign in.
+
+    The home page is the one the navigation registry names for the user's roles
+    (``NavItem.home_of``): the MARAC coordinator's is MARAC, an analyst's the
+    indicators; the overview for roles none names.
+    """
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect(navigation_of(request).home)
 
 
 @login_required

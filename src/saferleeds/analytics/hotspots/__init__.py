@@ -8,7 +8,8 @@ Django-free. Coordinates are projected from WGS84 to British National Grid metre
   and conditional-permutation p-values, Benjamini-Hochberg FDR, hot/cold labels.
 * :func:`place_concentration`, :func:`repeat_victimisation` - repeat locations, the
   share of crime at the top 5% of places, Gini; repeat victims.
-* :func:`read_points`, :func:`lsoa_counts` - inputs from the analytics store.
+* :func:`read_points`, :func:`lsoa_counts`, :func:`lsoa_harm` - inputs from the
+  analytics store (:func:`lsoa_harm` with :func:`lsoa_gi_star`: a harm-weighted Gi*).
 
 Notes:
     Ord, J.K. & Getis, A. (1995) Geographical Analysis 27(4); Chainey, S. (2013)
@@ -24,7 +25,12 @@ from saferleeds.analytics.hotspots.concentration import (
     place_concentration,
     repeat_victimisation,
 )
-from saferleeds.analytics.hotspots.data import Points, lsoa_counts, read_points
+from saferleeds.analytics.hotspots.data import (
+    Points,
+    lsoa_counts,
+    lsoa_harm,
+    read_points,
+)
 from saferleeds.analytics.hotspots.gistar import (
     GiStarResult,
     benjamini_hochberg,
@@ -32,6 +38,7 @@ from saferleeds.analytics.hotspots.gistar import (
     grid_gi_star,
     lsoa_boundaries,
     lsoa_gi_star,
+    permutation_p_values,
     polygon_queen_weights,
 )
 from saferleeds.analytics.hotspots.grid import Grid, bbox_grid, study_grid
@@ -55,7 +62,9 @@ __all__ = [
     "kde_surface",
     "lsoa_boundaries",
     "lsoa_counts",
+    "lsoa_harm",
     "lsoa_gi_star",
+    "permutation_p_values",
     "place_concentration",
     "polygon_queen_weights",
     "read_points",

@@ -1,9 +1,11 @@
-"""Read event points and LSOA counts for hotspot analysis from the analytics store."""
+"""Read event points, LSOA counts and LSOA harm for hotspot analysis from the store."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -101,3 +103,47 @@ def lsoa_counts(
         params,
     ).fetchall()
     return {str(c): int(k) for c, k in rows}
+
+
+def lsoa_harm(
+    store: Store,
+    weights: Mapping[str, float | Decimal],
+    *,
+    crime_type: str | list[str] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, float]:
+    """Harm-weighted records per LSOA of the partnership, every LSOA listed.
+
+    Args:
+        store: The analytics store.
+        weights: Harm weight per police.uk category (e.g.
+            :attr:`~saferleeds.analytics.indicators.HarmWeights.weights`); categories
+            without a weight (ASB) count 0.
+        crime_type: A police.uk category, a list of them, or ``None`` for all.
+        start: First month, inclusive.
+        end: Last month, inclusive.
+
+    Returns:
+        ``{lsoa_code: sum of the weights of its records}``, 0.0 where none.
+
+    Notes:
+        The harm total of a set of crimes is the sum of each crime's severity weight
+        (ONS 2016, "Research outputs: developing a Crime Severity Score"); with
+        category weights it is ``sum_c n_c w_c`` over the LSOA's category counts. Fed
+        to :func:`~saferleeds.analytics.hotspots.lsoa_gi_star` it gives a
+        harm-weighted Gi*: the statistic is defined for any non-negative values
+        (Ord & Getis 1995), and the conditional permutation draws the values.
+    """
+    where, params = _where(store, crime_type, start, end, None)
+    rows = store.execute(
+        "SELECT a.lsoa_code, p.crime_type, count(p.lsoa_code) FROM area_lsoa a "
+        f"LEFT JOIN (SELECT lsoa_code, crime_type FROM police_street WHERE {where}) p "
+        "ON p.lsoa_code = a.lsoa_code GROUP BY a.lsoa_code, p.crime_type",
+        params,
+    ).fetchall()
+    out: dict[str, float] = {}
+    for code, category, n in rows:
+        w = float(weights.get(str(category), 0.0)) if category is not None else 0.0
+        out[str(code)] = out.get(str(code), 0.0) + int(n) * w
+    return dict(sorted(out.items()))

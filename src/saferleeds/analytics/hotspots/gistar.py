@@ -17,6 +17,8 @@ from saferleeds.analytics.hotspots.grid import Grid
 from saferleeds.analytics.hotspots.projection import from_bng
 
 PSource = Literal["analytic", "permutation"]
+TieRule = Literal["both", "esda"]
+TIE_RULES: tuple[TieRule, ...] = ("both", "esda")
 # Enough for Benjamini-Hochberg to reach significance over ~50,000 grid cells: the
 # smallest two-sided pseudo p-value is 2 / (permutations + 1). Costs ~0.3 s at 100 m.
 DEFAULT_PERMUTATIONS = 99_999
@@ -40,6 +42,8 @@ class GiStarResult:
         alpha: The false discovery rate used.
         p_source: ``"analytic"`` (two-sided ``2 * p_norm``) or ``"permutation"``.
         permutations: Permutations run (0 for none).
+        tie_rule: How permutations tying the observed Gi* were counted in ``p_sim``
+            (see :func:`permutation_p_values`).
         longitude: Unit centre (cell centre or polygon representative point).
         latitude: Unit centre.
         geometries: GeoJSON geometries (WGS84) per unit, or ``None`` to draw cells
@@ -62,6 +66,7 @@ class GiStarResult:
     latitude: FloatArray
     geometries: tuple[dict[str, Any], ...] | None = None
     grid: Grid | None = None
+    tie_rule: str = "both"
 
     @property
     def hot(self) -> list[str]:
@@ -251,6 +256,53 @@ def conditional_permutation_counts(
     return ge, le
 
 
+def permutation_p_values(
+    ge: ArrayLike,
+    le: ArrayLike,
+    permutations: int,
+    tie_rule: TieRule = "both",
+) -> FloatArray:
+    """Two-sided pseudo p-values from permutation counts, under a stated tie rule.
+
+    Args:
+        ge: Per unit, permutations whose statistic is at least the observed one.
+        le: Per unit, permutations whose statistic is at most the observed one.
+        permutations: Permutations run, ``R``.
+        tie_rule: ``"both"`` (default) counts permutations that tie the observed value
+            in both tails: ``p = 2 (min(ge, le) + 1) / (R + 1)``. ``"esda"`` is PySAL
+            esda's default (``"directed"``) rule: ties count in the upper tail only,
+            so the lower tail holds the strictly smaller ``R - ge``:
+            ``p = 2 (min(ge, R - ge) + 1) / (R + 1)``, which is twice esda's one-sided
+            ``p_sim``. Both are capped at 1.
+
+    Returns:
+        The pseudo p-values.
+
+    Notes:
+        Pseudo p-values ``(M + 1) / (R + 1)`` follow Hope (1968), JRSS B 30(3), and
+        Davison & Hinkley (1997) *Bootstrap Methods*, ch. 4; the conditional
+        permutation test for local statistics is Anselin (1995), Geographical
+        Analysis 27(2). With sparse counts many permutations tie the observed Gi*
+        exactly (a cell and its neighbours all empty, say). Counting ties in both
+        tails makes such a cell unremarkable in either direction (a tie is as extreme
+        as the observation, whichever tail is tested). esda's directed rule
+        (``esda.significance.calculate_significance(..., "directed")`` and
+        ``G_Local.p_sim``) leaves them out of the low tail, so an empty
+        neighbourhood among mostly empty cells comes out extreme in the low tail and
+        many more cells come out cold. The rule here is the conservative one; choose
+        ``"esda"`` to reproduce PySAL's counts.
+    """
+    g = np.asarray(ge, dtype=np.float64)
+    lo = np.asarray(le, dtype=np.float64)
+    if tie_rule == "both":
+        tail = np.minimum(g, lo)
+    elif tie_rule == "esda":
+        tail = np.minimum(g, permutations - g)
+    else:
+        raise ValueError(f"tie_rule must be 'both' or 'esda', not {tie_rule!r}")
+    return np.asarray(np.minimum(1.0, 2.0 * (tail + 1.0) / (permutations + 1.0)))
+
+
 def gi_star(
     y: ArrayLike,
     weights: sparse.spmatrix | sparse.sparray,
@@ -260,6 +312,7 @@ def gi_star(
     seed: int = 0,
     alpha: float = 0.05,
     p_source: PSource = "permutation",
+    tie_rule: TieRule = "both",
     longitude: ArrayLike | None = None,
     latitude: ArrayLike | None = None,
     geometries: Sequence[dict[str, Any]] | None = None,
@@ -282,6 +335,9 @@ def gi_star(
             to reach significance over ``n`` units) or ``"analytic"`` (two-sided
             normal; anti-conservative when most units hold 0 or 1 events: on uniform
             random points over Leeds at 100 m it labels hundreds of cells hot).
+        tie_rule: How permutations tying the observed Gi* count in ``p_sim``:
+            ``"both"`` (default, ties in both tails) or ``"esda"`` (PySAL's directed
+            rule, ties in the upper tail only); see :func:`permutation_p_values`.
         longitude: Unit centres for output (optional).
         latitude: Unit centres for output (optional).
         geometries: GeoJSON geometries for :meth:`GiStarResult.to_geojson`.
@@ -298,7 +354,10 @@ def gi_star(
         permutation follows Anselin (1995). Multiple testing is controlled with
         Benjamini & Hochberg (1995). The normal approximation is poor for very sparse
         counts (most cells 0 or 1), which is why the labels default to the
-        permutation p-values.
+        permutation p-values. The permutation p-value counts permutations that tie
+        the observed Gi* in both tails (``tie_rule="both"``); esda's ``p_sim`` leaves
+        them out of the low tail and is one-sided (half of ours with
+        ``tie_rule="esda"``), which labels more cells cold on sparse counts.
     """
     yv = np.asarray(y, dtype=np.float64).ravel()
     w = _binary_star(weights)
@@ -307,12 +366,14 @@ def gi_star(
         raise ValueError(f"weights are {w.shape[0]}x{w.shape[0]} for {n} values")
     if not 0 < alpha < 1:
         raise ValueError("alpha must be between 0 and 1")
+    if tie_rule not in TIE_RULES:
+        raise ValueError(f"tie_rule must be 'both' or 'esda', not {tie_rule!r}")
     g, z, p_norm = gi_star_moments(yv, w)
     p_sim: FloatArray | None = None
     if permutations > 0:
         rng = np.random.default_rng(seed)
         ge, le = conditional_permutation_counts(yv, w, permutations, rng)
-        p_sim = np.minimum(1.0, 2.0 * (np.minimum(ge, le) + 1.0) / (permutations + 1.0))
+        p_sim = permutation_p_values(ge, le, permutations, tie_rule)
     if p_source == "analytic":
         p_two = np.minimum(1.0, 2.0 * p_norm)
     elif p_source == "permutation":
@@ -347,6 +408,7 @@ def gi_star(
         latitude=nan if latitude is None else np.asarray(latitude, dtype=np.float64),
         geometries=None if geometries is None else tuple(geometries),
         grid=grid,
+        tie_rule=tie_rule,
     )
 
 
@@ -359,6 +421,7 @@ def grid_gi_star(
     seed: int = 0,
     alpha: float = 0.05,
     p_source: PSource = "permutation",
+    tie_rule: TieRule = "both",
 ) -> GiStarResult:
     """Gi* of event counts over every active cell of ``grid`` (empty cells included).
 
@@ -373,6 +436,7 @@ def grid_gi_star(
         seed: Permutation seed.
         alpha: False discovery rate for hot/cold.
         p_source: ``"analytic"`` or ``"permutation"``; see :func:`gi_star`.
+        tie_rule: ``"both"`` or ``"esda"``; see :func:`permutation_p_values`.
 
     Returns:
         Gi* per active cell, in row-major (south to north, west to east) order.
@@ -392,6 +456,7 @@ def grid_gi_star(
         seed=seed,
         alpha=alpha,
         p_source=p_source,
+        tie_rule=tie_rule,
         longitude=lon,
         latitude=lat,
         grid=grid,
@@ -434,6 +499,7 @@ def lsoa_gi_star(
     seed: int = 0,
     alpha: float = 0.05,
     p_source: PSource = "permutation",
+    tie_rule: TieRule = "both",
 ) -> GiStarResult:
     """Gi* of values per LSOA, over every LSOA of the boundaries (missing = 0).
 
@@ -448,6 +514,7 @@ def lsoa_gi_star(
         seed: Permutation seed.
         alpha: False discovery rate for hot/cold.
         p_source: ``"analytic"`` or ``"permutation"``; see :func:`gi_star`.
+        tie_rule: ``"both"`` or ``"esda"``; see :func:`permutation_p_values`.
 
     Returns:
         Gi* per LSOA in code order.
@@ -468,6 +535,7 @@ def lsoa_gi_star(
         seed=seed,
         alpha=alpha,
         p_source=p_source,
+        tie_rule=tie_rule,
         longitude=shapely.get_x(pts),
         latitude=shapely.get_y(pts),
         geometries=[mapping(g) for g in geoms],

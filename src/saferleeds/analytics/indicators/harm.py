@@ -19,6 +19,17 @@ from saferleeds.analytics.police_reference import ASB, CRIME_TYPES
 
 HARM_DIR = Path(__file__).resolve().parents[2] / "data" / "harm"
 SHIPPED_WEIGHTS = HARM_DIR / "policeuk-category-weights.csv"
+SHIPPED_CODE_WEIGHTS = HARM_DIR / "ons-css-weights.csv"
+SHIPPED_PRC = HARM_DIR / "prc-west-yorkshire-201718.csv"
+ONS_CSS_SOURCE = (
+    "ONS Crime Severity Score weights per Home Office offence code (Crime Severity "
+    "Score data tool, List of weights, late-2020 edition; OGL v3.0)"
+)
+APPROXIMATE_NOTE = (
+    "approximate: police.uk categories are coarser than the offence codes the "
+    "weights are set for (category weight = count-weighted mean of its codes' "
+    "weights, West Yorkshire 2017/18 offence mix)"
+)
 
 # Statuses a weights table can have.
 DERIVED = "derived"  # computed from published weights by derive_category_weights
@@ -76,10 +87,55 @@ def data_dir_weights_path() -> Path:
 
 
 def default_harm_weights() -> HarmWeights:
-    """The weights in use: a derived table in the data directory if one exists
-    (``saferleeds harm-weights derive`` writes it), else the shipped table."""
+    """The weights in use.
+
+    In order: the user-supplied offence-code table named by the
+    ``SAFERLEEDS_HARM_CODE_WEIGHTS`` setting (ONS ``offence_code, weight`` or the
+    Cambridge Crime Harm Index 2020 format), mapped to police.uk categories with the
+    shipped West Yorkshire 2017/18 volumes; else a derived table in the data directory
+    (``saferleeds harm-weights derive`` writes it); else the shipped table, derived from
+    the ONS Crime Severity Score weights.
+    """
+    from saferleeds import config
+
+    user = (config.get("SAFERLEEDS_HARM_CODE_WEIGHTS") or "").strip()
+    if user:
+        return harm_weights_from_code_table(Path(user))
     local = data_dir_weights_path()
     return load_harm_weights(local if local.is_file() else SHIPPED_WEIGHTS)
+
+
+def harm_weights_from_code_table(
+    path: Path, *, prc_csv: Path = SHIPPED_PRC, source: str | None = None
+) -> HarmWeights:
+    """Category weights from a user-supplied offence-code weights table.
+
+    Args:
+        path: CSV in ONS form (``offence_code, weight``) or CCHI 2020 form
+            (``offence_code, cchi_days``, several rows per code); see
+            :func:`read_code_weights`.
+        prc_csv: Offence volumes that weight each category's mean.
+        source: Words for the source (default: the file's name and its format).
+
+    Returns:
+        The weights, status :data:`DERIVED` when every category has one.
+
+    Raises:
+        HarmWeightsError: If the file cannot be read or gives no category a weight.
+    """
+    if not path.is_file():
+        raise HarmWeightsError(f"harm weights file not found: {path}")
+    code_weights = read_code_weights(path)
+    derived = derive_category_weights(code_weights, prc_csv)
+    weights = {d.category: d.weight for d in derived if d.weight is not None}
+    if not weights:
+        raise HarmWeightsError(f"{path}: no offence code matched a police.uk category")
+    label = source or (
+        f"user-supplied offence-code weights ({path.name}, "
+        f"{code_table_format(path)} format)"
+    )
+    status = DERIVED if len(weights) == len(derived) else BLOCKED
+    return HarmWeights(weights, status, label, APPROXIMATE_NOTE)
 
 
 def _canonical(category: str) -> str:
@@ -171,8 +227,10 @@ def derive_category_weights(
     Notes:
         For category ``c`` with offence codes ``k`` recorded ``n_k`` times by the
         force in the year and published weights ``w_k``:
-        ``w_c = sum(n_k w_k) / sum(n_k)`` over codes with a weight. Codes without a
-        weight are left out of both sums and reported in ``unmatched_codes``, so
+        ``w_c = sum(n_k w_k) / sum(n_k)`` over codes with a weight. A combined code
+        the Home Office table records as one (``1/4.1/4.10/4.2``: homicide) takes the
+        weight its parts share, and is unmatched if they differ (its volume cannot be
+        split between them). Codes without a weight are left out of both sums and reported in ``unmatched_codes``, so
         ``coverage`` says how much of the category the weight rests on. This is how
         the ONS builds its Crime Severity Score (sum of offences times weights,
         ONS 2016, "Research outputs: developing a Crime Severity Score for England
@@ -192,9 +250,10 @@ def derive_category_weights(
             n = int(row["Number_of_Offences"] or 0)
             code = row["Offence_Code"].strip()
             totals[category][0] += n
-            if code in code_weights:
+            w = _code_weight(code, code_weights)
+            if w is not None:
                 totals[category][1] += n
-                sums[category] += n * Decimal(code_weights[code])
+                sums[category] += n * w
             elif n:
                 unmatched[category].add(code)
     out = []
@@ -212,6 +271,17 @@ def derive_category_weights(
             )
         )
     return out
+
+
+def _code_weight(code: str, code_weights: Mapping[str, Decimal]) -> Decimal | None:
+    """The weight of an offence code, or of a combined code whose parts agree."""
+    if code in code_weights:
+        return Decimal(code_weights[code])
+    parts = [c.strip() for c in code.split("/")]
+    if len(parts) < 2 or any(c not in code_weights for c in parts):
+        return None
+    values = {Decimal(code_weights[c]) for c in parts}
+    return values.pop() if len(values) == 1 else None
 
 
 def write_category_weights(
@@ -256,21 +326,63 @@ def write_category_weights(
             )
 
 
-def read_code_weights(path: Path) -> dict[str, Decimal]:
-    """Read published offence-code weights: a CSV with ``offence_code, weight``.
+def code_table_format(path: Path) -> str:
+    """``"cchi"`` for a Cambridge Crime Harm Index table (``cchi_days`` column),
+    ``"ons"`` for ``offence_code, weight``.
 
     Raises:
-        HarmWeightsError: If a weight is not a number.
+        HarmWeightsError: If the header has neither form.
     """
-    out: dict[str, Decimal] = {}
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        header = {h.strip() for h in next(csv.reader(f), [])}
+    if "offence_code" in header and "cchi_days" in header:
+        return "cchi"
+    if "offence_code" in header and "weight" in header:
+        return "ons"
+    raise HarmWeightsError(
+        f"{path}: needs columns offence_code and weight (ONS) or cchi_days (CCHI 2020)"
+    )
+
+
+def read_code_weights(path: Path) -> dict[str, Decimal]:
+    """Read offence-code weights: ONS ``offence_code, weight`` or CCHI 2020.
+
+    Returns:
+        Weight per Home Office offence code.
+
+    Raises:
+        HarmWeightsError: If a weight is not a number or the header is unknown.
+
+    Notes:
+        The CCHI 2020 values sheet has one row per offence *title* (several per Home
+        Office offence code, e.g. code 5E from 10 to 3,285 days) and no volumes per
+        title, so a code's weight is the median of its titles' ``cchi_days`` (the
+        middle of an even count is the mean of the two middle values). The median is
+        the summary the Cambridge index's own per-category tables use and is not
+        moved by one extreme title; it remains an approximation of a volume-weighted
+        mean (Sherman, Neyroud and Neyroud 2016, "The Cambridge Crime Harm Index",
+        Policing 10(3)).
+    """
+    column = "cchi_days" if code_table_format(path) == "cchi" else "weight"
+    values: dict[str, list[Decimal]] = {}
     with path.open(encoding="utf-8-sig", newline="") as f:
         for i, row in enumerate(csv.DictReader(f), start=2):
             code = (row.get("offence_code") or "").strip()
-            raw = (row.get("weight") or "").strip()
+            raw = (row.get(column) or "").strip()
             if not code or not raw:
                 continue
             try:
-                out[code] = Decimal(raw)
+                values.setdefault(code, []).append(Decimal(raw))
             except InvalidOperation as exc:
                 raise HarmWeightsError(f"{path}:{i}: weight {raw!r}") from exc
-    return out
+    if column == "weight":
+        return {code: v[-1] for code, v in values.items()}
+    return {code: _median(v) for code, v in values.items()}
+
+
+def _median(values: list[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    return (ordered[mid - 1] + ordered[mid]) / 2

@@ -450,14 +450,28 @@ class ControlChart:
 def _signals(
     months: list[date], values: list[float], centre: float, lower: float, upper: float
 ) -> tuple[Signal, ...]:
+    """Points outside the limits, and runs of 8 on one side of the centre line.
+
+    Notes:
+        The run rule (Western Electric rule 4; Montgomery 2013 s. 5.3.6) assumes a
+        point falls below the centre with probability about one half. For rare
+        events that fails: a Poisson count with mean ``c`` is 0 with probability
+        ``exp(-c)``, more than one half when ``c < ln 2``, so a run of zero months
+        is the usual state of a small area, not a special cause. Zeros on a chart
+        whose lower limit is floored at 0 are therefore neutral (they neither
+        start nor extend a run below the centre) when ``exp(-centre) > 1/2``.
+    """
     out: dict[tuple[date, str], Signal] = {}
     for m, v in zip(months, values, strict=True):
         if v > upper or v < lower:
             out[(m, "outside_limits")] = Signal(m, "outside_limits")
+    zero_is_usual = lower <= 0 and math.exp(-centre) > 0.5
     side = 0
     run: list[date] = []
     for m, v in zip(months, values, strict=True):
         s = 1 if v > centre else -1 if v < centre else 0
+        if s == -1 and v <= 0 and zero_is_usual:
+            s = 0
         if s != 0 and s == side:
             run.append(m)
         else:
@@ -485,7 +499,8 @@ def c_chart(months: list[date], counts: list[int]) -> ControlChart | None:
         s. 7.3.1: centre ``c = mean count``, limits ``c +/- 3 sqrt(c)`` (lower limit
         floored at 0). Signals: a point outside the limits, or a run of 8 consecutive
         points on one side of the centre line (Western Electric rule 4; Montgomery
-        s. 5.3.6). A c-chart assumes Poisson variation; large monthly crime counts are
+        s. 5.3.6), where months of 0 do not make a run when a 0 is the usual month
+        (``exp(-c) > 1/2``; see :func:`_signals`). A c-chart assumes Poisson variation; large monthly crime counts are
         usually over-dispersed, so read it with the XmR chart.
     """
     if not counts:

@@ -3,7 +3,9 @@
 A Fellegi-Sunter model built with Splink, trained on the records themselves (no
 labels) and run on DuckDB by default or on Spark. The public surface:
 
-- :func:`read_records`: a CSV file as an Arrow table, remembering each record's line.
+- :func:`read_records`: a CSV file as an Arrow table, remembering each record's line
+  (:func:`parse_records` for an upload's bytes); :func:`agency_rows`: an agency's
+  extract checked and made into the rows its agency records are kept from.
 - :func:`predict_pairs`: the pairs of records of one person (``id_l, id_r,
   match_probability``), within one table (deduplication) or between two (linkage).
 - :func:`train_model`: the model alone, to score other files or explain pairs.
@@ -31,6 +33,8 @@ from saferleeds.analytics.linkage._input import (
     FIELDS,
     LinkageError,
     LinkageInputError,
+    agency_rows,
+    parse_records,
     read_records,
 )
 from saferleeds.analytics.linkage._model import (
@@ -78,6 +82,7 @@ __all__ = [
     "PseudonymKey",
     "PseudonymKeyError",
     "ReviewBands",
+    "agency_rows",
     "apply_decisions",
     "cluster_records",
     "explain_pair",
@@ -85,6 +90,7 @@ __all__ = [
     "local_spark",
     "match_new_records",
     "new_key",
+    "parse_records",
     "predict_pairs",
     "pseudonym",
     "read_records",

@@ -97,8 +97,22 @@ def read_records(path: str | Path) -> pa.Table:
             line and column of the first bad byte), or a line has more or fewer values
             than the header.
     """
-    name = str(path)
-    data = Path(path).read_bytes()
+    return parse_records(Path(path).read_bytes(), str(path))
+
+
+def parse_records(data: bytes, name: str) -> pa.Table:
+    """:func:`read_records` on a file's bytes already in memory (an upload).
+
+    Args:
+        data: The file's bytes.
+        name: What errors call the file (its name as the user gave it).
+
+    Returns:
+        The records, as :func:`read_records` returns them.
+
+    Raises:
+        LinkageInputError: As :func:`read_records`.
+    """
     if not data.strip():
         raise LinkageInputError(name, None, None, "the file is empty (no header line)")
     try:
@@ -343,3 +357,90 @@ def _date(value: str | None, name: str, line: int, column: str) -> str | None:
     # A value of the right shape but not on the calendar (19450493) is a mistyped
     # date: kept as typed, so the string levels still see it is one keystroke away.
     return f"{y}-{int(mo):02d}-{int(d):02d}"
+
+
+STORED_SEX: Final[Mapping[str, str]] = {"f": "F", "m": "M", "x": "X", "other": "X"}
+"""A cleaned sex value (:func:`_sex`) to the code an agency record stores; else U."""
+
+
+def agency_rows(
+    table: Any,
+    mapping: Mapping[str, str],
+    id_column: str,
+    *,
+    default_name: str,
+) -> list[dict[str, Any]]:
+    """An agency's extract as the rows an agency record is made from, checked.
+
+    The same checks as :func:`prepare` (a missing mapped column, an empty or repeated
+    identifier, a date of birth in none of the three formats), and a date of birth
+    that is not on the calendar is refused too: a stored record keeps a real date.
+    Values are kept as the agency typed them (trimmed), not case-folded: the record is
+    the agency's, and the model cleans its own copy when it runs.
+
+    Args:
+        table: The records, e.g. from :func:`read_records` or :func:`parse_records`.
+        mapping: Field to column (:data:`FIELDS`); ``town``, if mapped, is kept at the
+            end of the address (an agency record has no town of its own).
+        id_column: The column holding the agency's own reference for each record.
+        default_name: What errors call the table when it was not read from a file.
+
+    Returns:
+        One dict per record: ``line``, ``reference``, ``forename``, ``surname``,
+        ``date_of_birth`` (a :class:`~datetime.date` or ``None``), ``sex`` (F, M, X or
+        U), ``postcode``, ``address``, ``identifier``.
+
+    Raises:
+        LinkageError: An unknown field in ``mapping``.
+        LinkageInputError: Naming file, line and column, as :func:`prepare`.
+    """
+    import datetime as dt
+
+    prepare(table, mapping, id_column, default_name=default_name)  # the checks
+    records = as_arrow(table)
+    name = source_name(records, default_name)
+    if LINE_COLUMN in records.column_names:
+        lines = [int(v) for v in records.column(LINE_COLUMN).to_pylist()]
+    else:
+        lines = list(range(2, records.num_rows + 2))
+
+    def column(field: str) -> list[str]:
+        if field not in mapping:
+            return [""] * records.num_rows
+        return [
+            "" if v is None else str(v).strip()
+            for v in records.column(mapping[field]).to_pylist()
+        ]
+
+    values = {field: column(field) for field in FIELDS}
+    ids = [str(v).strip() for v in records.column(id_column).to_pylist()]
+    rows: list[dict[str, Any]] = []
+    for i, line in enumerate(lines):
+        born = None
+        typed = values["dob"][i]
+        if typed:
+            iso = _date(typed, name, line, mapping["dob"])
+            try:
+                born = dt.date.fromisoformat(iso or "")
+            except ValueError:
+                raise LinkageInputError(
+                    name,
+                    line,
+                    mapping["dob"],
+                    f"{typed!r} is not a day on the calendar",
+                ) from None
+        address = ", ".join(v for v in (values["address"][i], values["town"][i]) if v)
+        rows.append(
+            {
+                "line": line,
+                "reference": ids[i],
+                "forename": values["forename"][i],
+                "surname": values["surname"][i],
+                "date_of_birth": born,
+                "sex": STORED_SEX.get(_sex(values["sex"][i]) or "", "U"),
+                "postcode": values["postcode"][i],
+                "address": address,
+                "identifier": values["identifier"][i],
+            }
+        )
+    return rows

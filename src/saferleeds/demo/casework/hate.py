@@ -83,9 +83,24 @@ REPORTS: tuple[DemoReport, ...] = (
 )  # fmt: skip
 
 
+# Points for public places in the demo (approximate, from the places' public
+# addresses), so repeat locations also match by distance (issue #16): City Square is
+# about 100 m from Leeds station's front.
+POINTS: dict[str, tuple[float, float]] = {
+    "Bus stop outside Leeds station": (53.7953, -1.5466),
+    "Leeds station": (53.7950, -1.5476),
+    "City Square": (53.7958, -1.5474),
+    "Kirkgate Market": (53.7973, -1.5394),
+    "Briggate": (53.7975, -1.5425),
+}
+
+
 def _details(spec: DemoReport, occurred_on: date) -> dict[str, Any]:
     contact = "email" if spec.email else "phone" if spec.phone else "none"
+    point = POINTS.get(spec.location)
     return {
+        "latitude": point[0] if point else None,
+        "longitude": point[1] if point else None,
         "what_happened": spec.what,
         "occurred_on": occurred_on,
         "occurred_time": time(18, 30),

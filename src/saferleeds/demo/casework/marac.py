@@ -129,7 +129,8 @@ def seed() -> int:
         case = cases[ref]
         victim, perp = _parties(case)
         day = _escalation_day(victim, perp)
-        if day is None or day > today:
+        # A case is heard on or after its meeting's day: skip a meeting still to come.
+        if day is None or _thursday_after(day) > today:
             continue
         r = do_refer_to_marac(
             case.pk, actor=carol, victim_id=victim, perpetrator_id=perp, referred_on=day
@@ -164,7 +165,7 @@ def seed() -> int:
         further = [
             d for d in incident_dates(victim, perp) if 1 <= (d - day).days <= 365
         ]
-        if further:
+        if further and _thursday_after(further[0]) <= today:
             again = do_refer_to_marac(
                 case.pk,
                 actor=carol,

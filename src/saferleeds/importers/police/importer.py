@@ -3,6 +3,8 @@
 Each file is validated in one vectorised DuckDB pass and applied in one transaction:
 good rows commit, bad rows go to ``police_quarantine`` with ``file:line: field: reason``,
 and a file that is not a street-level CSV at all commits nothing. Re-importing adds nothing.
+A record is matched (re-import, republished outcome) only against held rows of its own
+month, so an import reads its month of the store, not all of it (see ``_held_months``).
 
 Line numbers follow DuckDB's CSV reader: the header is line 1 and each record counts one
 line, which is the physical line in any file without line breaks inside quoted fields (all
@@ -548,6 +550,23 @@ _INSERT_COLS = (
 )
 
 
+def _held_months(store: Store) -> str:
+    """SQL on ``police_street p`` selecting the months the staged file's good rows hold.
+
+    A police.uk file holds one month, and a record's key (its Crime ID, or the ASB
+    content hash, which includes the month) is matched only among held rows of the same
+    month. The months are literal constants, so DuckDB skips every row group whose
+    zone map (min/max of ``month``) lies outside them: an import reads the rows of its
+    own month, not the whole store, and loading years of monthly files stays linear.
+    """
+    lo, hi = store.con.execute(
+        "SELECT min(month), max(month) FROM stg WHERE valid"
+    ).fetchone() or (None, None)
+    if lo is None:
+        return "false"  # no good rows: nothing to match
+    return f"p.month BETWEEN DATE '{lo}-01' AND DATE '{hi}-01'"
+
+
 def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
     """Apply the staged file in one transaction."""
     con = store.con
@@ -588,6 +607,7 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
                 WHERE q.source_sha256 = '{sha}' AND q.line = b.line AND q.field = b.field)
             """
         )
+        held = _held_months(store)
         # A republished month may carry a newer outcome for a crime we already hold.
         result.updated = _count(
             con,
@@ -595,7 +615,8 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
             UPDATE police_street p
             SET last_outcome = s.last_outcome, context = s.context
             FROM stgl s LEFT JOIN dup ON dup.dup_crime_id = s.crime_id
-            WHERE {_GOOD} AND p.row_key = s.crime_id
+            WHERE {_GOOD} AND {held} AND p.row_key = s.crime_id
+              AND p.month = strptime(s.month, '%Y-%m')::DATE
               AND (p.last_outcome IS DISTINCT FROM s.last_outcome
                    OR p.context IS DISTINCT FROM s.context)
             """,
@@ -610,7 +631,10 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
             SELECT s.crime_id, {_INSERT_COLS}, {name}, s.line, {import_id}
             FROM stgl s LEFT JOIN dup ON dup.dup_crime_id = s.crime_id
             WHERE {_GOOD} AND s.crime_id IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM police_street p WHERE p.row_key = s.crime_id)
+              AND NOT EXISTS (
+                  SELECT 1 FROM police_street p
+                  WHERE {held} AND p.row_key = s.crime_id
+                    AND p.month = strptime(s.month, '%Y-%m')::DATE)
             """,
         ) + _count(
             con,
@@ -621,7 +645,8 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
                          || row_number() OVER (PARTITION BY {_CONTENT} ORDER BY ord)
                          AS row_key
                   FROM stgl WHERE valid AND crime_id IS NULL) s
-            WHERE NOT EXISTS (SELECT 1 FROM police_street p WHERE p.row_key = s.row_key)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM police_street p WHERE {held} AND p.row_key = s.row_key)
             """,
         )
         con.execute(

@@ -212,7 +212,9 @@ async function start() {
       layer.addData(fc);
       layer.loaded = true;
       el.setAttribute(`data-loaded-${layer.analysis}`, String(fc.features.length));
-      status.textContent = `${a.title}: ${fc.features.length.toLocaleString("en-GB")} features drawn.`;
+      const outside = (fc.meta && fc.meta.outside_area) || 0;
+      status.textContent = `${a.title}: ${fc.features.length.toLocaleString("en-GB")} features drawn.`
+        + (outside ? ` ${outside.toLocaleString("en-GB")} crimes lie outside the area; those within the bandwidth add density near its edge.` : "");
     } catch (err) {
       status.textContent = `Could not load ${a.title}. Try again later.`;
       layer.loading = null;

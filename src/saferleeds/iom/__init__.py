@@ -1,0 +1,1 @@
+"""Integrated Offender Management: the cohort, its reviews, pathways and interventions."""

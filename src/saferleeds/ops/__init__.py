@@ -1,0 +1,1 @@
+"""Running the service: backup and restore, health, and the start-up check."""
