@@ -19,14 +19,22 @@ Timed in the same run on the same edge list, each against NetworkX (the peer):
   network from the same generator (exact with igraph).
 
 Graph building is timed apart (igraph from the named ties; ``nx.Graph`` from the same).
+Every time is the median of 3 runs, on both sides (the exact betweenness of the
+sampling-error check, a reference rather than a comparison, runs once). Prints one line
+per comparison and writes them to ``bench/results/networks.json``
+(``networks-quick.json`` with --quick).
 Goal (issue #14): at least 10x faster than NetworkX, exact for degree and eigenvector.
 """
 
 from __future__ import annotations
 
+import json
 import random
+import statistics
 import time
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -42,6 +50,8 @@ from saferleeds.analytics.networks import (
 
 PIVOTS = 64
 SEED = 0
+REPEATS = 3
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def synthetic_edges(nodes: int, ties: int, seed: int = SEED) -> list[tuple[str, str]]:
@@ -67,16 +77,43 @@ def synthetic_edges(nodes: int, ties: int, seed: int = SEED) -> list[tuple[str, 
     return [(f"p{x:06d}", f"p{y:06d}") for x, y in sorted(chosen)]
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+def timed(fn: Callable[[], Any], repeats: int = REPEATS) -> tuple[float, Any]:
+    """The median wall time of ``repeats`` runs of ``fn``, and the last run's result."""
+    times: list[float] = []
+    result: Any = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
 
 
-def line(name: str, ours: float, peer: float, peer_name: str, note: str = "") -> None:
+def line(
+    rows: list[dict[str, Any]],
+    inputs: str,
+    name: str,
+    ours: float,
+    peer: float,
+    peer_name: str,
+    note: str = "",
+) -> None:
+    """Print one comparison and add it to ``rows`` (as ``bench/hotspots.py`` does)."""
     print(
         f"  {name:<13} saferleeds {ours:8.3f} s   {peer_name} {peer:8.3f} s   "
         f"{peer / ours:7.1f}x faster{'  ' + note if note else ''}"
+    )
+    rows.append(
+        {
+            "benchmark": name,
+            "input": inputs,
+            "ours_s": round(ours, 4),
+            "peer": peer_name,
+            "peer_s": round(peer, 4),
+            "ratio": round(peer / ours, 2),
+            "measured": True,
+            "repeats": REPEATS,
+            "accuracy": note,
+        }
     )
 
 
@@ -84,7 +121,7 @@ def sampling_error(quick: bool) -> None:
     """Error of K-pivot betweenness against exact, on a network small enough for exact."""
     n, m = (2_000, 10_000) if quick else (10_000, 50_000)
     g = build_network(synthetic_edges(n, m, seed=1))
-    t_exact, exact = timed(lambda: betweenness(g))
+    t_exact, exact = timed(lambda: betweenness(g), repeats=1)
     ex = np.array(exact)
     print(
         f"  betweenness sampling error against exact on {n:,} nodes / {m:,} ties "
@@ -93,7 +130,7 @@ def sampling_error(quick: bool) -> None:
     top = 100
     ranks_e = np.argsort(np.argsort(-ex))
     for k in (PIVOTS, 8 * PIVOTS):
-        t_sampled, sampled = timed(lambda k=k: betweenness(g, k=k, seed=SEED))
+        t_sampled, sampled = timed(partial(betweenness, g, k=k, seed=SEED))
         sa = np.array(sampled)
         overlap = len(set(np.argsort(-ex)[:top]) & set(np.argsort(-sa)[:top]))
         rho = float(np.corrcoef(ranks_e, np.argsort(np.argsort(-sa)))[0, 1])
@@ -105,9 +142,12 @@ def sampling_error(quick: bool) -> None:
         )
 
 
-def run(quick: bool = False) -> None:
-    """Time igraph-backed measures and NetworkX on the same network; print ratios."""
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """Time igraph-backed measures and NetworkX on the same network (medians of 3),
+    print the ratios and write them as JSON."""
     n, m = (10_000, 50_000) if quick else (100_000, 500_000)
+    inputs = f"{n:,} nodes, {m:,} ties"
+    rows: list[dict[str, Any]] = []
     ties = synthetic_edges(n, m)
     t_build, g = timed(lambda: build_network(ties))
     t_nx_build, h = timed(lambda: nx.Graph(ties))
@@ -120,15 +160,31 @@ def run(quick: bool = False) -> None:
     t_ours, deg = timed(lambda: degree(g))
     t_peer, nx_deg = timed(lambda: dict(h.degree()))
     exact = all(nx_deg[v] == d for v, d in zip(names, deg, strict=True))
-    line("degree", t_ours, t_peer, "NetworkX", f"identical: {exact}")
+    line(rows, inputs, "degree", t_ours, t_peer, "NetworkX", f"identical: {exact}")
 
     t_ours, ev = timed(lambda: eigenvector(g))
     t_peer, nx_ev = timed(lambda: nx.eigenvector_centrality(h, max_iter=1000))
     err = max(abs(nx_ev[v] - x) for v, x in zip(names, ev, strict=True))
-    line("eigenvector", t_ours, t_peer, "NetworkX", f"max difference {err:.1e}")
+    line(
+        rows,
+        inputs,
+        "eigenvector",
+        t_ours,
+        t_peer,
+        "NetworkX",
+        f"max difference {err:.1e}",
+    )
     t_np, np_ev = timed(lambda: nx.eigenvector_centrality_numpy(h))
     err = max(abs(np_ev[v] - x) for v, x in zip(names, ev, strict=True))
-    line("eigenvector", t_ours, t_np, "NX (ARPACK)", f"max difference {err:.1e}")
+    line(
+        rows,
+        inputs,
+        "eigenvector",
+        t_ours,
+        t_np,
+        "NX (ARPACK)",
+        f"max difference {err:.1e}",
+    )
 
     t_ours, com = timed(lambda: communities(g, seed=SEED))
     t_peer, louvain = timed(
@@ -140,6 +196,8 @@ def run(quick: bool = False) -> None:
     q_ours = g.modularity(com)
     q_peer = nx.community.modularity(h, louvain, weight=None)
     line(
+        rows,
+        inputs,
         "communities",
         t_ours,
         t_peer,
@@ -156,6 +214,8 @@ def run(quick: bool = False) -> None:
     )
     err = max(abs(nx_bet[v] - x) for v, x in zip(names, bet, strict=True))
     line(
+        rows,
+        inputs,
         "betweenness",
         t_ours,
         t_peer,
@@ -163,6 +223,11 @@ def run(quick: bool = False) -> None:
         f"{PIVOTS} pivots, the same in both: max difference {err:.1e}",
     )
     sampling_error(quick)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / ("networks-quick.json" if quick else "networks.json")
+    out.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    print(f"  written to {out}")
+    return rows
 
 
 if __name__ == "__main__":

@@ -13,3 +13,5 @@ fi
 # WeasyPrint (the JSA as PDF) needs Pango; pdftoppm (poppler-utils) checks its pages as PNGs.
 ldconfig -p | grep -q libpangoft2-1.0 || scripts/apt-install.sh libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 command -v pdftoppm >/dev/null || scripts/apt-install.sh poppler-utils
+# PySpark (linkage and analytics on Spark, local mode in tests) needs a Java runtime.
+command -v java >/dev/null || scripts/apt-install.sh openjdk-17-jre-headless

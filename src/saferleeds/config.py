@@ -97,6 +97,13 @@ SETTINGS: tuple[Setting, ...] = (
         "text or json: the server log, one line per request and per refusal",
     ),
     Setting(
+        "SAFERLEEDS_ANALYTICS_CACHE",
+        "file",
+        "file, memory or off: where the pages keep the map layers, Gi* and indicators "
+        "they computed, keyed by the store's data version (file: shared by every server "
+        "process, under the data dir; memory: per process)",
+    ),
+    Setting(
         "SAFERLEEDS_REQUIRE_2FA",
         None,
         "1 or 0: ask for an authenticator-app code at sign-in; default 1 except in "

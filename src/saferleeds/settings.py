@@ -229,6 +229,28 @@ CACHES = {
         "LOCATION": "saferleeds_cache",
     }
 }
+# What the pages computed from the analytics store (map layers, Gi*, indicators), keyed
+# by the store's data version (saferleeds.core.analytics_cache), so entries never need to
+# expire to stay right; the timeout only clears versions no page will ask for again.
+# Files by default: every server process shares them and they survive a restart.
+with _improperly_configured():
+    _ANALYTICS_CACHE = config.get("SAFERLEEDS_ANALYTICS_CACHE") or "file"
+    if _ANALYTICS_CACHE not in ("file", "memory", "off"):
+        raise config.ConfigError(
+            f"SAFERLEEDS_ANALYTICS_CACHE={_ANALYTICS_CACHE!r} is not file, memory or off"
+        )
+CACHES["analytics"] = {
+    "BACKEND": {
+        "file": "django.core.cache.backends.filebased.FileBasedCache",
+        "memory": "django.core.cache.backends.locmem.LocMemCache",
+        "off": "django.core.cache.backends.dummy.DummyCache",
+    }[_ANALYTICS_CACHE],
+    "LOCATION": str(DATA_DIR / "cache" / "analytics")
+    if _ANALYTICS_CACHE == "file"
+    else "saferleeds-analytics",
+    "TIMEOUT": 7 * 24 * 3600,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 SAFERLEEDS_ANALYTICS_PATH = config.analytics_path()
 

@@ -29,7 +29,9 @@ from saferleeds.analytics.linkage import (
     LinkageError,
     LinkageInputError,
     LinkageModel,
+    PairExplanation,
     explain_pair,
+    explain_pairs,
     predict_pairs,
     read_records,
     train_model,
@@ -210,6 +212,63 @@ def test_explanation_adds_up_to_the_predicted_probability(
             *febrl4,
             id_l="rec-nobody",
             id_r=id_r,
+            model=febrl4_model,
+            id_column="rec_id",
+        )
+
+
+def _same_explanation(got: PairExplanation, want: PairExplanation) -> None:
+    assert (got.id_l, got.id_r) == (want.id_l, want.id_r)
+    assert got.match_weight == pytest.approx(want.match_weight, abs=1e-9)
+    assert got.match_probability == pytest.approx(want.match_probability, abs=1e-12)
+    assert len(got.contributions) == len(want.contributions)
+    for a, b in zip(got.contributions, want.contributions, strict=True):
+        assert (a.comparison, a.level, a.value_l, a.value_r) == (
+            b.comparison,
+            b.level,
+            b.value_l,
+            b.value_r,
+        )
+        assert a.match_weight == pytest.approx(b.match_weight, abs=1e-9)
+        assert a.bayes_factor == pytest.approx(b.bayes_factor, rel=1e-9)
+        assert (a.m_probability, a.u_probability) == (b.m_probability, b.u_probability)
+
+
+@needs_febrl
+def test_explain_pairs_scores_every_pair_in_one_pass_as_explain_pair_does(
+    febrl4: tuple[pa.Table, pa.Table],
+    febrl4_model: LinkageModel,
+    febrl4_pairs: pa.Table,
+) -> None:
+    pairs = list(
+        zip(
+            febrl4_pairs["id_l"].to_pylist(),
+            febrl4_pairs["id_r"].to_pylist(),
+            strict=True,
+        )
+    )
+    probabilities = febrl4_pairs["match_probability"].to_pylist()
+    explained = explain_pairs(
+        *febrl4, pairs=pairs, model=febrl4_model, id_column="rec_id"
+    )
+    assert [(e.id_l, e.id_r) for e in explained] == pairs
+    for e, p in zip(explained, probabilities, strict=True):
+        total = sum(c.match_weight for c in e.contributions)
+        assert total == pytest.approx(e.match_weight, abs=1e-6)
+        assert e.match_probability == pytest.approx(p, abs=1e-9)
+    for index in (0, len(pairs) // 2, len(pairs) - 1):
+        id_l, id_r = pairs[index]
+        alone = explain_pair(
+            *febrl4, id_l=id_l, id_r=id_r, model=febrl4_model, id_column="rec_id"
+        )
+        _same_explanation(explained[index], alone)
+    assert (
+        explain_pairs(*febrl4, pairs=[], model=febrl4_model, id_column="rec_id") == []
+    )
+    with pytest.raises(LinkageError, match="no record 'rec-nobody'"):
+        explain_pairs(
+            *febrl4,
+            pairs=[("rec-nobody", pairs[0][1])],
             model=febrl4_model,
             id_column="rec_id",
         )

@@ -197,6 +197,31 @@ def test_person_links_say_what_the_person_page_says(
 
 
 @pytest.mark.django_db
+def test_a_link_the_model_made_shows_its_evidence(
+    population: Population, personas: dict[str, Any]
+) -> None:
+    """Every stored pair is explained, not only those to review (issue #13, item 2)."""
+    do_run_linkage(actor=None)
+    make_agreement()
+    ref_p, ref_c = population.known_to_both()
+    left, right = sorted(
+        AgencyRecord.objects.filter(reference__in=[ref_p, ref_c]), key=lambda r: r.pk
+    )
+    pair = LinkPair.objects.get(record_l_id=left.pk, record_r_id=right.pk)
+    assert pair.status == LinkPair.Status.LINKED
+    answer = api(personas["pete.practitioner"]).get(
+        f"{API}/people/{left.person_id}/links/"
+    )
+    assert answer.status_code == 200, answer.content
+    link = next(x for x in answer.json()["links"] if x["record"] == left.pk)
+    assert link["status"] == "Linked by the model"
+    assert link["evidence"], "a model-made link shows why"
+    assert sum(e["match_weight"] for e in link["evidence"]) == pytest.approx(
+        pair.match_weight, abs=1e-6
+    )
+
+
+@pytest.mark.django_db
 def test_person_links_never_show_an_unshared_record(population: Population) -> None:
     """The police see the person their record is linked to, but not the council's
     record of them: no agreement shares agency records, and linking widens nothing."""

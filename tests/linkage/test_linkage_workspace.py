@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from saferleeds.analytics.linkage import explain_pair
 from saferleeds.audit.models import AuditEntry
 from saferleeds.linkage.access import agency_records_visible_to
 from saferleeds.linkage.access_pages import (
@@ -15,6 +16,9 @@ from saferleeds.linkage.access_pages import (
     read_review_queue,
 )
 from saferleeds.linkage.actions import (
+    ID_COLUMN,
+    _latest_model,
+    _table,
     do_decide_pair,
     do_match_new_records,
     do_receive_agency_records,
@@ -90,6 +94,60 @@ def test_a_run_resolves_people_and_audits_every_link(population: Population) -> 
     again = do_run_linkage(actor=None, retrain=False)
     assert (again.links, again.unlinks) == (0, 0)
     assert AuditEntry.objects.filter(operation="combination").count() == before
+
+
+def _assert_explained(pairs: list[LinkPair]) -> None:
+    """Each pair's waterfall adds up to its match weight and agrees with its
+    probability."""
+    for pair in pairs:
+        evidence = pair.explanation
+        assert evidence, f"pair {pair.pk} ({pair.status}) has no evidence"
+        assert (evidence["id_l"], evidence["id_r"]) == (
+            str(pair.record_l_id),
+            str(pair.record_r_id),
+        )
+        total = sum(c["match_weight"] for c in evidence["contributions"])
+        assert total == pytest.approx(pair.match_weight, abs=1e-6)
+        assert evidence["match_probability"] == pytest.approx(
+            pair.match_probability, abs=1e-9
+        )
+        assert evidence["contributions"][0]["comparison"] == "prior"
+
+
+@pytest.mark.django_db
+def test_every_stored_pair_is_explained_as_explain_pair_explains_it(
+    population: Population,
+) -> None:
+    do_run_linkage(actor=None)
+    stored = list(LinkPair.objects.order_by("pk"))
+    linked = [p for p in stored if p.status == LinkPair.Status.LINKED]
+    assert linked, "the population has pairs the model links"
+    _assert_explained(stored)
+    # The one-pass waterfalls are what explain_pair says of each pair alone.
+    _, model = _latest_model()
+    assert model is not None
+    table = _table(list(AgencyRecord.objects.order_by("pk")))
+    for pair in stored[:: max(1, len(stored) // 4)]:
+        alone = explain_pair(
+            table,
+            id_l=str(pair.record_l_id),
+            id_r=str(pair.record_r_id),
+            model=model,
+            id_column=ID_COLUMN,
+        ).as_dict()
+        got = pair.explanation
+        assert got["match_weight"] == pytest.approx(alone["match_weight"], abs=1e-9)
+        assert len(got["contributions"]) == len(alone["contributions"])
+        for a, b in zip(got["contributions"], alone["contributions"], strict=True):
+            assert {
+                k: v for k, v in a.items() if k not in ("match_weight", "bayes_factor")
+            } == {
+                k: v for k, v in b.items() if k not in ("match_weight", "bayes_factor")
+            }
+            assert a["match_weight"] == pytest.approx(b["match_weight"], abs=1e-9)
+    # A re-run with the saved model keeps every pair explained.
+    do_run_linkage(actor=None, retrain=False)
+    _assert_explained(list(LinkPair.objects.all()))
 
 
 @pytest.mark.django_db
@@ -252,3 +310,7 @@ def test_a_new_batch_is_matched_against_the_people_held(
         record_id__in=[str(first.pk), str(second.pk)],
     )
     assert {e.subject_person_id for e in linked} == {first.person_id, second.person_id}
+    # The new pairs are explained like a full run's.
+    new_pairs = LinkPair.objects.filter(run=result.run)
+    assert new_pairs.exists()
+    _assert_explained(list(new_pairs))

@@ -370,7 +370,7 @@ def test_browser_agency_admin_invites_a_practitioner_then_deactivates_them(
             totp_code(device)
         )
         theirs.get_by_role("button", name="Continue").click()
-        theirs.wait_for_url(f"{base}/overview/")
+        theirs.wait_for_url(f"{base}/cases/")  # a practitioner's home
         assert theirs.get_by_text("Signed in as Nell Ward").is_visible()
         screenshot(theirs, "administration-invited-signed-in")
         # The link is used up.

@@ -55,8 +55,10 @@ def test_coordinator_lands_on_marac_and_finds_her_way(
         "Map",
         "People",
         "Casework",
+        "IOM",
         "Linkage",
         "Plan",
+        "Assessment",
         "Sharing agreements",
     ]
     current = page.locator("#navigation [aria-current]")

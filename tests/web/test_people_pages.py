@@ -349,11 +349,13 @@ def test_navigation_shows_pages_by_role(as_user: Any, world: dict[str, Any]) -> 
     assert nav("carol.coordinator") == everyone | {
         "/people/",
         "/cases/",
+        "/iom/",
         "/linkage/review/",
+        "/plan/jsa/",
     }
-    assert nav("aisha.analyst") == everyone | {"/people/", "/cases/"}
+    assert nav("aisha.analyst") == everyone | {"/people/", "/cases/", "/plan/jsa/"}
     assert nav("iris.ig") == everyone | {"/people/", "/cases/", "/audit/"}
-    assert nav("ed.executive") == everyone | {"/marac/figures/"}
+    assert nav("ed.executive") == everyone | {"/marac/figures/", "/plan/jsa/"}
     html = html_of(as_user("carol.coordinator").get(f"/people/{world['alice'].pk}/"))
     assert 'href="/people/" aria-current="true">People<' in html
 
@@ -380,8 +382,10 @@ def test_navigation_lists_each_page_once_for_several_roles(
         "/places/map/",
         "/people/",
         "/cases/",
+        "/iom/",
         "/linkage/review/",
         "/plan/",
+        "/plan/jsa/",
         "/agreements/",
         "/audit/",
         "/administration/",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +13,11 @@ from typing import Any
 import duckdb
 
 SCHEMA_VERSION = 1
+# The ``store_meta`` key of the data version: a fresh random token written by every
+# writable open (every import goes through one), so caches of what the pages computed
+# can be keyed by it. A token rather than a counter: a store rebuilt or restored from a
+# backup never repeats another file's version by chance.
+DATA_VERSION_KEY = "data_version"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -138,6 +144,40 @@ def ensure_schema(store: Store) -> None:
     )
 
 
+def bump_data_version(store: Store) -> str:
+    """Give the store a new data version, so results cached under the old one go stale.
+
+    Args:
+        store: A writable store.
+
+    Returns:
+        The new version token.
+    """
+    version = uuid.uuid4().hex
+    store.con.execute(
+        "INSERT OR REPLACE INTO store_meta VALUES (?, ?)", [DATA_VERSION_KEY, version]
+    )
+    return version
+
+
+def data_version(store: Store) -> str:
+    """The store's data version: changes whenever anything may have written to it.
+
+    Args:
+        store: An open store (read-only is fine).
+
+    Returns:
+        The token, or ``"empty"`` for a store without one (no table, never written).
+    """
+    try:
+        value = store.scalar(
+            "SELECT value FROM store_meta WHERE key = ?", [DATA_VERSION_KEY]
+        )
+    except duckdb.CatalogException:  # an empty in-memory store: no store_meta yet
+        return "empty"
+    return str(value) if value is not None else "empty"
+
+
 def _connect_waiting(
     path: Path | None,
     read_only: bool,
@@ -194,6 +234,14 @@ def open_store(
     try:
         if not read_only:
             ensure_schema(store)
+            # Before the writes as well as after: a writer that dies half-way still
+            # leaves a version no cached page was computed from.
+            bump_data_version(store)
         yield store
     finally:
+        if not read_only:
+            try:
+                bump_data_version(store)
+            except duckdb.Error:  # the connection failed; the version opened with holds
+                pass
         store.close()

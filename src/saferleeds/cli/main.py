@@ -30,6 +30,7 @@ from saferleeds.cli.asb import register as register_asb
 from saferleeds.cli.governance import register as register_governance
 from saferleeds.cli.hate import register as register_hate
 from saferleeds.cli.indicators import register as register_indicators
+from saferleeds.cli.iom import register as register_iom
 from saferleeds.cli.jsa import register as register_jsa
 from saferleeds.cli.link import register as register_link
 from saferleeds.cli.marac import register as register_marac
@@ -465,7 +466,12 @@ def demo_load() -> None:
         progress.update(
             task, advance=1, description="Seeding agencies, users and areas"
         )
-        seeded = seed_demo()
+
+        def linkage_step(text: str) -> None:
+            # The linkage runs within the seeding: say which of its steps is on.
+            progress.update(task, description=f"Seeding; record linkage: {text}")
+
+        seeded = seed_demo(on_step=linkage_step)
         progress.update(task, advance=1, description="Importing police.uk demo months")
     report = _run_police_import([SHIPPED_POLICE], None)
     from saferleeds.analytics.events import load_events
@@ -702,6 +708,8 @@ register_accounts(app)
 register_link(app)
 # Offenders (issue #14): `reoffending`, `network` (saferleeds.cli.offending).
 register_offending(app)
+# IOM (issue #14): `iom candidates`, `iom cohort` (saferleeds.cli.iom).
+register_iom(app)
 # The plan (issue #15): `governance seed` (saferleeds.cli.governance).
 register_governance(app)
 # Joint Strategic Assessment (issue #15): `jsa build` (saferleeds.cli.jsa).

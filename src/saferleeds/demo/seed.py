@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User  # noqa: TC002 - used at run time
@@ -49,8 +50,12 @@ class SeedReport:
     linkage: LinkageQuality | None = None
 
 
-def seed_demo() -> SeedReport:
+def seed_demo(*, on_step: Callable[[str], None] | None = None) -> SeedReport:
     """Create or update the demo cast and the partnership's areas (safe to repeat).
+
+    Args:
+        on_step: Called with a description as each long step of the record linkage
+            starts (for a progress display).
 
     Raises:
         DemoRefused: Outside demo and test (:func:`refuse_outside_demo`).
@@ -72,7 +77,7 @@ def seed_demo() -> SeedReport:
         )
         _mark_seeded(user)
     areas = do_load_geography(current(), actor=None)
-    partner = seed_partner_data()
+    partner = seed_partner_data(on_step=on_step)
     seed_casework()
     offending = seed_offending()
     iom = seed_iom()  # the IOM cohort from the demo offenders, its reviews

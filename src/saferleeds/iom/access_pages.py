@@ -236,9 +236,23 @@ def _active_rows(actor: Actor, scores: dict[int, ScoreParts]) -> list[MemberRow]
     return out
 
 
-def read_iom_home(actor: Actor, *, today: date | None = None) -> IomHome:
+def read_iom_home(
+    actor: Actor,
+    *,
+    today: date | None = None,
+    candidates_shown: int = CANDIDATES_SHOWN,
+    with_members: bool = True,
+) -> IomHome:
     """The IOM home page as the actor may see it; logs the members shown
     (``iom.home``) and the offences of the people listed (``iom.candidates``).
+
+    Args:
+        actor: Who reads.
+        today: The day of scoring (default: today, or the end of the offending data).
+        candidates_shown: How many of the highest-scoring candidates to list (and
+            log); ``saferleeds iom candidates --limit`` and ``iom cohort`` (0).
+        with_members: Whether the cohort's members are read (and logged) too;
+            ``saferleeds iom candidates`` lists candidates only.
 
     Raises:
         Forbidden: The actor's roles never open IOM records.
@@ -248,7 +262,7 @@ def read_iom_home(actor: Actor, *, today: date | None = None) -> IomHome:
     parameters = selection_parameters()
     rows = _offence_facts(actor)
     scores = _scores(rows, day, parameters)
-    members = _active_rows(actor, scores)
+    members = _active_rows(actor, scores) if with_members else []
     in_cohort = set(
         IomMember.objects.filter(status=IomMember.Status.ACTIVE).values_list(
             "person_id", flat=True
@@ -260,7 +274,7 @@ def read_iom_home(actor: Actor, *, today: date | None = None) -> IomHome:
         if pid not in in_cohort and s.score >= parameters.candidate_threshold
     ]
     eligible.sort(key=lambda s: (-s.score, int(s.person)))
-    shown = eligible[:CANDIDATES_SHOWN]
+    shown = eligible[: max(candidates_shown, 0)]
     names = Person.objects.in_bulk([int(s.person) for s in shown])
     candidates = [
         CandidateRow(int(s.person), _name(names[int(s.person)]), s) for s in shown

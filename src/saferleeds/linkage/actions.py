@@ -6,7 +6,8 @@ How linkage runs in the workspace:
    (Splink, :mod:`saferleeds.analytics.linkage`: trained on the records themselves,
    or the saved model of the last run) and keeps each pair at or above the review
    threshold as a :class:`~.models.LinkPair`: *linked* at or above the link threshold,
-   *pending* review below it.
+   *pending* review below it. Each pair keeps why it scored so (Splink's waterfall,
+   every stored pair in one pass: ``analytics.linkage.explain_pairs``).
 2. :func:`do_decide_pair` records a reviewer's confirmed match or non-match
    (:class:`~.models.LinkDecision`), which beats the model on every later run.
 3. :func:`do_match_new_records` scores a new batch against the records held, with the
@@ -41,7 +42,7 @@ from saferleeds.analytics.linkage import (
     LinkageError,
     LinkageModel,
     cluster_records,
-    explain_pair,
+    explain_pairs,
     match_new_records,
     predict_pairs,
     train_model,
@@ -60,7 +61,6 @@ from saferleeds.textclean import clean_text
 __all__ = [
     "DEFAULT_REVIEW_LOW",
     "DEFAULT_THRESHOLD",
-    "EXPLAIN_LIMIT",
     "MAPPING",
     "DecisionResult",
     "LinkageRuleError",
@@ -79,9 +79,6 @@ DEFAULT_THRESHOLD = 0.95
 """Least match probability at which the model links two records without review."""
 DEFAULT_REVIEW_LOW = 0.5
 """Least match probability at which a pair goes to the review queue."""
-EXPLAIN_LIMIT = 500
-"""Most review-queue pairs explained (Splink's waterfall) per run; the rest are
-explained when their review page is first read by a later run."""
 
 ID_COLUMN = "record_id"
 MAPPING: Mapping[str, str] = {
@@ -244,7 +241,7 @@ def _store_pairs(
     threshold: float,
     replace: bool,
 ) -> list[LinkPair]:
-    """Keep the scored pairs; return the pending ones whose evidence is new.
+    """Keep the scored pairs; return those whose evidence is to be (re)computed.
 
     Decided pairs keep their status (a decision outlives re-runs). With ``replace``
     (a full re-link), undecided pairs the model no longer scores are dropped.
@@ -298,7 +295,7 @@ def _store_pairs(
         ]
         LinkPair.objects.filter(pk__in=stale).delete()
     for pair in [*new, *changed]:
-        if pair.status == LinkPair.Status.PENDING and not pair.explanation:
+        if not pair.explanation:
             to_explain.append(pair)
     return to_explain
 
@@ -309,28 +306,31 @@ def _explain(
     model: LinkageModel,
     engine: str,
 ) -> None:
-    """Store Splink's waterfall for each pair (at most :data:`EXPLAIN_LIMIT`)."""
-    ordered = sorted(pairs, key=lambda p: abs(p.match_probability - 0.5))
-    done: list[LinkPair] = []
-    for pair in ordered[:EXPLAIN_LIMIT]:
-        explanation = explain_pair(
-            table,
-            id_l=str(pair.record_l_id),
-            id_r=str(pair.record_r_id),
-            model=model,
-            id_column=ID_COLUMN,
-            engine=engine,  # type: ignore[arg-type]
-        )
+    """Store Splink's waterfall for every pair, all scored in one pass.
+
+    Linked pairs are explained as well as those to review, so that every link shows
+    why (the person page and the API). The stored match weight becomes the
+    waterfall's sum, so the contributions add up to it exactly.
+    """
+    if not pairs:
+        return
+    explained = explain_pairs(
+        table,
+        pairs=[(str(p.record_l_id), str(p.record_r_id)) for p in pairs],
+        model=model,
+        id_column=ID_COLUMN,
+        engine=engine,  # type: ignore[arg-type]
+    )
+    for pair, explanation in zip(pairs, explained, strict=True):
         pair.explanation = explanation.as_dict()
         pair.match_weight = explanation.match_weight
-        done.append(pair)
-    LinkPair.objects.bulk_update(done, ["explanation", "match_weight"], batch_size=200)
+    LinkPair.objects.bulk_update(pairs, ["explanation", "match_weight"], batch_size=500)
 
 
 def _new_person(records: Sequence[AgencyRecord]) -> Person:
-    """A person for a new cluster, described by its first-received record."""
+    """An unsaved person for a new cluster, described by its first-received record."""
     first = min(records, key=lambda r: (r.received_at, r.pk))
-    return Person.objects.create(
+    return Person(
         given_name=first.forename,
         family_name=first.surname,
         date_of_birth=first.date_of_birth,
@@ -338,6 +338,40 @@ def _new_person(records: Sequence[AgencyRecord]) -> Person:
         postcode=first.postcode,
         created_by_id=first.agency_id,
     )
+
+
+def _hold_references(moved: Sequence[AgencyRecord]) -> None:
+    """Point each moved record's agency reference at its (new) person, in bulk.
+
+    The holding agency knows the person under its reference: the person is theirs
+    to see (``people.records``), and their record stays theirs alone. A reference
+    held already is updated, a new one created (``update_or_create`` per record,
+    in a few queries).
+    """
+    wanted = {(r.agency_id, r.reference): r.person_id for r in moved}
+    if not wanted:
+        return
+    references = sorted({reference for _, reference in wanted})
+    held: dict[tuple[int, str], AgencyReference] = {}
+    for start in range(0, len(references), 5000):  # SQLite caps a query's parameters
+        chunk = references[start : start + 5000]
+        for ref in AgencyReference.objects.filter(reference__in=chunk):
+            held[(ref.agency_id, ref.reference)] = ref
+    changed: list[AgencyReference] = []
+    new: list[AgencyReference] = []
+    for (agency_id, reference), person_id in wanted.items():
+        ref = held.get((agency_id, reference))
+        if ref is None:
+            new.append(
+                AgencyReference(
+                    agency_id=agency_id, reference=reference, person_id=person_id
+                )
+            )
+        elif ref.person_id != person_id:
+            ref.person_id = person_id
+            changed.append(ref)
+    AgencyReference.objects.bulk_update(changed, ["person"], batch_size=500)
+    AgencyReference.objects.bulk_create(new, batch_size=500)
 
 
 def _resolve(
@@ -391,11 +425,14 @@ def _resolve(
     linked: list[tuple[str, object, int | None]] = []
     unlinked: list[tuple[str, object, int | None]] = []
     moved: list[AgencyRecord] = []
-    for cluster_id in sorted(groups, key=lambda c: int(c)):
+    order = sorted(groups, key=lambda c: int(c))
+    fresh = {c: _new_person(groups[c]) for c in order if c not in chosen}
+    Person.objects.bulk_create(list(fresh.values()), batch_size=500)
+    for cluster_id in order:
         members = groups[cluster_id]
         person_id = chosen.get(cluster_id)
         if person_id is None:
-            person_id = _new_person(members).pk
+            person_id = fresh[cluster_id].pk
             created.append((RecordType.PERSON, person_id, person_id))
         for r in members:
             if r.person_id == person_id:
@@ -406,14 +443,7 @@ def _resolve(
             r.person_id = person_id
             moved.append(r)
     AgencyRecord.objects.bulk_update(moved, ["person"], batch_size=500)
-    for r in moved:
-        # The holding agency knows the person under its reference: the person is
-        # theirs to see (``people.records``), and their record stays theirs alone.
-        AgencyReference.objects.update_or_create(
-            agency_id=r.agency_id,
-            reference=r.reference,
-            defaults={"person_id": r.person_id},
-        )
+    _hold_references(moved)
     combination = Operation.COMBINATION
     record_many(
         actor, operation=combination, event=PERSON_EVENT, records=created, detail=detail
@@ -512,7 +542,7 @@ def do_run_linkage(
             )
         ]
         to_explain = _store_pairs(triples, run=run, threshold=threshold, replace=True)
-        step("Explaining the pairs to review")
+        step("Explaining the pairs")
         _explain(to_explain, table, model, engine)
     step("Resolving people")
     people, links, unlinks = _resolve(
@@ -619,7 +649,7 @@ def do_match_new_records(
             )
         ]
         to_explain = _store_pairs(triples, run=run, threshold=threshold, replace=False)
-        step("Explaining the pairs to review")
+        step("Explaining the pairs")
         _explain(to_explain, _table([*held, *new]), model, engine)
     step("Resolving people")
     people, links, unlinks = _resolve(

@@ -18,7 +18,8 @@ import numpy as np
 import shapely
 from django import forms
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -47,6 +48,8 @@ from saferleeds.analytics.nearrepeat import (
     spatial_bands,
     temporal_bands,
 )
+from saferleeds.analytics.store import data_version
+from saferleeds.core.analytics_cache import cached
 from saferleeds.partnership import current
 from saferleeds.places.geometry import area_shapes
 
@@ -107,8 +110,8 @@ class MapForm(forms.Form):
         return month(data.get("start"), first), month(data.get("end"), last)
 
 
-def _query(request: HttpRequest, store: Any) -> tuple[MapForm, dict[str, Any]]:
-    """Parse the form against what the store holds."""
+def _choices(store: Any) -> tuple[list[str], list[date], list[str]]:
+    """Crime types and months of the police.uk records, and the dated events' types."""
     types = [
         t
         for (t,) in store.execute(
@@ -121,7 +124,15 @@ def _query(request: HttpRequest, store: Any) -> tuple[MapForm, dict[str, Any]]:
             "SELECT DISTINCT month FROM police_street ORDER BY 1"
         ).fetchall()
     ]
-    event_types = _event_types(store)
+    return types, months, _event_types(store)
+
+
+def _query(request: HttpRequest, store: Any) -> tuple[MapForm, dict[str, Any]]:
+    """Parse the form against what the store holds."""
+    # Cached like the results: after an import, the next view lists the new months.
+    types, months, event_types = cached(
+        store, "map.choices", (), lambda: _choices(store)
+    )
     form = MapForm(
         request.GET or None, types=types, months=months, event_types=event_types
     )
@@ -183,8 +194,17 @@ def _lsoa_counts(store: Any, q: dict[str, Any]) -> dict[str, int]:
 
 
 def lsoa_hotspots(store: Any, q: dict[str, Any]) -> GiStarResult:
-    """Gi* over the LSOAs of the police.uk records selected."""
-    return lsoa_gi_star(_lsoa_counts(store, q))
+    """Gi* over the LSOAs of the police.uk records selected.
+
+    Cached by the store's data version: its permutations were most of the page's time,
+    and the page and its ``gistar-lsoa`` layer share the one result.
+    """
+    return cached(
+        store,
+        "map.lsoa_gi_star",
+        (q["crime_type"], q["start"], q["end"]),
+        lambda: lsoa_gi_star(_lsoa_counts(store, q)),
+    )
 
 
 def near_repeats(
@@ -205,6 +225,23 @@ def near_repeats(
         seed=0,
     )
     return result, ev
+
+
+def near_repeat_summary(
+    store: Any, crime_type: str
+) -> tuple[KnoxResult | None, int, date | None, date | None]:
+    """The Knox test of one type and its events' count, first and last day (cached).
+
+    Only what the page shows is cached, not the events themselves.
+    """
+
+    def compute() -> tuple[KnoxResult | None, int, date | None, date | None]:
+        knox, events = near_repeats(store, crime_type)
+        if events is None:
+            return knox, 0, None, None
+        return knox, len(events), events.day.min().item(), events.day.max().item()
+
+    return cached(store, "map.near_repeats", (crime_type,), compute)
 
 
 def _collection(features: list[dict[str, Any]], **meta: Any) -> dict[str, Any]:
@@ -403,10 +440,17 @@ def map_layer(request: HttpRequest, name: str) -> HttpResponse:
             form, q = _query(request, store)
             if not q["valid"]:
                 return JsonResponse({"errors": form.errors}, status=400)
-            body = layer(store, q)
+            # Each layer once per selection and data version, kept as the JSON text
+            # itself: encoding the larger layers again took as long as reading them.
+            body = cached(
+                store,
+                "map.layer",
+                (name, q["crime_type"], q["start"], q["end"]),
+                lambda: json.dumps(layer(store, q), cls=DjangoJSONEncoder).encode(),
+            )
     except StoreBusy as exc:
         return JsonResponse({"error": str(exc)}, status=503)
-    response = JsonResponse(body, content_type="application/geo+json")
+    response = HttpResponse(body, content_type="application/geo+json")
     response["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -466,7 +510,10 @@ def map_page(request: HttpRequest) -> HttpResponse:
                     status=200 if q["valid"] else 400,
                 )
             gi = lsoa_hotspots(store, q)
-            knox, events = near_repeats(store, q["nr_type"])
+            knox, nr_events, first_day, last_day = near_repeat_summary(
+                store, q["nr_type"]
+            )
+            version = data_version(store)
     except StoreBusy as exc:
         return _busy(request, exc)
     shapes = area_shapes("lsoa")
@@ -476,9 +523,11 @@ def map_page(request: HttpRequest) -> HttpResponse:
     )[:TOP_LSOAS]
     for r in ranked:
         r["name"] = shapes[r["id"]][0] if r["id"] in shapes else r["id"]
-    query = request.GET.urlencode() if q["valid"] else ""
-    first_day = events.day.min().item() if events is not None else None
-    last_day = events.day.max().item() if events is not None else None
+    # The layers' URLs carry the data version, so the browser's copy of a layer (kept
+    # five minutes) is never one from before the last import.
+    params = request.GET.copy() if q["valid"] else QueryDict(mutable=True)
+    params["v"] = version
+    query = params.urlencode()
     return render(
         request,
         "places/map.html",
@@ -495,7 +544,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
             "gi": gi,
             "knox": knox,
             "nr_rows": _nr_table(knox) if knox else [],
-            "nr_events": len(events) if events is not None else 0,
+            "nr_events": nr_events,
             "nr_first": first_day,
             "nr_last": last_day,
             "nr_min_ratio": _nr_reading()[0],

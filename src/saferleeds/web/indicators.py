@@ -30,7 +30,13 @@ from saferleeds.analytics.indicators import (
 )
 from saferleeds.analytics.indicators.periods import month_period
 from saferleeds.analytics.overview import msoa_choices
-from saferleeds.offending.queries import latest_complete_reoffending
+from saferleeds.config import get as config_get
+from saferleeds.core.analytics_cache import cached
+from saferleeds.offending.queries import (
+    FteFigure,
+    latest_complete_reoffending,
+    latest_first_time_entrants,
+)
 from saferleeds.places.geometry import area_shapes
 from saferleeds.web.exports import to_csv, to_xlsx
 from saferleeds.web.maps import choropleth, sparkline
@@ -95,6 +101,11 @@ def _rate_text(rate_per_1000: float | None) -> str:
     factor, unit = _rate_scale([rate_per_1000])
     digits = 1 if factor > 1 else 2
     return f"{rate_per_1000 * factor:,.{digits}f} {unit} residents"
+
+
+def _harm_table() -> str | None:
+    """The harm weights in use, part of every cache key: a new table is a new result."""
+    return config_get("SAFERLEEDS_HARM_CODE_WEIGHTS")
 
 
 def _is_msoa(area: str | None) -> bool:
@@ -210,6 +221,16 @@ def _add_reoffending(cards: list[dict[str, Any]]) -> None:
         card["cohort"] = figures
 
 
+def _fte() -> FteFigure | None:
+    """First-time entrants in the latest twelve months of partners' disposals, for the
+    card next to re-offending; per 100,000 children aged 10-17 when the
+    ``FTE_POPULATION`` setting gives their number (``{"population": N, "source":
+    "..."}``), a count otherwise."""
+    return latest_first_time_entrants(
+        timezone.localdate(), getattr(settings, "FTE_POPULATION", None)
+    )
+
+
 @require_GET
 def indicators(request: HttpRequest) -> HttpResponse:
     """One card per indicator (value, change, verdict, sparkline) and a crime-rate map."""
@@ -220,15 +241,29 @@ def indicators(request: HttpRequest) -> HttpResponse:
                 return render(
                     request, "web/indicators.html", {"form": form, "empty": True}
                 )
-            dash = dashboard(store, q["period"], area=q["area"], compare=q["compare"])
+            # Both cached by the store's data version (saferleeds.core.analytics_cache).
+            key = (q["period"], q["area"], q["compare"], _harm_table())
+            dash = cached(
+                store,
+                "indicators.dashboard",
+                key,
+                lambda: dashboard(
+                    store, q["period"], area=q["area"], compare=q["compare"]
+                ),
+            )
             # One MSOA is not ranked against itself: its LSOAs are shown instead.
             map_level = "lsoa" if _is_msoa(q["area"]) else "msoa"
-            by_msoa = compute_indicators(
+            by_msoa = cached(
                 store,
-                q["period"],
-                area=q["area"],
-                by=map_level,
-                indicators=["total_recorded_crime"],
+                "indicators.map",
+                (*key, map_level),
+                lambda: compute_indicators(
+                    store,
+                    q["period"],
+                    area=q["area"],
+                    by=map_level,
+                    indicators=["total_recorded_crime"],
+                ),
             )
     except StoreBusy as exc:
         return render(request, "web/busy.html", {"message": str(exc)}, status=503)
@@ -245,8 +280,10 @@ def indicators(request: HttpRequest) -> HttpResponse:
         }
         for r in dash.results
     ]
+    fte = None
     if q["area"] is None:  # the workspace's figure is the whole partnership's
         _add_reoffending(cards)
+        fte = _fte()
     factor, unit = _rate_scale(r.rate_per_1000 for r in by_msoa)
     rates = {
         r.area: None if r.rate_per_1000 is None else r.rate_per_1000 * factor
@@ -262,6 +299,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
             "form": form,
             "dash": dash,
             "cards": cards,
+            "fte": fte,
             "map": choropleth(
                 shapes,
                 rates,
@@ -303,14 +341,25 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
                 level = "lsoa"  # one MSOA: its LSOAs, not the MSOA against itself
             end = q["period"].end
             start = end.replace(year=end.year - 2)
-            series = indicator_series(store, ind.id, start, end, area=q["area"])
-            ranked = compute_indicators(
+            key = (ind.id, q["period"], q["area"], q["compare"], level, _harm_table())
+            series = cached(
                 store,
-                q["period"],
-                area=q["area"],
-                by=level,
-                compare=q["compare"],
-                indicators=[ind.id],
+                "indicators.series",
+                key,
+                lambda: indicator_series(store, ind.id, start, end, area=q["area"]),
+            )
+            ranked = cached(
+                store,
+                "indicators.ranked",
+                key,
+                lambda: compute_indicators(
+                    store,
+                    q["period"],
+                    area=q["area"],
+                    by=level,
+                    compare=q["compare"],
+                    indicators=[ind.id],
+                ),
             )
     except StoreBusy as exc:
         return render(request, "web/busy.html", {"message": str(exc)}, status=503)

@@ -10,7 +10,8 @@ labels) and run on DuckDB by default or on Spark. The public surface:
   match_probability``), within one table (deduplication) or between two (linkage).
 - :func:`train_model`: the model alone, to score other files or explain pairs.
 - :func:`explain_pair`: why a pair scored as it did (Splink's waterfall as data;
-  :meth:`PairExplanation.as_dict` for pages and the API).
+  :meth:`PairExplanation.as_dict` for pages and the API); :func:`explain_pairs`: many
+  pairs at once, in one pass.
 - :func:`save_model` / :func:`load_model`: a trained model as Splink's model JSON, so a
   later batch is scored with the same m, u and prior.
 - :func:`match_new_records`: a new batch against the records already held
@@ -44,6 +45,7 @@ from saferleeds.analytics.linkage._model import (
     LinkageModel,
     PairExplanation,
     explain_pair,
+    explain_pairs,
     load_model,
     local_spark,
     predict_pairs,
@@ -86,6 +88,7 @@ __all__ = [
     "apply_decisions",
     "cluster_records",
     "explain_pair",
+    "explain_pairs",
     "load_model",
     "local_spark",
     "match_new_records",

@@ -159,7 +159,7 @@ function drawLegend(map, overlays) {
     }
     shown += 1;
   }
-  if (!shown) status.textContent = "Choose a layer to show from the list on the map.";
+  if (!shown) status.textContent = "Choose a layer to show from the list of layers.";
 }
 
 function boundaryLayer(fc, weight) {
@@ -195,7 +195,12 @@ async function start() {
     overlays[name] = layer;
     labels[a.title] = layer;
   }
-  L.control.layers(bases, labels, { collapsed: false, position: "topright" }).addTo(map);
+  // The layer list lives beside the map (below it on narrow screens), never over the
+  // district: drawn on the map it hid the north-east. Leaflet builds the control; its
+  // element is then moved to the page, where its inputs keep working.
+  const control = L.control.layers(bases, labels, { collapsed: false, position: "topright" }).addTo(map);
+  const side = document.getElementById("sl-map-layers");
+  if (side) side.append(control.getContainer());
 
   // One fetch per layer, however often it is switched on; callers await the same one.
   function load(layer) {
