@@ -21,11 +21,15 @@ BENCHMARKS = [
     "linkage_scale",
     "search",
 ]
+# Run only when named (`bench/run.py loadtest --quick`): it starts PostgreSQL and a server.
+OPTIONAL = ["loadtest"]
 
 
 def main() -> None:
     """Run the named benchmarks (default: all)."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, epilog=f"Optional, only when named: {', '.join(OPTIONAL)}"
+    )
     parser.add_argument("names", nargs="*", default=BENCHMARKS)
     parser.add_argument(
         "--quick", action="store_true", help="small inputs, for a smoke run"

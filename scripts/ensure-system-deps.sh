@@ -15,3 +15,5 @@ ldconfig -p | grep -q libpangoft2-1.0 || scripts/apt-install.sh libpango-1.0-0 l
 command -v pdftoppm >/dev/null || scripts/apt-install.sh poppler-utils
 # PySpark (linkage and analytics on Spark, local mode in tests) needs a Java runtime.
 command -v java >/dev/null || scripts/apt-install.sh openjdk-17-jre-headless
+# The deployment test checks the shipped reverse-proxy site with `nginx -t`.
+[ -x /usr/sbin/nginx ] || scripts/apt-install.sh nginx-light

@@ -167,6 +167,9 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # The demo serves static files from the package itself; production may collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Browsers keep static files an hour, then revalidate (ETag, 304): an upgrade's CSS or
+# JavaScript shows within the hour, and page views meanwhile fetch none of them again.
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60 * 60
 
 # Safe defaults everywhere; production adds transport security.
 SESSION_COOKIE_HTTPONLY = True

@@ -115,13 +115,16 @@ def test_damaged_zip_member_exits_2_naming_archive_and_member(tmp_path: Path) ->
     assert "CRC" in r.stderr
 
 
-def _hold_store_open(data: Path, seconds: float) -> subprocess.Popen[str]:
-    """Hold the store the way the web server does (a read-only open) in another process."""
+def _hold_store_open(
+    data: Path, seconds: float, *, write: bool = False
+) -> subprocess.Popen[str]:
+    """Hold the store in another process: the way the web server does (a read-only
+    open), or the way another import does (``write``)."""
     code = (
         "import sys, time\n"
         "from saferleeds.analytics.store import open_store\n"
-        "with open_store(sys.argv[1], read_only=True) as s:\n"
-        "    s.scalar('SELECT count(*) FROM police_street')\n"
+        f"with open_store(sys.argv[1], read_only={not write}) as s:\n"
+        "    print(s.scalar('SELECT count(*) FROM police_street'), flush=True)\n"
         "    print('holding', flush=True)\n"
         "    time.sleep(float(sys.argv[2]))\n"
     )
@@ -133,17 +136,20 @@ def _hold_store_open(data: Path, seconds: float) -> subprocess.Popen[str]:
         text=True,
     )
     assert proc.stdout is not None
+    assert proc.stdout.readline().strip().isdigit(), proc.stderr  # it could read
     assert proc.stdout.readline().strip() == "holding", proc.stderr
     return proc
 
 
-def test_import_waits_for_the_web_server_then_reports_busy_cleanly(
+def test_import_runs_beside_readers_and_waits_only_for_another_import(
     tmp_path: Path,
 ) -> None:
     """Security finding 7: `import police` while the web server read the store gave a
-    StoreBusy traceback and exit 1. It waits (bounded by --wait) saying it is waiting
-    for another process, imports once the store is free, and if it stays busy exits 4
-    with a one-line error and no traceback."""
+    StoreBusy traceback and exit 1. Issue 18: an import no longer waits for readers at
+    all (it builds the new version beside the one they read, and swaps it in; the
+    reader keeps the version it opened). Only another import makes it wait (bounded by
+    --wait, saying so); if that one stays, exit 4 with a one-line error and no
+    traceback."""
     data = tmp_path / "data"
     first = saferleeds(data, "import", "police", str(GOOD))
     assert first.returncode == 0, first.stderr
@@ -151,11 +157,28 @@ def test_import_waits_for_the_web_server_then_reports_busy_cleanly(
     rows = GOOD.read_text(encoding="utf-8").replace(",2018-07,", ",2018-06,")
     copy.write_text(rows, encoding="utf-8")
 
-    # Held for 3 s: the import waits, then imports.
-    holder = _hold_store_open(data, 3)
+    # A reader holds the store for 120 s: the import neither waits nor fails.
+    reader = _hold_store_open(data, 120)
     try:
         t0 = time.monotonic()
         r = saferleeds(data, "import", "police", "--wait", "60", str(copy))
+        waited = time.monotonic() - t0
+    finally:
+        reader.kill()
+        reader.wait()
+    _no_traceback(r)
+    assert r.returncode == 0, r.stderr
+    assert "waiting for another process" not in r.stderr.lower()
+    assert waited < 60
+    assert "0 quarantined" in r.stderr
+
+    # Another import holds it for 3 s: this one waits, then imports.
+    again = tmp_path / "2018-05-west-yorkshire-street.csv"
+    again.write_text(rows.replace(",2018-06,", ",2018-05,"), encoding="utf-8")
+    holder = _hold_store_open(data, 3, write=True)
+    try:
+        t0 = time.monotonic()
+        r = saferleeds(data, "import", "police", "--wait", "60", str(again))
         waited = time.monotonic() - t0
     finally:
         holder.wait(timeout=60)
@@ -166,7 +189,7 @@ def test_import_waits_for_the_web_server_then_reports_busy_cleanly(
     assert "0 quarantined" in r.stderr
 
     # Held for longer than --wait: a clear one-line error and exit 4.
-    holder = _hold_store_open(data, 120)
+    holder = _hold_store_open(data, 120, write=True)
     try:
         t0 = time.monotonic()
         busy = saferleeds(data, "import", "police", "--wait", "2", str(copy))

@@ -33,3 +33,31 @@ def test_the_demo_has_a_cohort_with_reviews(personas: dict[str, Any]) -> None:
     assert len(home.members) == 19 and home.next_meeting is not None
     assert home.comparison is not None and home.comparison.group.offenders > 0
     assert not seed_iom().created
+
+
+@pytest.mark.django_db
+def test_the_indicators_card_compares_the_iom_cohort_for_the_executive(
+    personas: dict[str, Any],
+    client: Any,
+    sign_in: Any,
+    settings: Any,
+    police_store_path: Any,
+) -> None:
+    """Counts only, for roles that never see the members: "IOM vs not" on the card."""
+    from saferleeds.iom.queries import iom_reoffending_comparison
+
+    settings.SAFERLEEDS_ANALYTICS_PATH = police_store_path
+    seed_partner_data()
+    seed_offending()
+    seed_iom()
+    c = iom_reoffending_comparison()
+    assert c is not None and c.group.offenders > 0 and c.rest.offenders > 0
+    sign_in(client, personas["ed.executive"])
+    html = client.get("/indicators/", {"period": "2018-07"}).content.decode()
+    start = html.index('data-testid="reoffending-iom"')
+    line = html[start : html.index("</p>", start)]
+    assert (
+        f"{c.group.reoffenders} of {c.group.offenders} IOM members re-offended, "
+        f"against {c.rest.reoffenders} of {c.rest.offenders} others"
+    ) in line
+    assert f"p = {c.p_value:.3f}" in line

@@ -416,3 +416,21 @@ ASSESSMENT_PAGE_ROLES = frozenset({"analyst", "executive", "case_coordinator"})
 def may_open_assessment(roles: set[str]) -> bool:
     """Whether a user with ``roles`` opens the Joint Strategic Assessment pages."""
     return bool(roles & ASSESSMENT_PAGE_ROLES)
+
+
+#: Community tension reports (/plan/tensions/), written out apart from
+#: saferleeds.governance.rules: no personal data, but partners' soft information, so
+#: practitioners and case coordinators submit and read them, analysts and the executive
+#: read them, and no other role opens the page.
+TENSION_SUBMIT_ROLES = frozenset({"practitioner", "case_coordinator"})
+TENSION_READ_ROLES = TENSION_SUBMIT_ROLES | {"analyst", "executive"}
+
+
+def may_open_tensions(roles: set[str]) -> bool:
+    """Whether a user with ``roles`` opens the community tensions page."""
+    return bool(roles & TENSION_READ_ROLES)
+
+
+def may_submit_tension(roles: set[str]) -> bool:
+    """Whether a user with ``roles`` submits a community tension report."""
+    return bool(roles & TENSION_SUBMIT_ROLES)

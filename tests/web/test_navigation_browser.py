@@ -59,6 +59,7 @@ def test_coordinator_lands_on_marac_and_finds_her_way(
         "Linkage",
         "Plan",
         "Assessment",
+        "Tensions",
         "Sharing agreements",
     ]
     current = page.locator("#navigation [aria-current]")

@@ -352,10 +352,20 @@ def test_navigation_shows_pages_by_role(as_user: Any, world: dict[str, Any]) -> 
         "/iom/",
         "/linkage/review/",
         "/plan/jsa/",
+        "/plan/tensions/",
     }
-    assert nav("aisha.analyst") == everyone | {"/people/", "/cases/", "/plan/jsa/"}
+    assert nav("aisha.analyst") == everyone | {
+        "/people/",
+        "/cases/",
+        "/plan/jsa/",
+        "/plan/tensions/",
+    }
     assert nav("iris.ig") == everyone | {"/people/", "/cases/", "/audit/"}
-    assert nav("ed.executive") == everyone | {"/marac/figures/", "/plan/jsa/"}
+    assert nav("ed.executive") == everyone | {
+        "/marac/figures/",
+        "/plan/jsa/",
+        "/plan/tensions/",
+    }
     html = html_of(as_user("carol.coordinator").get(f"/people/{world['alice'].pk}/"))
     assert 'href="/people/" aria-current="true">People<' in html
 
@@ -386,6 +396,7 @@ def test_navigation_lists_each_page_once_for_several_roles(
         "/linkage/review/",
         "/plan/",
         "/plan/jsa/",
+        "/plan/tensions/",
         "/agreements/",
         "/audit/",
         "/administration/",

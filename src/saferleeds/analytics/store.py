@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -106,6 +110,9 @@ class Store:
 
     con: duckdb.DuckDBPyConnection
     path: Path | None
+    file: Path | None = None
+    """The file actually open: a version file of ``path`` (see :func:`current_file`),
+    the writer's build copy, or ``path`` itself."""
 
     def execute(self, sql: str, params: list[Any] | None = None) -> Any:
         """Run one SQL statement and return the DuckDB result."""
@@ -178,28 +185,186 @@ def data_version(store: Store) -> str:
     return str(value) if value is not None else "empty"
 
 
-def _connect_waiting(
-    path: Path | None,
-    read_only: bool,
-    wait: float,
-    on_wait: Callable[[], None] | None,
-) -> duckdb.DuckDBPyConnection:
-    """Connect, retrying for up to ``wait`` seconds while another process holds the lock."""
-    deadline = time.monotonic() + wait
-    pause = 0.05
-    told = False
-    while True:
+# --- versions: build beside the live store, swap atomically ----------------------------
+#
+# DuckDB lets one process write a file and nobody read it meanwhile (or many read and
+# nobody write). So a writer never opens the live file: it copies it to a build file
+# beside it, writes there, checkpoints, and swaps the result in with a rename. Readers
+# open the *version file* the pointer names, read-only, and keep the version they opened
+# until they close it (on POSIX an open file outlives its unlink), so a page sees the
+# old store or the new one, never half an import, and never waits for one.
+#
+#   analytics.duckdb                  the live store: a hard link to the current version,
+#                                     so tools, backups and `duckdb` open it as before
+#   .analytics.duckdb.v-<token>       the current version (token = its data version)
+#   .analytics.duckdb.current         names the current version file
+#   .analytics.duckdb.build-<uuid>    a writer's copy, while it writes
+#   .analytics.duckdb.lock            held by the one writer at a time
+#
+# Distinct version names matter within one process too: DuckDB shares one database
+# instance per file name while any connection to it is open, so a busy web server
+# re-opening one name would never see a swapped-in file.
+
+_READ_ATTEMPTS = 5
+
+
+def _pointer(path: Path) -> Path:
+    return path.with_name(f".{path.name}.current")
+
+
+def _version_prefix(path: Path) -> str:
+    return f".{path.name}.v-"
+
+
+def current_file(path: Path) -> Path:
+    """The file a reader of ``path`` opens: its current version file, else ``path``.
+
+    The pointer is believed only while ``path`` is the same file (a hard link of the
+    version), so a store replaced by other means (a restore, a copy) is read as it is.
+
+    Args:
+        path: The store's live file.
+
+    Returns:
+        The version file to open read-only, or ``path`` itself.
+    """
+    try:
+        name = _pointer(path).read_text(encoding="utf-8").strip()
+        if not name.startswith(_version_prefix(path)) or "/" in name:
+            return path
+        version = path.with_name(name)
+        live, ver = os.stat(path), os.stat(version)
+    except (OSError, ValueError):
+        return path
+    if (live.st_ino, live.st_dev) == (ver.st_ino, ver.st_dev):
+        return version
+    return path
+
+
+def _open_reader(path: Path) -> tuple[duckdb.DuckDBPyConnection, Path] | None:
+    """A read-only connection to the current version, or ``None`` if there is no store."""
+    for _ in range(_READ_ATTEMPTS):
+        target = current_file(path)
+        if not target.exists():
+            if target == path:
+                return None
+            continue  # swapped and cleaned since we read the pointer: read it again
         try:
-            return _connect(path, read_only)
-        except StoreBusy:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise
-            if not told and on_wait is not None:
-                on_wait()
-            told = True
-            time.sleep(min(pause, left))
-            pause = min(pause * 2, 0.5)
+            return _connect(target, read_only=True), target
+        except duckdb.IOException as exc:
+            if "does not exist" in str(exc) and target != path:
+                continue  # the same race, inside DuckDB
+            raise
+    return _connect(path, read_only=True), path
+
+
+@contextmanager
+def _writer_lock(
+    path: Path, wait: float, on_wait: Callable[[], None] | None
+) -> Iterator[None]:
+    """Hold the store's writer lock (one writer at a time), waiting up to ``wait`` s."""
+    lock = path.with_name(f".{path.name}.lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait
+        pause = 0.05
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise StoreBusy(
+                        f"the analytics store {path} is being written by another "
+                        "process (an import may be running); try again when it finishes"
+                    ) from exc
+                if not told and on_wait is not None:
+                    on_wait()
+                told = True
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, 0.5)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _wal(file: Path) -> Path:
+    return file.with_name(file.name + ".wal")
+
+
+def _unlink(*files: Path) -> None:
+    for f in files:
+        with contextlib.suppress(FileNotFoundError):
+            f.unlink()
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _publish(path: Path, build: Path, token: str) -> None:
+    """Swap a finished, checkpointed build in as the live store and its current version."""
+    version = path.with_name(_version_prefix(path) + token)
+    os.replace(build, version)
+    link = path.with_name(f".{path.name}.link-{uuid.uuid4().hex}")
+    try:
+        os.link(version, link)
+    except OSError:  # a file system without hard links: a copy does as well
+        shutil.copyfile(version, link)
+    # A log left by a writer that crashed belongs to the old file, not this one.
+    _unlink(_wal(path))
+    os.replace(link, path)
+    pointer_tmp = path.with_name(f".{path.name}.current-{uuid.uuid4().hex}")
+    pointer_tmp.write_text(version.name + "\n", encoding="utf-8")
+    os.replace(pointer_tmp, _pointer(path))
+    _fsync_dir(path.parent)
+    # Old versions and abandoned builds: readers that have one open keep reading it.
+    stale = (_version_prefix(path), f".{path.name}.build-", f".{path.name}.link-")
+    for f in path.parent.iterdir():
+        if f.name.startswith(stale) and f.name not in (version.name,):
+            _unlink(f)
+
+
+@contextmanager
+def _open_writer(
+    path: Path, wait: float, on_wait: Callable[[], None] | None
+) -> Iterator[Store]:
+    with _writer_lock(path, wait, on_wait):
+        build = path.with_name(f".{path.name}.build-{uuid.uuid4().hex}")
+        published = False
+        try:
+            if path.exists():
+                shutil.copyfile(path, build)
+                if _wal(path).exists():  # replayed into the build when it opens
+                    shutil.copyfile(_wal(path), _wal(build))
+            store = Store(_connect(build, read_only=False), path, build)
+            try:
+                ensure_schema(store)
+                bump_data_version(store)
+                yield store
+            finally:
+                # Whatever the block committed is kept, as when writers wrote in place;
+                # if the build cannot be finished (a full disk), the live store stands.
+                try:
+                    token = bump_data_version(store)
+                    store.con.execute("CHECKPOINT")
+                    store.close()
+                except duckdb.Error:
+                    with contextlib.suppress(duckdb.Error):
+                        store.close()
+                else:
+                    _publish(path, build, token)
+                    published = True
+        finally:
+            if not published:
+                _unlink(build, _wal(build))
 
 
 @contextmanager
@@ -212,36 +377,41 @@ def open_store(
 ) -> Iterator[Store]:
     """Open the analytics store, creating its schema when writable.
 
+    A reader opens the current version read-only and never waits: an import running
+    meanwhile neither blocks it nor changes what it reads. A writer works on a copy
+    that replaces the live store atomically when the block ends (see
+    :func:`current_file`); only one writer at a time.
+
     Args:
         path: The DuckDB file; ``None`` for a throw-away in-memory store.
-        read_only: Open without taking the write lock (pages use this).
-        wait: Seconds to keep retrying while another process holds the store (a
-            writable open waits for every reader, such as the web server's pages).
-        on_wait: Called once, when the first attempt finds the store busy.
+        read_only: Open for reading (pages use this).
+        wait: Seconds a writer keeps retrying while another writer holds the store.
+        on_wait: Called once, when a writer finds another one writing.
 
     Yields:
-        The open store; closed on exit.
+        The open store; closed on exit (a writer's changes go live then).
 
     Raises:
-        StoreBusy: If another process still holds the store after ``wait`` seconds.
+        StoreBusy: If another writer still holds the store after ``wait`` seconds.
     """
     p = None if path is None else Path(path)
-    if read_only and p is not None and not p.exists():
-        # A read-only open of a missing file fails; give the caller an empty store.
-        p = None
-        read_only = False
-    store = Store(_connect_waiting(p, read_only, wait, on_wait), p)
+    if p is not None and not read_only:
+        with _open_writer(p, wait, on_wait) as store:
+            yield store
+        return
+    opened = None if p is None or not read_only else _open_reader(p)
+    if opened is not None:
+        store = Store(opened[0], p, opened[1])
+        try:
+            yield store
+        finally:
+            store.close()
+        return
+    # In memory: asked for, or a reader of a store not created yet (an empty one).
+    store = Store(_connect(None, False), None)
     try:
-        if not read_only:
-            ensure_schema(store)
-            # Before the writes as well as after: a writer that dies half-way still
-            # leaves a version no cached page was computed from.
-            bump_data_version(store)
+        ensure_schema(store)
+        bump_data_version(store)
         yield store
     finally:
-        if not read_only:
-            try:
-                bump_data_version(store)
-            except duckdb.Error:  # the connection failed; the version opened with holds
-                pass
         store.close()

@@ -150,8 +150,8 @@ def _run_police_import(
     def on_wait() -> None:
         err.print(
             Text(
-                "Waiting for another process (the web server reading it, or another "
-                f"import) to release the analytics store {literal(store_path)}; giving "
+                "Waiting for another process (another import writing it) to "
+                f"release the analytics store {literal(store_path)}; giving "
                 f"up after {wait:g} s (--wait SECONDS)."
             )
         )
@@ -229,8 +229,9 @@ def import_police_cmd(
             "--wait",
             min=0,
             metavar="SECONDS",
-            help="How long to wait while another process (the web server) holds the "
-            f"store; exit {STORE_BUSY_EXIT} if it is still busy.",
+            help="How long to wait while another import writes the store (readers, "
+            f"such as the web server, never make it wait); exit {STORE_BUSY_EXIT} if "
+            "it is still busy.",
         ),
     ] = STORE_WAIT,
 ) -> None:
@@ -548,7 +549,16 @@ def demo_generate(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+    threads: Annotated[int, typer.Option(help="Worker threads (per process).")] = 8,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            metavar="N",
+            help="Production: run N worker processes under gunicorn (0: two per "
+            "CPU plus one). Without it, the embedded one-process server (waitress).",
+        ),
+    ] = None,
     trusted_proxy: Annotated[
         str | None,
         typer.Option(
@@ -558,7 +568,7 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve the web app (waitress) until interrupted.
+    """Serve the web app until interrupted: waitress, or gunicorn with --workers.
 
     In production, refuses to start (exit 2) while any active account has a password its
     owner did not set (`saferleeds users unsafe` lists them).
@@ -572,11 +582,15 @@ def serve(
         raise typer.Exit(2)
     from waitress import serve as waitress_serve
 
+    from saferleeds.cli import serving
     from saferleeds.demo.personas import DEMO_PASSWORD, PERSONAS
     from saferleeds.wsgi import application
 
+    if workers is not None:
+        workers = workers or serving.default_workers()
     err.print(
         f"saferleeds is running at [bold]http://{host}:{port}/[/] (Ctrl-C to stop)"
+        + (f", {workers} worker processes of {threads} threads" if workers else "")
     )
     if config.environment() == "demo":
         err.print(f"Demo sign-ins (password [bold]{DEMO_PASSWORD}[/]):")
@@ -592,6 +606,18 @@ def serve(
             "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
             "clear_untrusted_proxy_headers": True,
         }
+    if workers:
+        from django.db import connections
+
+        # Each worker opens its own: a connection must not cross the fork.
+        connections.close_all()
+        app = application
+        if trusted_proxy:
+            app = serving.behind_proxy(application, trusted_proxy)
+        serving.run_gunicorn(
+            app, serving.gunicorn_options(host, port, workers, threads)
+        )
+        return
     try:
         waitress_serve(
             application,

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User  # noqa: TC002 - used at run time
 from saferleeds.asb.models import AsbCaseReview
 from saferleeds.demo.casework import seed_casework
 from saferleeds.demo.governance import seed_governance
+from saferleeds.demo.governance_records import seed_governance_records
 from saferleeds.demo.iom import seed_iom
 from saferleeds.demo.offending import seed_offending
 from saferleeds.demo.partner_data import LinkageQuality, seed_partner_data
@@ -83,6 +84,7 @@ def seed_demo(*, on_step: Callable[[str], None] | None = None) -> SeedReport:
     iom = seed_iom()  # the IOM cohort from the demo offenders, its reviews
     do_load_plan(actor=None)  # the strategy's plan: priorities, deliverables, boards
     seed_governance()  # RAG statuses with evidence, through the governance action
+    seed_governance_records()  # milestones, board meetings, tension reports
     held = {
         "MARAC referrals": MaracReferral.objects.count(),
         "hate reports": HateReport.objects.count(),

@@ -8,6 +8,7 @@ in a fixed number of queries however many deliverables there are.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,22 +16,35 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from saferleeds.governance.models import (
+    Board,
+    BoardAction,
+    BoardMeeting,
     Deliverable,
+    Milestone,
     Outcome,
     Priority,
     Rag,
     StatusChange,
+    TensionReport,
 )
 from saferleeds.governance.rules import (
+    is_overdue,
     is_stale,
     may_read_plan,
+    may_read_tensions,
+    may_record_meetings,
+    may_submit_tension,
     may_update_status,
     stale_after_days,
 )
+from saferleeds.governance.tensions import level_label, trend
+from saferleeds.partners.models import Agency
 from saferleeds.partners.policy import Actor, Forbidden, NotFound
+from saferleeds.places.models import Area
 
 __all__ = [
     "CSV_HEADER",
+    "BoardPage",
     "DeliverablePage",
     "DeliverableRow",
     "HistoryRow",
@@ -38,8 +52,11 @@ __all__ = [
     "PlanPage",
     "PriorityBlock",
     "plan_csv_rows",
+    "read_board_page",
+    "read_boards",
     "read_deliverable_page",
     "read_plan",
+    "read_tensions",
 ]
 
 NOT_RATED = "Not rated"
@@ -66,6 +83,19 @@ class DeliverableRow:
     rag_evidence: str
     rag_updated_on: date | None
     stale: bool
+    board_key: str = ""
+    overdue_milestones: int = 0
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    """A milestone of a deliverable, overdue flagged."""
+
+    id: int
+    title: str
+    due_on: date
+    done_on: date | None
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -98,6 +128,7 @@ class PlanPage:
     stale_after_days: int
     counts: tuple[tuple[str, int], ...]  # (label, number): Red, Amber, Green, Not rated
     stale_count: int
+    overdue_count: int = 0  # deliverables with an overdue milestone
 
     @property
     def deliverables(self) -> tuple[DeliverableRow, ...]:
@@ -136,13 +167,16 @@ class DeliverablePage:
     history: tuple[HistoryRow, ...]
     may_update: bool
     stale_after_days: int
+    milestone_rows: tuple[MilestoneRow, ...] = ()
 
 
 def _label(rag: str) -> str:
     return Rag(rag).label if rag else NOT_RATED
 
 
-def _row(d: Deliverable, today: date, days: int) -> DeliverableRow:
+def _row(
+    d: Deliverable, today: date, days: int, milestones: list[Milestone] | None = None
+) -> DeliverableRow:
     return DeliverableRow(
         id=d.pk,
         key=d.key,
@@ -160,6 +194,10 @@ def _row(d: Deliverable, today: date, days: int) -> DeliverableRow:
         rag_evidence=d.rag_evidence,
         rag_updated_on=d.rag_updated_on,
         stale=is_stale(d.rag_updated_on, today, days),
+        board_key=d.board.key if d.board else "",
+        overdue_milestones=sum(
+            1 for m in milestones or () if is_overdue(m.due_on, m.done_on, today)
+        ),
     )
 
 
@@ -189,7 +227,10 @@ def read_plan(actor: Actor, today: date | None = None) -> PlanPage:
     _require_reader(actor)
     day = today or timezone.localdate()
     days = stale_after_days()
-    rows = [_row(d, day, days) for d in _deliverables()]
+    milestones: dict[int, list[Milestone]] = defaultdict(list)
+    for m in Milestone.objects.filter(done_on__isnull=True):
+        milestones[m.deliverable_id].append(m)
+    rows = [_row(d, day, days, milestones[d.pk]) for d in _deliverables()]
     priorities = Priority.objects.prefetch_related(
         Prefetch("outcomes", queryset=Outcome.objects.order_by("number"))
     )
@@ -223,6 +264,7 @@ def read_plan(actor: Actor, today: date | None = None) -> PlanPage:
         stale_after_days=days,
         counts=counts,
         stale_count=sum(1 for r in rows if r.stale),
+        overdue_count=sum(1 for r in rows if r.overdue_milestones),
     )
 
 
@@ -250,8 +292,10 @@ def read_deliverable_page(
         "changed_by", "agency"
     )
     by = d.rag_updated_by
+    day = today or timezone.localdate()
+    milestones = list(Milestone.objects.filter(deliverable=d))
     return DeliverablePage(
-        row=_row(d, today or timezone.localdate(), days),
+        row=_row(d, day, days, milestones),
         priority_title=d.priority.title,
         outcome_text=d.outcome.text if d.outcome else "",
         milestones=d.milestones,
@@ -271,6 +315,12 @@ def read_deliverable_page(
         ),
         may_update=may_update_status(actor, d.lead_agency_id),
         stale_after_days=days,
+        milestone_rows=tuple(
+            MilestoneRow(
+                m.pk, m.title, m.due_on, m.done_on, is_overdue(m.due_on, m.done_on, day)
+            )
+            for m in milestones
+        ),
     )
 
 
@@ -325,3 +375,245 @@ def plan_csv_rows(actor: Actor, today: date | None = None) -> list[tuple[str, ..
             )
         )
     return out
+
+
+# Boards and their meetings -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """A board in the list of boards."""
+
+    key: str
+    name: str
+    kind: str
+    reports_to: str
+    meetings: int
+    open_actions: int
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """An action from a board meeting."""
+
+    id: int
+    text: str
+    owner_agency: str
+    due_on: date
+    done_on: date | None
+    overdue: bool
+    meeting_on: date
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """A board meeting with its papers, decisions and actions."""
+
+    id: int
+    held_on: date
+    papers: tuple[str, ...]
+    decisions: str
+    actions: tuple[ActionRow, ...]
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    """A board: what it is, its meetings (newest first) and its open actions."""
+
+    id: int
+    key: str
+    name: str
+    kind: str
+    description: str
+    reports_to: str
+    reports_to_key: str
+    meetings: tuple[MeetingRow, ...]
+    open_actions: tuple[ActionRow, ...]
+    deliverables: tuple[tuple[int, str], ...]
+    may_record: bool
+    today: date
+    agency_choices: tuple[tuple[int, str], ...] = ()
+
+
+def read_boards(actor: Actor) -> tuple[BoardRow, ...]:
+    """Every board with its number of meetings and open actions.
+
+    Raises:
+        Forbidden: The actor may not read the plan.
+    """
+    _require_reader(actor)
+    meetings: dict[int, int] = defaultdict(int)
+    for board_id in BoardMeeting.objects.values_list("board_id", flat=True):
+        meetings[board_id] += 1
+    open_actions: dict[int, int] = defaultdict(int)
+    for board_id in BoardAction.objects.filter(done_on__isnull=True).values_list(
+        "meeting__board_id", flat=True
+    ):
+        open_actions[board_id] += 1
+    boards = list(Board.objects.all())
+    names = {b.pk: b.name for b in boards}
+    return tuple(
+        BoardRow(
+            key=b.key,
+            name=b.name,
+            kind=b.get_kind_display(),
+            reports_to=names.get(b.reports_to_id or 0, ""),
+            meetings=meetings[b.pk],
+            open_actions=open_actions[b.pk],
+        )
+        for b in boards
+    )
+
+
+def _action_row(a: BoardAction, meeting_on: date, today: date) -> ActionRow:
+    return ActionRow(
+        id=a.pk,
+        text=a.text,
+        owner_agency=a.owner_agency.name,
+        due_on=a.due_on,
+        done_on=a.done_on,
+        overdue=is_overdue(a.due_on, a.done_on, today),
+        meeting_on=meeting_on,
+    )
+
+
+def read_board_page(actor: Actor, key: str, today: date | None = None) -> BoardPage:
+    """A board's page: its meetings with decisions and actions, and the open actions.
+
+    Raises:
+        Forbidden: The actor may not read the plan.
+        NotFound: No such board.
+    """
+    _require_reader(actor)
+    board = Board.objects.filter(key=key).select_related("reports_to").first()
+    if board is None:
+        raise NotFound("No such board")
+    day = today or timezone.localdate()
+    meetings = BoardMeeting.objects.filter(board=board).prefetch_related(
+        Prefetch(
+            "actions",
+            queryset=BoardAction.objects.select_related("owner_agency").order_by(
+                "due_on", "id"
+            ),
+        )
+    )
+    rows = tuple(
+        MeetingRow(
+            id=m.pk,
+            held_on=m.held_on,
+            papers=tuple(p.strip() for p in m.papers.splitlines() if p.strip()),
+            decisions=m.decisions,
+            actions=tuple(_action_row(a, m.held_on, day) for a in m.actions.all()),
+        )
+        for m in meetings
+    )
+    open_actions = sorted(
+        (a for m in rows for a in m.actions if a.done_on is None),
+        key=lambda a: a.due_on,
+    )
+    parent = board.reports_to
+    return BoardPage(
+        id=board.pk,
+        key=board.key,
+        name=board.name,
+        kind=board.get_kind_display(),
+        description=board.description,
+        reports_to=parent.name if parent else "",
+        reports_to_key=parent.key if parent else "",
+        meetings=rows,
+        open_actions=tuple(open_actions),
+        deliverables=tuple(
+            Deliverable.objects.filter(board=board)
+            .order_by("priority__number", "id")
+            .values_list("id", "title")
+        ),
+        may_record=may_record_meetings(actor),
+        today=day,
+        agency_choices=tuple(Agency.objects.order_by("name").values_list("id", "name")),
+    )
+
+
+# Community tensions ---------------------------------------------------------------
+
+TENSION_AREA_LEVELS = (Area.Level.WARD, Area.Level.NEIGHBOURHOOD)
+NO_TENSIONS = "Your role does not give access to community tension reports."
+
+
+@dataclass(frozen=True)
+class AreaTension:
+    """An area's current tension: its latest week's level, trend and history."""
+
+    area_id: int
+    area: str
+    level_kind: str
+    week_starting: date
+    level: int
+    level_label: str
+    trend: str
+    indicators: str
+    grading: str
+    weeks: tuple[tuple[date, int], ...]  # oldest first
+
+
+@dataclass(frozen=True)
+class TensionsPage:
+    """Current tension by area, highest level first, and whether the actor submits."""
+
+    areas: tuple[AreaTension, ...]
+    may_submit: bool
+    area_choices: tuple[tuple[int, str], ...]  # wards and neighbourhoods, for the form
+
+
+def weekly_levels(reports: list[TensionReport]) -> list[tuple[date, int]]:
+    """An area's level per week reported, oldest first: the week's highest level."""
+    weeks: dict[date, int] = {}
+    for r in reports:
+        weeks[r.week_starting] = max(weeks.get(r.week_starting, 0), r.level)
+    return sorted(weeks.items())
+
+
+def read_tensions(actor: Actor) -> TensionsPage:
+    """Every area with a tension report: its latest level, trend and indicators.
+
+    Raises:
+        Forbidden: The actor may not read tension reports.
+    """
+    if not may_read_tensions(actor):
+        raise Forbidden(NO_TENSIONS)
+    by_area: dict[int, list[TensionReport]] = defaultdict(list)
+    for r in TensionReport.objects.select_related("area").order_by(
+        "week_starting", "id"
+    ):
+        by_area[r.area_id].append(r)
+    areas = []
+    for reports in by_area.values():
+        weeks = weekly_levels(reports)
+        latest_week, level = weeks[-1]
+        latest = [r for r in reports if r.week_starting == latest_week]
+        top = max(latest, key=lambda r: (r.level, r.pk))
+        areas.append(
+            AreaTension(
+                area_id=top.area_id,
+                area=top.area.name,
+                level_kind=top.area.get_level_display(),
+                week_starting=latest_week,
+                level=level,
+                level_label=level_label(level),
+                trend=trend([lv for _, lv in weeks]),
+                indicators="\n".join(r.indicators for r in latest),
+                grading=top.get_grading_display(),
+                weeks=tuple(weeks),
+            )
+        )
+    areas.sort(key=lambda a: (-a.level, a.area))
+    choices = tuple(
+        (a.pk, f"{a.name} ({a.get_level_display().lower()})")
+        for a in Area.objects.filter(level__in=TENSION_AREA_LEVELS).order_by(
+            "name", "level"
+        )
+    )
+    return TensionsPage(
+        areas=tuple(areas),
+        may_submit=may_submit_tension(actor),
+        area_choices=choices,
+    )

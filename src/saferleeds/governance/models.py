@@ -172,3 +172,91 @@ class StatusChange(models.Model):
     class Meta:
         ordering = ["-changed_at", "-id"]
         db_table_comment = "history of deliverables' RAG status (append-only)"
+
+
+class Milestone(models.Model):
+    """A dated step of a deliverable: overdue when past due and not done."""
+
+    deliverable = models.ForeignKey(
+        Deliverable, on_delete=models.CASCADE, related_name="milestone_items"
+    )
+    title = models.CharField(max_length=300)
+    due_on = models.DateField()
+    done_on = models.DateField(null=True, blank=True, db_comment="blank: not done")
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        db_table_comment = "dated milestones of the plan's deliverables"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BoardMeeting(models.Model):
+    """A meeting of a board: its date, the papers taken and the decisions made."""
+
+    board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="meetings")
+    held_on = models.DateField()
+    papers = models.TextField(blank=True, db_comment="papers taken, one a line")
+    decisions = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        db_table_comment = "meetings of the partnership's boards"
+
+
+class BoardAction(models.Model):
+    """An action a board meeting gave to an agency, with its due date."""
+
+    meeting = models.ForeignKey(
+        BoardMeeting, on_delete=models.CASCADE, related_name="actions"
+    )
+    text = models.TextField()
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField()
+    done_on = models.DateField(null=True, blank=True, db_comment="blank: open")
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        db_table_comment = "actions from board meetings, owned by an agency"
+
+
+class TensionReport(models.Model):
+    """A weekly community tension report for one area (no personal data).
+
+    ``level`` is on the 1-5 scale of :data:`saferleeds.governance.tensions.LEVELS`;
+    ``grading`` is the police EEP grading of the information.
+    """
+
+    class Grading(models.TextChoices):
+        EVIDENCED = "evidenced", "Evidenced"
+        EXPERIENCED = "experienced", "Experienced"
+        POTENTIAL = "potential", "Potential"
+
+    area = models.ForeignKey("places.Area", on_delete=models.PROTECT, related_name="+")
+    week_starting = models.DateField(db_comment="the Monday of the week reported")
+    level = models.PositiveSmallIntegerField(db_comment="1 (normal) to 5 (critical)")
+    grading = models.CharField(max_length=12, choices=Grading.choices)
+    indicators = models.TextField(db_comment="indicators and triggers seen")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", db_comment="submitter's"
+    )
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-week_starting", "-id"]
+        indexes = [models.Index(fields=["area", "week_starting"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5),
+                name="tension_level_1_to_5",
+            )
+        ]
+        db_table_comment = "weekly community tension reports by area (no personal data)"

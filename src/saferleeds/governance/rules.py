@@ -10,6 +10,14 @@
   executive and the partnership's community safety officers (in this role model the
   case coordinators) build, read and download it; practitioners and administrators do
   not, as it is not part of their work.
+- Milestones: added and marked done by those who update the deliverable's status;
+  overdue when past their due date and not done (on the due date itself: not overdue).
+- Boards: every plan reader reads a board's meetings, decisions and actions; the
+  executive role and case coordinators (the partnership's community safety officers,
+  who service the boards) record meetings and their actions.
+- Community tension reports (no personal data, but partner "soft" information):
+  practitioners and case coordinators submit them; they, analysts and the executive
+  read them; other roles see neither the page nor the menu entry.
 - Stale: a status last updated more than ``[governance] stale_after_days`` days ago
   (default 90); a deliverable never rated is "not rated", not stale.
 """
@@ -24,10 +32,17 @@ from saferleeds.partnership import current
 
 __all__ = [
     "ASSESSMENT_ROLES",
+    "MEETING_ROLES",
+    "TENSION_READ_ROLES",
+    "TENSION_SUBMIT_ROLES",
     "UPDATE_ROLES",
+    "is_overdue",
     "is_stale",
     "may_read_assessment",
     "may_read_plan",
+    "may_read_tensions",
+    "may_record_meetings",
+    "may_submit_tension",
     "may_update_status",
     "stale_after_days",
 ]
@@ -76,3 +91,41 @@ def may_update_status(actor: Actor, lead_agency_id: int) -> bool:
 def may_read_assessment(actor: Actor) -> bool:
     """Whether the actor builds and reads the Joint Strategic Assessment."""
     return actor.user_id is not None and actor.has(ASSESSMENT_ROLES)
+
+
+#: Roles that record board meetings and their actions.
+MEETING_ROLES = frozenset({Role.EXECUTIVE, Role.CASE_COORDINATOR})
+#: Roles that submit community tension reports.
+TENSION_SUBMIT_ROLES = CASEWORK_ROLES
+#: Roles that read community tension reports.
+TENSION_READ_ROLES = CASEWORK_ROLES | frozenset({Role.ANALYST, Role.EXECUTIVE})
+
+
+def is_overdue(due_on: date | None, done_on: date | None, today: date) -> bool:
+    """Whether something due on ``due_on`` and done on ``done_on`` is overdue ``today``.
+
+    Done (on any day) is never overdue; not done is overdue from the day after it was
+    due; no due date is never overdue.
+    """
+    if done_on is not None or due_on is None:
+        return False
+    return today > due_on
+
+
+def may_record_meetings(actor: Actor) -> bool:
+    """Whether the actor records board meetings, decisions and actions."""
+    return actor.user_id is not None and actor.has(MEETING_ROLES)
+
+
+def may_read_tensions(actor: Actor) -> bool:
+    """Whether the actor reads community tension reports."""
+    return actor.user_id is not None and actor.has(TENSION_READ_ROLES)
+
+
+def may_submit_tension(actor: Actor) -> bool:
+    """Whether the actor submits community tension reports."""
+    return (
+        actor.user_id is not None
+        and actor.agency_id is not None
+        and actor.has(TENSION_SUBMIT_ROLES)
+    )

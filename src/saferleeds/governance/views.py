@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,26 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from saferleeds.analytics.store import StoreBusy
 from saferleeds.governance.access_pages import (
+    BoardPage,
     DeliverablePage,
+    TensionsPage,
     plan_csv_rows,
+    read_board_page,
+    read_boards,
     read_deliverable_page,
     read_plan,
+    read_tensions,
 )
-from saferleeds.governance.actions import StatusError, do_update_deliverable_status
+from saferleeds.governance.actions import (
+    StatusError,
+    do_add_board_action,
+    do_add_milestone,
+    do_complete_board_action,
+    do_complete_milestone,
+    do_record_board_meeting,
+    do_record_tension_report,
+    do_update_deliverable_status,
+)
 from saferleeds.governance.assessment import (
     AssessmentError,
     assessment_years,
@@ -41,9 +56,16 @@ from saferleeds.governance.assessment import (
     file_stem,
     pdf_bytes,
 )
-from saferleeds.governance.forms import StatusForm
-from saferleeds.governance.models import Rag
+from saferleeds.governance.forms import (
+    BoardActionForm,
+    MeetingForm,
+    MilestoneForm,
+    StatusForm,
+    TensionForm,
+)
+from saferleeds.governance.models import Rag, TensionReport
 from saferleeds.governance.rules import may_read_assessment
+from saferleeds.governance.tensions import LEVELS, PERSONAL_DATA_HINT
 from saferleeds.locking import Conflict
 from saferleeds.partners.policy import Forbidden, NotFound, request_actor
 
@@ -106,14 +128,85 @@ def _page(request: HttpRequest, deliverable_id: int, purpose: str) -> Deliverabl
         raise Http404("Page not found") from exc
 
 
-def _context(page: DeliverablePage, form: StatusForm, **extra: Any) -> dict[str, Any]:
+def _context(
+    page: DeliverablePage,
+    form: StatusForm,
+    milestone_form: MilestoneForm | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     return {
         "page": page,
         "row": page.row,
         "form": form,
+        "milestone_form": milestone_form or MilestoneForm(),
         "rag_choices": Rag.choices,
         **extra,
     }
+
+
+def _require_updater(page: DeliverablePage) -> None:
+    if not page.may_update:
+        raise PermissionDenied(
+            "Only the lead agency's practitioners, case coordinators and executive "
+            "members change this deliverable."
+        )
+
+
+@login_required
+@require_http_methods(["POST"])
+def milestone_add(request: HttpRequest, deliverable_id: int) -> HttpResponse:
+    """Add a dated milestone to a deliverable."""
+    page = _page(request, deliverable_id, "add milestone")
+    _require_updater(page)
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        try:
+            do_add_milestone(
+                deliverable_id,
+                title=form.cleaned_data["title"],
+                due_on=form.cleaned_data["due_on"],
+                actor=request_actor(request, "add milestone"),
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except NotFound as exc:
+            raise Http404("Page not found") from exc
+        except StatusError as exc:
+            form.add_rule_error(exc.field, str(exc))
+        else:
+            messages.success(request, "Milestone added")
+            return redirect("governance:deliverable", deliverable_id=deliverable_id)
+    status_form = StatusForm(initial={"version": page.version, "rag": page.row.rag})
+    return render(
+        request,
+        "governance/deliverable.html",
+        _context(page, status_form, form, milestone_errors=form.error_list),
+        status=400,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def milestone_done(
+    request: HttpRequest, deliverable_id: int, milestone_id: int
+) -> HttpResponse:
+    """Mark one of the deliverable's milestones done today."""
+    page = _page(request, deliverable_id, "complete milestone")
+    _require_updater(page)
+    if milestone_id not in {m.id for m in page.milestone_rows if m.done_on is None}:
+        raise Http404("Page not found")
+    try:
+        do_complete_milestone(
+            milestone_id,
+            done_on=timezone.localdate(),
+            actor=request_actor(request, "complete milestone"),
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    messages.success(request, "Milestone marked done")
+    return redirect("governance:deliverable", deliverable_id=deliverable_id)
 
 
 @login_required
@@ -223,6 +316,196 @@ def assessment_document(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
+@login_required
+@require_GET
+def boards(request: HttpRequest) -> HttpResponse:
+    """The partnership's boards, with their meetings and open actions counted."""
+    actor = request_actor(request, "boards")
+    try:
+        rows = read_boards(actor)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return render(request, "governance/boards.html", {"boards": rows})
+
+
+def _board_page(request: HttpRequest, key: str, purpose: str) -> BoardPage:
+    actor = request_actor(request, purpose)
+    try:
+        return read_board_page(actor, key)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+
+
+def _action_form(page: BoardPage, data: Any = None) -> BoardActionForm:
+    meetings = tuple((m.id, f"{m.held_on:%-d %B %Y}") for m in page.meetings)
+    return BoardActionForm(data, meetings=meetings, agencies=page.agency_choices)
+
+
+def _render_board(
+    request: HttpRequest,
+    page: BoardPage,
+    *,
+    meeting_form: MeetingForm | None = None,
+    action_form: BoardActionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    meeting_form = meeting_form or MeetingForm()
+    action_form = action_form or _action_form(page)
+    return render(
+        request,
+        "governance/board.html",
+        {
+            "page": page,
+            "meeting_form": meeting_form,
+            "action_form": action_form,
+            "error_list": [*meeting_form.error_list, *action_form.error_list],
+        },
+        status=status,
+    )
+
+
+def _require_recorder(page: BoardPage) -> None:
+    if not page.may_record:
+        raise PermissionDenied(
+            "Only executive members and case coordinators record board meetings."
+        )
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest, key: str) -> HttpResponse:
+    """One board: its meetings, papers, decisions and actions, open actions first."""
+    return _render_board(request, _board_page(request, key, "board"))
+
+
+@login_required
+@require_http_methods(["POST"])
+def board_meeting(request: HttpRequest, key: str) -> HttpResponse:
+    """Record a meeting of the board."""
+    page = _board_page(request, key, "record board meeting")
+    _require_recorder(page)
+    form = MeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            do_record_board_meeting(
+                page.id,
+                held_on=form.cleaned_data["held_on"],
+                papers=form.cleaned_data["papers"],
+                decisions=form.cleaned_data["decisions"],
+                actor=request_actor(request, "record board meeting"),
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except NotFound as exc:
+            raise Http404("Page not found") from exc
+        messages.success(request, "Meeting recorded")
+        return redirect("governance:board", key=key)
+    return _render_board(request, page, meeting_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["POST"])
+def board_action(request: HttpRequest, key: str) -> HttpResponse:
+    """Give an agency an action from one of the board's meetings."""
+    page = _board_page(request, key, "add board action")
+    _require_recorder(page)
+    form = _action_form(page, request.POST)
+    if form.is_valid():
+        try:
+            do_add_board_action(
+                form.cleaned_data["meeting"],
+                text=form.cleaned_data["text"],
+                owner_agency_id=form.cleaned_data["owner_agency"],
+                due_on=form.cleaned_data["due_on"],
+                actor=request_actor(request, "add board action"),
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except NotFound as exc:
+            raise Http404("Page not found") from exc
+        except StatusError as exc:
+            form.add_rule_error(exc.field, str(exc))
+        else:
+            messages.success(request, "Action added")
+            return redirect("governance:board", key=key)
+    return _render_board(request, page, action_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["POST"])
+def board_action_done(request: HttpRequest, key: str, action_id: int) -> HttpResponse:
+    """Mark one of the board's open actions done today."""
+    page = _board_page(request, key, "complete board action")
+    _require_recorder(page)
+    if action_id not in {a.id for a in page.open_actions}:
+        raise Http404("Page not found")
+    try:
+        do_complete_board_action(
+            action_id,
+            done_on=timezone.localdate(),
+            actor=request_actor(request, "complete board action"),
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    messages.success(request, "Action marked done")
+    return redirect("governance:board", key=key)
+
+
+def _tensions_context(page: TensionsPage, form: TensionForm) -> dict[str, Any]:
+    return {
+        "page": page,
+        "form": form,
+        "levels": LEVELS,
+        "gradings": TensionReport.Grading.choices,
+        "personal_data_hint": PERSONAL_DATA_HINT,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tensions(request: HttpRequest) -> HttpResponse:
+    """Current community tension by area, and the weekly report form if allowed."""
+    template = "governance/tensions.html"
+    actor = request_actor(request, "community tensions")
+    try:
+        page = read_tensions(actor)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    today = timezone.localdate()
+    if request.method == "GET":
+        form = TensionForm(areas=page.area_choices, today=today)
+        return render(request, template, _tensions_context(page, form))
+    if not page.may_submit:
+        raise PermissionDenied(
+            "Only practitioners and case coordinators submit tension reports."
+        )
+    form = TensionForm(request.POST, areas=page.area_choices, today=today)
+    if form.is_valid():
+        try:
+            do_record_tension_report(
+                form.cleaned_data["area"],
+                week_starting=date.fromisoformat(form.cleaned_data["week"]),
+                level=form.cleaned_data["level"],
+                grading=form.cleaned_data["grading"],
+                indicators=form.cleaned_data["indicators"],
+                actor=request_actor(request, "submit tension report"),
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except NotFound:
+            form.add_rule_error("area", "Select the ward or neighbourhood")
+        except StatusError as exc:
+            form.add_rule_error(exc.field, str(exc))
+        else:
+            messages.success(request, "Tension report recorded")
+            return redirect("governance:tensions")
+    return render(request, template, _tensions_context(page, form), status=400)
+
+
 urlpatterns: list[URLPattern] = [
     path("plan/jsa/", assessment, name="assessment"),
     path(
@@ -240,4 +523,24 @@ urlpatterns: list[URLPattern] = [
     path("plan/", plan, name="plan"),
     path("plan/export.csv", plan_csv, name="plan_csv"),
     path("plan/deliverables/<int:deliverable_id>/", deliverable, name="deliverable"),
+    path(
+        "plan/deliverables/<int:deliverable_id>/milestones/",
+        milestone_add,
+        name="milestone_add",
+    ),
+    path(
+        "plan/deliverables/<int:deliverable_id>/milestones/<int:milestone_id>/done/",
+        milestone_done,
+        name="milestone_done",
+    ),
+    path("plan/boards/", boards, name="boards"),
+    path("plan/boards/<slug:key>/", board, name="board"),
+    path("plan/boards/<slug:key>/meetings/", board_meeting, name="board_meeting"),
+    path("plan/boards/<slug:key>/actions/", board_action, name="board_action"),
+    path(
+        "plan/boards/<slug:key>/actions/<int:action_id>/done/",
+        board_action_done,
+        name="board_action_done",
+    ),
+    path("plan/tensions/", tensions, name="tensions"),
 ]

@@ -309,12 +309,13 @@ def _backup_store(dest: Path, wait: float) -> dict[str, Any] | None:
 def _copy_store(path: Path, dest: Path, wait: float) -> dict[str, Any]:
     from saferleeds.analytics.store import open_store
 
-    # Read-only: while it is open no other process can open the store for writing, so
-    # an import cannot change the file under the copy.
+    # The version file the reader opened: an import swapping a new version in
+    # meanwhile changes neither it nor the counts taken from it.
     with open_store(path, read_only=True, wait=wait) as store:
         counts = _store_counts(store.con)
-        shutil.copyfile(path, dest / STORE_FILE)
-        wal = path.with_name(path.name + ".wal")
+        source = store.file or path
+        shutil.copyfile(source, dest / STORE_FILE)
+        wal = source.with_name(source.name + ".wal")
         if wal.exists():  # a store a crash left un-checkpointed: its log goes too
             shutil.copyfile(wal, dest / (STORE_FILE + ".wal"))
     return {"file": STORE_FILE, "tables": counts}

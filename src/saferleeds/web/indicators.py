@@ -32,6 +32,7 @@ from saferleeds.analytics.indicators.periods import month_period
 from saferleeds.analytics.overview import msoa_choices
 from saferleeds.config import get as config_get
 from saferleeds.core.analytics_cache import cached
+from saferleeds.iom.queries import iom_reoffending_comparison
 from saferleeds.offending.queries import (
     FteFigure,
     latest_complete_reoffending,
@@ -219,6 +220,9 @@ def _add_reoffending(cards: list[dict[str, Any]]) -> None:
         )
         card["tag"] = ("Latest complete cohort", "govuk-tag--grey")
         card["cohort"] = figures
+        # Counts only, no people: analysts and the executive answer "IOM vs not" here,
+        # while the IOM page (practitioners) shows the same comparison with its members.
+        card["iom"] = iom_reoffending_comparison()
 
 
 def _fte() -> FteFigure | None:

@@ -264,7 +264,8 @@ def test_killed_import_loses_nothing_and_duplicates_nothing_when_rerun(
         data = tmp_path / f"kill-{fraction}"
         proc = run(data)
         time.sleep(duration * fraction)
-        store_open = (data / "analytics.duckdb").exists()
+        # The import writes a copy beside the store, swapped in when it is done.
+        store_open = any(data.glob(".analytics.duckdb.build-*"))
         if proc.poll() is None and store_open:
             proc.send_signal(signal.SIGKILL)
             kills += 1
@@ -278,6 +279,7 @@ def test_killed_import_loses_nothing_and_duplicates_nothing_when_rerun(
                 == expected
             )
             assert s.scalar("SELECT count(*) FROM import_run") in (1, 2)
+        assert not list(data.glob(".analytics.duckdb.build-*"))  # the killed copy
     assert kills >= 1, (
         "no import was killed while it held the store: make the file bigger"
     )
