@@ -292,8 +292,11 @@ def test_analyst_sees_a_pseudonym_and_no_names(world: World) -> None:
         assert body[field] is None, field
     assert body["references"] == []
     assert body["year_of_birth"] == 1990 and body["postcode_district"] == "LS6"
+    # The pseudonym is hex: with ids that depend on the test order (PostgreSQL's
+    # sequences are not rolled back), it may contain "2AA" by chance, so leave it out.
+    shown = r.content.replace(pseudonym(pk).encode(), b"")
     for secret in (b"Gemma", b"Thistlewood", b"WYP-0001", b"1990-04-02", b"2AA"):
-        assert secret not in r.content
+        assert secret not in shown
     assert entries(event="people.person.view", actor_username="aisha.analyst")
     # The incident and case are shown without their identifying free text.
     incident = client.get(f"{API}/incidents/{world.incident.pk}/").json()
