@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
+import duckdb
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from saferleeds import config
 from saferleeds import partnership as partnership_config
+from saferleeds.analytics import open_store
 from saferleeds.core.actor import Actor
+from saferleeds.core.analytics_cache import cached
 from saferleeds.core.registry import (
     MENU,
     NavItem,
@@ -21,13 +28,69 @@ from saferleeds.core.registry import (
 )
 
 
+def _held_months() -> list[date]:
+    """The police.uk months the analytics store holds (cached by its data version);
+    none when there is no store or it cannot be read."""
+    path = Path(settings.SAFERLEEDS_ANALYTICS_PATH)
+    if not path.exists():
+        return []
+    try:
+        with open_store(path, read_only=True) as store:
+            return cached(
+                store,
+                "banner.months",
+                (),
+                lambda: [
+                    m
+                    for (m,) in store.execute(
+                        "SELECT DISTINCT month FROM police_street ORDER BY 1"
+                    ).fetchall()
+                ],
+            )
+    except (duckdb.Error, OSError):
+        return []  # the banner falls back to its general sentence
+
+
+def police_months_text(months: list[date], today: date) -> str:
+    """Which real police.uk months the demo holds, and how old the latest is.
+
+    For example "July 2017 and July 2018; the latest is 8 years old" or
+    "January 2016 to December 2018 (36 months); the latest is 7 years old".
+    """
+    if not months:
+        return ""
+    names = [m.strftime("%B %Y") for m in months]
+    if len(names) <= 3:
+        held = (
+            names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        )
+    else:
+        held = f"{names[0]} to {names[-1]} ({len(names)} months)"
+    last = months[-1]
+    years = today.year - last.year - ((today.month, today.day) < (last.month, last.day))
+    if years >= 1:
+        age = f"{years} year{'s' if years != 1 else ''} old"
+    else:
+        n = (today.year - last.year) * 12 + today.month - last.month
+        age = f"{n} month{'s' if n != 1 else ''} old"
+    return f"{held}; the latest is {age}"
+
+
 def partnership(request: HttpRequest) -> dict[str, Any]:
-    """Expose the partnership's name and the environment to templates."""
+    """Expose the partnership's name and the environment to templates (and, in the
+    demo, which real police.uk months it holds, for the banner)."""
     p = partnership_config.current()
+    env = config.environment()
+    demo_police = (
+        police_months_text(_held_months(), timezone.localdate())
+        if env == "demo"
+        else ""
+    )
     return {
+        "demo_police_months": demo_police,
         "partnership_name": p.name,
         "service_name": f"{p.name} partnership workspace",
-        "saferleeds_env": config.environment(),
+        "saferleeds_env": env,
     }
 
 
