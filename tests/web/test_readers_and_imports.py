@@ -177,7 +177,10 @@ def test_the_map_answers_throughout_an_import_old_or_new_never_503(
             assert versions.setdefault(data_version_of(page), new_month) == new_month
             if writing.is_set():
                 assert not new_month  # the import holds the store: the old version
+                # Releasing the import lets it swap the new version in at any moment:
+                # from here a page may show either, so the loop ends.
                 page_seen.set()
+                break
     finally:
         page_seen.set()
         t.join(timeout=120)
