@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import multiprocessing
 import statistics
 import time
 import warnings
@@ -36,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from report import peak_mb
 
 from saferleeds.analytics.hotspots import gi_star, kde_surface, study_grid
 from saferleeds.analytics.hotspots.grid import Grid, district_boundary_bng
@@ -77,33 +77,10 @@ def _median_time(fn: Callable[[], object], repeats: int = 3) -> float:
     return statistics.median(times)
 
 
-def _status_mb(field: str) -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1e3  # kB -> MB
-    raise LookupError(field)
-
-
-def _peak_child(fn: Callable[[], object], conn: Any) -> None:
-    # Reset the peak (VmHWM) to the current resident set, then run once.
-    with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
-        f.write("5")
-    start = _status_mb("VmRSS")
-    fn()
-    conn.send(_status_mb("VmHWM") - start)
-    conn.close()
-
-
 def _peak_mb(fn: Callable[[], object]) -> float:
-    """Peak resident memory (MB) one run adds, in a forked child (C allocations too)."""
-    ctx = multiprocessing.get_context("fork")
-    here, there = ctx.Pipe()
-    child = ctx.Process(target=_peak_child, args=(fn, there))
-    child.start()
-    mb = float(here.recv())
-    child.join()
-    return mb
+    """Peak resident memory (MB) one run adds, in a forked child (C allocations too),
+    by ``bench/report.py``, which first hands back the free heap earlier runs left."""
+    return peak_mb(fn)
 
 
 def _row(

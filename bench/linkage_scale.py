@@ -37,6 +37,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 RECORDS = 1_000_000
 QUICK_RECORDS = 50_000
@@ -194,8 +195,9 @@ def scores(truth_csv: Path, pairs: list[tuple[str, str]]) -> tuple[float, float,
     return precision, recall, 2 * tp / (len(pairs) + true_pairs)
 
 
-def run(quick: bool = False) -> None:
-    """Generate, dedupe in a child process, and print the figures and the ratio."""
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    """Generate, dedupe in a child process, and print the figures and the ratio;
+    return them as a row."""
     records = QUICK_RECORDS if quick else RECORDS
     with tempfile.TemporaryDirectory(prefix="saferleeds-scale-") as tmp:
         folder = Path(tmp)
@@ -221,7 +223,7 @@ def run(quick: bool = False) -> None:
         )
         if child.returncode != 0:
             print(f"  dedupe FAILED (exit {child.returncode}): {child.stderr[-2000:]}")
-            return
+            return []
         figures = json.loads(child.stdout.strip().splitlines()[-1])
         import pyarrow.parquet as pq
 
@@ -245,11 +247,13 @@ def run(quick: bool = False) -> None:
             f"{figures['peak_rss_gb']:.2f} GB (budget {RSS_BUDGET_GB:g} GB: "
             f"{'met' if figures['peak_rss_gb'] <= RSS_BUDGET_GB else 'NOT met'})"
         )
+        f1s = []
         for name, pairs in (
             ("saferleeds (Splink)", ours),
             ("exact-match baseline", peer_pairs),
         ):
             p, r, f1 = scores(truth_csv, pairs)
+            f1s.append(f1)
             print(
                 f"  {name:<22} {len(pairs):,} pairs  precision {p:.4f}  recall {r:.4f}  "
                 f"F1 {f1:.4f}"
@@ -258,6 +262,22 @@ def run(quick: bool = False) -> None:
             f"  time ratio saferleeds / exact match: {figures['total_s'] / peer_s:.1f}x "
             f"({figures['total_s']:.1f} s vs {peer_s:.1f} s)"
         )
+    from report import row
+
+    return [
+        row(
+            "dedupe",
+            f"{records:,} person records",
+            figures["total_s"],
+            "exact-match DuckDB join",
+            peer_s,
+            accuracy=f"F1 {f1s[0]:.4f} vs baseline {f1s[1]:.4f}",
+            memory_mb_ours=figures["peak_rss_gb"] * 1000,
+            repeats_ours=1,
+            repeats_peer=1,
+            note="memory: the child's whole peak RSS, not the increase",
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -437,6 +437,8 @@ class Partnership:
     priority_neighbourhoods: tuple[Neighbourhood, ...]
     casework: CaseworkSettings = field(default_factory=CaseworkSettings)
     governance: GovernanceSettings = field(default_factory=GovernanceSettings)
+    ward_boundaries: Path | None = None
+    """Ward boundaries (GeoJSON, properties ``code`` and ``name``), for the maps."""
 
 
 S = TypeVar("S", bound=_Settings)
@@ -561,7 +563,13 @@ def load_partnership(path: Path | str) -> Partnership:
         g = f.table(
             "geography",
             raw["geography"],
-            ("lsoa_population", "lsoa_boundaries", "district_boundary", "ward_lookup"),
+            (
+                "lsoa_population",
+                "lsoa_boundaries",
+                "district_boundary",
+                "ward_lookup",
+                "ward_boundaries",
+            ),
         )
         base = path.parent
 
@@ -605,6 +613,7 @@ def load_partnership(path: Path | str) -> Partnership:
             lsoa_boundaries=file("lsoa_boundaries"),
             district_boundary=file("district_boundary"),
             ward_lookup=file("ward_lookup") if "ward_lookup" in g else None,
+            ward_boundaries=file("ward_boundaries") if "ward_boundaries" in g else None,
             priority_neighbourhoods=tuple(neighbourhoods),
             casework=f.casework(raw["casework"])
             if "casework" in raw

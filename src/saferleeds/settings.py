@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "saferleeds.linkage",
     # The plan: priorities, outcomes, deliverables with RAG status, boards.
     "saferleeds.governance",
+    # Domestic Abuse Related Death Reviews and their recommendations' tracker.
+    "saferleeds.dardr",
     "saferleeds.infogov",
     "saferleeds.web",
     # Security hardening: TOTP two-factor sign-in, lock-out, Content-Security-Policy.
@@ -135,6 +137,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # A kept connection is checked before a request uses it: after PostgreSQL restarts
+    # the first request reconnects instead of failing on the dead connection.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -24,5 +24,10 @@ urlpatterns = [
     path("iom/", include("saferleeds.iom.urls")),
     path("linkage/", include("saferleeds.linkage.urls")),
     path("", include("saferleeds.governance.urls")),
+    path("", include("saferleeds.dardr.urls")),
     path("", include("saferleeds.web.urls")),
 ]
+
+# A service fault (database down, analytics store damaged, disk full) is a 503 page
+# naming the recovery; any other error the plain 500 page. Never a traceback.
+handler500 = "saferleeds.web.faults.server_error"

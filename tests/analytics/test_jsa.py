@@ -99,6 +99,33 @@ def test_numbers_equal_the_indicators_for_the_same_year(store: Store) -> None:
     assert a.context.population == 751_485 and a.context.lsoas == 482
 
 
+def test_ward_table_sums_the_wards_lsoas(store: Store) -> None:
+    """The context chapter's ward table: each ward's count is the brute-force count of
+    the planted rows in its LSOAs (read from the shipped lookup here)."""
+    import csv
+
+    lookup_path = current().ward_lookup
+    assert lookup_path is not None
+    with lookup_path.open(encoding="utf-8", newline="") as f:
+        ward_of = {r["lsoa11cd"]: r["ward_code"] for r in csv.DictReader(f)}
+    expected: dict[str, int] = dict.fromkeys(ward_of.values(), 0)
+    for lsoa, n in store.execute(
+        "SELECT lsoa_code, count(*) FROM police_street WHERE crime_type <> ? "
+        "AND month BETWEEN DATE '2017-04-01' AND DATE '2018-03-01' GROUP BY 1",
+        [ASB],
+    ).fetchall():
+        expected[ward_of[lsoa]] += n
+    a = build_assessment(store, parse_year("2017/18"))
+    assert len(a.context.wards) == 33
+    assert {r.area: r.value for r in a.context.wards} == expected
+    rates = [r.rate_per_1000 or 0 for r in a.context.wards]
+    assert rates == sorted(rates, reverse=True)
+    html = render_html(a)
+    context = html.split('id="context"', 1)[1].split("<h2", 1)[0]
+    assert "and 33 electoral wards" in context
+    assert context.count("<td>E0500") == 33
+
+
 def test_planted_significant_rise_in_summary_and_not_the_other(store: Store) -> None:
     a = build_assessment(store, parse_year("2017/18"))
     changes = {f.indicator for f in a.summary if f.kind == "change"}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import igraph as ig
 import networkx as nx
+import numpy as np
 import pytest
 
 from saferleeds.analytics.csvfile import CsvInputError
@@ -95,6 +96,34 @@ def test_eigenvector_on_identical_components_and_isolated_pairs() -> None:
     assert eigenvector(g) == pytest.approx([ev[v] for v in g.vs["name"]], abs=1e-6)
     pairs = build_network([("a", "b"), ("c", "d"), ("e", "f")])
     assert eigenvector(pairs) == pytest.approx([6**-0.5] * 6)
+
+
+EXACT_EIGENVECTOR: dict[str, Callable[[], nx.Graph]] = {
+    # Lanczos from the degree vector (over 100 nodes, so not the dense solver)
+    "barabasi": lambda: nx.barabasi_albert_graph(1500, 3, seed=7),
+    "gnm": lambda: nx.gnm_random_graph(800, 4000, seed=7),
+    "planted": lambda: nx.planted_partition_graph(8, 60, 0.3, 0.01, seed=7),
+    # the degree vector is already the eigenvector: Lanczos stops at its first step
+    "regular": lambda: nx.random_regular_graph(3, 400, seed=7),
+    "even-cycle": lambda: nx.cycle_graph(300),  # bipartite: -2 is an eigenvalue too
+    # gap about 3e-5: Lanczos does not converge in 300 steps, ARPACK takes over
+    "long-path": lambda: nx.path_graph(1000),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXACT_EIGENVECTOR))
+def test_eigenvector_equals_a_dense_eigensolver_and_networkx(kind: str) -> None:
+    h = nx.relabel_nodes(EXACT_EIGENVECTOR[kind](), lambda v: f"p{v:05d}")
+    g = build_network(list(h.edges()))
+    names = g.vs["name"]
+    a = nx.to_numpy_array(h, nodelist=names)
+    values, vectors = np.linalg.eigh(a)  # independent: LAPACK on the dense matrix
+    exact = vectors[:, -1] * np.sign(vectors[:, -1].sum())
+    ours = np.array(eigenvector(g))
+    assert np.abs(ours - exact).max() < 1e-10
+    if kind != "long-path":  # NetworkX's ARPACK call stops at 50 iterations there
+        theirs = nx.eigenvector_centrality_numpy(h)
+        assert np.abs(ours - [theirs[v] for v in names]).max() < 1e-10
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -282,3 +311,160 @@ def test_read_edges(tmp_path: Path) -> None:
         bad.write_text("source,target,weight\n" + row)
         with pytest.raises(CsvInputError, match=where):
             read_edges(bad)
+
+
+# --- tie types, periods and the change between them (issue #14 follow-up) ---------------
+
+
+def test_tie_types_are_kept_and_exported(tmp_path: Path) -> None:
+    from saferleeds.analytics.networks import CO_OFFENDING, SAME_OCG
+
+    g = build_network(
+        [
+            Edge("a", "b"),
+            Edge("b", "a", 1.0, SAME_OCG),  # the same pair, both types
+            Edge("b", "c", 1.0, SAME_OCG),
+            Edge("c", "d"),
+        ]
+    )
+    kinds = {
+        tuple(sorted((g.vs[e.source]["name"], g.vs[e.target]["name"]))): e["kind"]
+        for e in g.es
+    }
+    assert kinds == {
+        ("a", "b"): f"{CO_OFFENDING}+{SAME_OCG}",
+        ("b", "c"): SAME_OCG,
+        ("c", "d"): CO_OFFENDING,
+    }
+    write_graphml(g, tmp_path / "g.graphml")
+    back = nx.read_graphml(tmp_path / "g.graphml")
+    assert back.edges["b", "c"]["type"] == SAME_OCG
+    write_i2(g, tmp_path / "e.csv", tmp_path / "l.csv")
+    with (tmp_path / "l.csv").open(newline="", encoding="utf-8") as f:
+        links = {(r["From Entity ID"], r["To Entity ID"]): r for r in csv.DictReader(f)}
+    assert links["b", "c"]["Link Type"] == SAME_OCG
+    assert links["a", "b"]["Link Type"] == "co-offending+ocg"
+    assert links["a", "b"]["Weight"] == "2.0"
+
+
+def test_read_edges_with_type_and_date(tmp_path: Path) -> None:
+    from datetime import date
+
+    f = tmp_path / "dated.csv"
+    f.write_text("source,target,type,date\na,b,,2018-01-05\nb,c,ocg,\n")
+    edges = read_edges(f)
+    assert edges == [Edge("a", "b"), Edge("b", "c", 1.0, "ocg")]
+    assert edges[0].on == date(2018, 1, 5) and edges[1].on is None
+    f.write_text("source,target,date\na,b,2018-02-30\n")
+    with pytest.raises(CsvInputError, match=r":2: date: "):
+        read_edges(f)
+
+
+def test_parse_period() -> None:
+    from datetime import date
+
+    from saferleeds.analytics.networks import parse_period
+
+    q = parse_period("2018q1")
+    assert (q.label, q.start, q.end) == ("2018Q1", date(2018, 1, 1), date(2018, 3, 31))
+    assert parse_period("2016-02").end == date(2016, 2, 29)  # a leap year
+    assert parse_period("2019").end == date(2019, 12, 31)
+    r = parse_period("2018-01-15..2018-02-14")
+    assert (r.start, r.end) == (date(2018, 1, 15), date(2018, 2, 14))
+    assert date(2018, 2, 14) in r and date(2018, 2, 15) not in r
+    for bad, reason in (
+        ("2018Q5", "is not a period"),
+        ("last year", "is not a period"),
+        ("2018-13", "is not a period"),
+        ("2018-03-01..2018-01-01", "ends before it starts"),
+    ):
+        with pytest.raises(ValueError, match=reason):
+            parse_period(bad)
+
+
+def test_edges_in_a_period_keep_undated_ties() -> None:
+    from datetime import date
+
+    from saferleeds.analytics.networks import edges_in, parse_period
+
+    ties = [
+        Edge("a", "b", on=date(2017, 12, 31)),
+        Edge("b", "c", on=date(2018, 1, 1)),
+        Edge("c", "d", on=date(2018, 3, 31)),
+        Edge("d", "e", on=date(2018, 4, 1)),
+        Edge("x", "y", kind="ocg"),  # a nominal list: in every period
+    ]
+    got = edges_in(ties, parse_period("2018Q1"))
+    assert [(e.source, e.target) for e in got] == [("b", "c"), ("c", "d"), ("x", "y")]
+    assert edges_in(ties, None) == ties
+
+
+def _shifts_by_crosstab(
+    before: dict[str, int], after: dict[str, int], min_people: int
+) -> tuple[set[tuple[tuple[int, ...], int]], set[tuple[int, tuple[int, ...]]]]:
+    """Mergers and splits from a pandas cross-tabulation (an independent path)."""
+    import pandas as pd
+
+    both = sorted(before.keys() & after.keys())
+    table = pd.crosstab(
+        pd.Series([before[p] for p in both], name="b"),
+        pd.Series([after[p] for p in both], name="a"),
+    )
+    big = table >= min_people
+    merged = {
+        (tuple(int(b) for b in table.index[big[a]]), int(a))
+        for a in table.columns
+        if big[a].sum() >= 2
+    }
+    split = {
+        (int(b), tuple(int(a) for a in table.columns[big.loc[b]]))
+        for b in table.index
+        if big.loc[b].sum() >= 2
+    }
+    return merged, split
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_community_shifts_equal_a_crosstab(seed: int) -> None:
+    from saferleeds.analytics.networks import community_shifts
+
+    rng = random.Random(seed)
+    people = [f"p{i}" for i in range(80)]
+    before = {p: rng.randrange(6) for p in people[:70]}
+    after = {p: rng.randrange(5) for p in people[10:]}
+    merged, split = community_shifts(before, after, min_people=3)
+    want_merged, want_split = _shifts_by_crosstab(before, after, 3)
+    assert {(s.before, s.after[0]) for s in merged} == want_merged
+    assert {(s.before[0], s.after) for s in split} == want_split
+
+
+def test_two_groups_merge_and_one_splits() -> None:
+    from saferleeds.analytics.networks import community_shifts
+
+    before = {"a1": 0, "a2": 0, "a3": 0, "b1": 1, "b2": 1, "c1": 2, "c2": 2, "c3": 2}
+    after = {"a1": 0, "a2": 0, "a3": 0, "b1": 0, "b2": 0, "c1": 1, "c2": 1, "c3": 2}
+    merged, split = community_shifts(before, after, min_people=2)
+    assert [(s.before, s.after, s.people) for s in merged] == [((0, 1), (0,), 5)]
+    assert split == []  # c3 moving alone is one person, not a split
+    merged, split = community_shifts(before, after, min_people=1)
+    assert [(s.before, s.after) for s in split] == [((2,), (1, 2))]
+
+
+def test_compare_periods_on_a_bridge_that_appears() -> None:
+    from saferleeds.analytics.networks import compare_periods
+
+    # Earlier: two separate triangles. Later: the same triangles joined through a new
+    # person "k", who becomes the top key player; "z" left.
+    tri = [("a", "b"), ("b", "c"), ("a", "c"), ("d", "e"), ("e", "f"), ("d", "f")]
+    before = build_network([*tri, ("c", "z")])
+    after = build_network([*tri, ("c", "k"), ("k", "d")])
+    result = compare_periods(before, after, top=3)
+    assert result.change.nodes_added == ("k",)
+    assert result.change.nodes_removed == ("z",)
+    assert result.change.edges_added == (("c", "k"), ("d", "k"))
+    assert [(s.before, s.after) for s in result.merged] == [((0, 1), (0,))] or (
+        result.merged == ()  # Leiden may keep the triangles apart: then no merger
+    )
+    assert result.rising[0].node == "k" and result.rising[0].rank_after == 1
+    assert result.rising[0].rank_before is None
+    assert "c" in {m.node for m in result.falling}  # the old cut vertex

@@ -183,6 +183,8 @@ DATA_RULES: dict[str, set[str]] = {
     # the version comes in the body or If-Match.
     "PATCH /api/v1/agreements/{id}/": {"version", "If-Match", "detail", "ends_on"},
     "POST /api/v1/agreements/{id}/sign/": {"detail"},
+    # An owner agency's code that names no agency (issue #15 item 4).
+    "GET /api/v1/dardr-recommendations/": {"agency"},
 }
 
 

@@ -14,6 +14,9 @@ from saferleeds.cli.indicators import register as register_indicators
 from saferleeds.cli.jsa import register
 from tests.analytics.test_jsa import make_store
 
+# The build reads the partnership's entered scores, scan and recommendations.
+pytestmark = pytest.mark.django_db
+
 
 def make_app() -> typer.Typer:
     app = typer.Typer(no_args_is_help=True)
@@ -94,3 +97,34 @@ def test_pdf(data_dir: Path, tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert (tmp_path / "jsa-2017-18.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_entered_inputs_are_used(
+    data_dir: Path, tmp_path: Path, personas: dict[str, object]
+) -> None:
+    from django.contrib.auth.models import User
+
+    from saferleeds.governance.actions import (
+        do_add_horizon_item,
+        do_save_priority_score,
+    )
+    from saferleeds.partners.policy import actor_for
+
+    analyst = actor_for(User.objects.get(username="aisha.analyst"), purpose="test")
+    do_save_priority_score(
+        2017,
+        "Burglary",
+        method="grid",
+        harm=4,
+        likelihood=4,
+        organisational_position=None,
+        confidence="High",
+        actor=analyst,
+    )
+    do_add_horizon_item(2017, heading="legal", text="A new duty", actor=analyst)
+    for out in (tmp_path / "a", tmp_path / "b"):
+        b = run("jsa", "build", "--year", "2017/18", "--out", str(out))
+        assert b.exit_code == 0, b.output
+    html = (tmp_path / "a" / "jsa-2017-18.html").read_text(encoding="utf-8")
+    assert html == (tmp_path / "b" / "jsa-2017-18.html").read_text(encoding="utf-8")
+    assert "Scored by" in html and "A new duty" in html

@@ -292,3 +292,86 @@ def test_as_a_user_runs_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     ok = saferleeds(tmp_path, "reoffending", "--cohort", "2018Q1", *FILES)
     assert ok.returncode == 0, ok.stderr
     assert list(json.loads(ok.stdout)) == KEYS
+
+
+def _dated_edges(folder: Path) -> Path:
+    """2017Q4: two pairs and a triangle; 2018Q1: the pairs bridged by a new person,
+    one of the triangle gone; an undated OCG tie in both."""
+    f = folder / "dated.csv"
+    f.write_text(
+        "source,target,weight,type,date\n"
+        "a,b,1,,2017-11-01\n"
+        "c,d,1,,2017-12-01\n"
+        "x,y,1,,2017-10-01\n"
+        "y,z,1,,2017-10-02\n"
+        "x,z,1,,2017-10-03\n"
+        "a,b,1,,2018-01-05\n"
+        "c,d,1,,2018-02-05\n"
+        "b,k,1,,2018-03-01\n"
+        "k,c,1,,2018-03-02\n"
+        "x,y,1,,2018-03-03\n"
+        "o1,o2,1,ocg,\n",
+        encoding="utf-8",
+    )
+    return f
+
+
+def test_network_metrics_of_a_period_equal_networkx(tmp_path: Path) -> None:
+    f = _dated_edges(tmp_path)
+    done = runner.invoke(
+        app, ["network", "metrics", "--edges", str(f), "--period", "2018Q1"]
+    )
+    assert done.exit_code == 0, done.stderr
+    rows = {r["node"]: r for r in csv.DictReader(io.StringIO(done.stdout))}
+    h = nx.Graph(
+        [("a", "b"), ("c", "d"), ("b", "k"), ("k", "c"), ("x", "y"), ("o1", "o2")]
+    )
+    assert set(rows) == set(h.nodes())  # z's ties were all in 2017Q4
+    exact = nx.betweenness_centrality(h, normalized=True)
+    for node, r in rows.items():
+        assert int(r["degree"]) == h.degree(node)
+        assert float(r["betweenness"]) == pytest.approx(exact[node])
+
+
+def test_network_change_between_two_periods(tmp_path: Path) -> None:
+    f = _dated_edges(tmp_path)
+    args = ["network", "metrics", "--edges", str(f), "--period", "2018Q1"]
+    done = runner.invoke(app, [*args, "--compare", "2017Q4", "--format", "json"])
+    assert done.exit_code == 0, done.stderr
+    change = json.loads(done.stdout)
+    assert change["joined"] == ["k"] and change["left"] == ["z"]
+    assert change["ties_added"] == [["b", "k"], ["c", "k"]]
+    assert sorted(change["ties_removed"]) == [["x", "z"], ["y", "z"]]
+    assert change["key_players_rising"][0]["node"] == "k"
+    assert change["key_players_rising"][0]["rank_before"] is None
+    # a-b and c-d were two communities; with k they are one: a merger.
+    assert change["communities_merged"] or change["community_nmi"] is not None
+    table = runner.invoke(app, [*args, "--compare", "2017Q4"])
+    rows = {r["node"]: r for r in csv.DictReader(io.StringIO(table.stdout))}
+    assert rows["k"]["status"] == "joined" and rows["k"]["degree_before"] == ""
+    assert rows["z"]["status"] == "left" and rows["z"]["degree_after"] == ""
+    assert rows["a"]["status"] == "stayed"
+    # Date ranges work as quarters do.
+    ranged = runner.invoke(
+        app,
+        [
+            "network", "metrics", "--edges", str(f), "--format", "json",
+            "--period", "2018-01-01..2018-03-31",
+            "--compare", "2017-10-01..2017-12-31",
+        ],
+    )  # fmt: skip
+    assert json.loads(ranged.stdout)["joined"] == ["k"]
+
+
+def test_network_period_errors(tmp_path: Path) -> None:
+    f = str(_dated_edges(tmp_path))
+    base = ["network", "metrics", "--edges", f]
+    _fails([*base, "--period", "2018Q5"], "--period: '2018Q5' is not a period")
+    _fails([*base, "--compare", "2017Q4"], "--compare needs --period")
+    _fails([*base, "--period", "2017Q4", "--compare", "2018Q1"], "must start before")
+    _fails([*base, "--period", "2030"], "no ties in 2030")
+    undated = str(SAMPLES / "edges.csv")
+    _fails(
+        ["network", "metrics", "--edges", undated, "--period", "2018Q1"],
+        "no tie has a date",
+    )

@@ -98,7 +98,7 @@ def test_demo_people_are_resolved_by_the_model_to_the_floors(
     """Issue #13 item 7: each agency's records are linked by the model, never on the
     planted truth, which is read only afterwards to measure it. Floors at the default
     scale: precision >= 0.99, recall >= 0.97 of the pairs the model linked (measured
-    at seed 2018, scale 0.25: 334 true pairs, precision 1.0, recall 0.982)."""
+    at seed 2018, scale 0.25: 334 true pairs, precision 1.0, recall 1.0)."""
     from saferleeds.audit.models import AuditEntry
     from saferleeds.demo import partner_data
     from saferleeds.linkage.access_pages import read_person_links

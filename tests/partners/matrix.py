@@ -18,13 +18,14 @@ from saferleeds.asb.models import (
     AsbRiskAssessment,
 )
 from saferleeds.core.records import kinds
+from saferleeds.dardr.models import DeathReview, Recommendation
 from saferleeds.hate.models import HateReport
 from saferleeds.incidents.actions import do_create_incident
 from saferleeds.iom.models import IomDecision, IomIntervention, IomMember, PathwayNeed
 from saferleeds.linkage.models import AgencyRecord, LinkPair, LinkRun
 from saferleeds.marac.models import DashAssessment, MaracReferral, MaracResearch
 from saferleeds.nrm.models import NrmReferral
-from saferleeds.offending.models import Disposal, Offence
+from saferleeds.offending.models import Disposal, OcgNomination, Offence
 from saferleeds.partners.actions import do_create_agreement, do_ensure_user
 from saferleeds.partners.models import Agency, RecordType, Role
 from saferleeds.partners.policy import Actor, actor_for
@@ -58,6 +59,12 @@ CASEWORK_ONLY_TYPES = (
     "link_pair",
 )
 
+# Death reviews and their recommendations (issue #15 item 4): opened only by case
+# coordinators (the partnership's community safety officers, identified) and analysts
+# (pseudonymised), whatever is shared; every other role is refused them outright.
+DARDR_TYPES = ("dardr_review", "dardr_recommendation")
+DARDR_ROLES = frozenset({"case_coordinator", "analyst"})
+
 IDENTIFIED = "identified"
 PSEUDONYMISED = "pseudonymised"
 DENIED = "denied"
@@ -84,6 +91,12 @@ def expected(
     analyst = Role.ANALYST in roles
     ig = Role.IG_LEAD in roles
     if record_type in CASEWORK_ONLY_TYPES and not casework:
+        return DENIED
+    if record_type in DARDR_TYPES:
+        if Role.CASE_COORDINATOR in roles:
+            return IDENTIFIED if own or state == "in_force" else DENIED
+        if analyst:
+            return PSEUDONYMISED if own or state == "in_force" else DENIED
         return DENIED
     if casework:
         return IDENTIFIED if own or state == "in_force" or member else DENIED
@@ -248,8 +261,35 @@ def _casework_records(
         started_on=day,
         recorded_by=user,
     )
+    # A death review the agency commissioned (no case), naming the deceased, and
+    # one recommendation of it.
+    death_review = DeathReview.objects.create(
+        agency=agency,
+        reference=f"DARDR-MATRIX-{code}-{n}",
+        pseudonym=f"Adult {code.upper()}",
+        deceased_name=name,
+        date_of_death=day,
+        notified_on=day,
+        decision="review",
+        decided_on=day,
+        decision_reason=f"{name} died",
+        created_by=user,
+        created_at=timezone.now(),
+    )
+    recommendation = Recommendation.objects.create(
+        review=death_review,
+        number=1,
+        text="Train staff on coercive control",
+        owner_agency=agency,
+        due_on=day,
+        expected_change="Coercive control recognised",
+        created_by=user,
+        created_at=timezone.now(),
+    )
     return {
         (code, "iom_member"): member.pk,
+        (code, "dardr_review"): death_review.pk,
+        (code, "dardr_recommendation"): recommendation.pk,
         (code, "iom_decision"): decision.pk,
         (code, "iom_pathway_need"): need.pk,
         (code, "iom_intervention"): iom_intervention.pk,
@@ -333,8 +373,17 @@ def build_world(state: str) -> World:
             disposed_on=date(2018, 8, 1),
             disposal_type="court_non_custodial",
         )
+        nomination = OcgNomination.objects.create(
+            agency=agencies[code],
+            ocg_reference=f"{code.upper()}-OCG1",
+            ocg_name=f"Group of Family{code}",
+            person=person,
+            group_role="member",
+            source_agency=agencies[code],
+        )
         records.update(
             {
+                (code, "ocg_nomination"): nomination.pk,
                 (code, "person"): person.pk,
                 (code, "place"): place.pk,
                 (code, "incident"): incident.pk,
@@ -418,10 +467,11 @@ def may_open_assessment(roles: set[str]) -> bool:
     return bool(roles & ASSESSMENT_PAGE_ROLES)
 
 
-#: Community tension reports (/plan/tensions/), written out apart from
-#: saferleeds.governance.rules: no personal data, but partners' soft information, so
-#: practitioners and case coordinators submit and read them, analysts and the executive
-#: read them, and no other role opens the page.
+#: Community tension reports (/plan/tensions/ and its area, map and weekly-return
+#: pages), written out apart from saferleeds.governance.rules: no personal data, but
+#: partners' soft information, so practitioners and case coordinators submit and read
+#: them, analysts and the executive read them, and no other role opens the pages. The
+#: hate reports and incidents linked to a report follow their own kinds' rules.
 TENSION_SUBMIT_ROLES = frozenset({"practitioner", "case_coordinator"})
 TENSION_READ_ROLES = TENSION_SUBMIT_ROLES | {"analyst", "executive"}
 

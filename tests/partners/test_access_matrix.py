@@ -24,6 +24,7 @@ from saferleeds.safeguarding.actions import do_add_case_member, do_link_person_t
 from tests.partners.matrix import (
     CASEWORK_ONLY_TYPES,
     CASEWORK_TYPES,
+    DARDR_TYPES,
     DENIED,
     HOLDERS,
     IDENTIFIED,
@@ -45,7 +46,9 @@ def observe(actor: Any, record_type: str, record_id: int) -> str:
         obj = access_record(actor, record_type, record_id)
     except (NotFound, Forbidden) as exc:
         # Forbidden: a role that may never open the type (security finding 3).
-        assert isinstance(exc, NotFound) or record_type in CASEWORK_ONLY_TYPES
+        assert isinstance(exc, NotFound) or record_type in (
+            CASEWORK_ONLY_TYPES + DARDR_TYPES
+        )
         assert not listed, f"{record_type} {record_id}: listed but not readable"
         refusal = AuditEntry.objects.filter(seq__gt=before).get()
         assert refusal.operation == "refusal" and refusal.record_id == str(record_id)

@@ -58,6 +58,13 @@ RECORD_ENDPOINTS = [
     ("API person links", "/api/v1/people/{id}/links/", "person"),
     ("IOM member page", "/iom/members/{id}/", "iom_member"),
     ("API IOM member", "/api/v1/iom-members/{id}/", "iom_member"),
+    ("death review page", "/death-reviews/{id}/", "dardr_review"),
+    ("API death review", "/api/v1/dardr-reviews/{id}/", "dardr_review"),
+    (
+        "death review recommendation page",
+        "/death-reviews/recommendations/{id}/",
+        "dardr_recommendation",
+    ),
 ]
 # Endpoints that refuse every role but practitioners and case coordinators (see above).
 CASEWORK_ONLY = {
@@ -72,6 +79,13 @@ CASEWORK_ONLY = {
     "IOM member page",
     "API IOM member",
 }
+# Endpoints that refuse every role but case coordinators and analysts: death reviews
+# (issue #15 item 4; the executive reads their figures on the list page only).
+DARDR_ONLY = {
+    "death review page",
+    "API death review",
+    "death review recommendation page",
+}
 # Pages that refuse pseudonymised users outright: a document cannot be pseudonymised.
 NOT_FOR_ANALYSTS = {"case document download"}
 # People addressed by record id: pseudonymised users address people by pseudonym only,
@@ -84,6 +98,8 @@ def refused_outright(name: str, roles: set[str]) -> bool:
     """Whether a page refuses this role whatever the record (see the module docstring)."""
     if name in CASEWORK_ONLY:
         return not roles & CASEWORK
+    if name in DARDR_ONLY:
+        return not roles & {Role.CASE_COORDINATOR, Role.ANALYST}
     if name in NOT_FOR_ANALYSTS:
         return Role.ANALYST in roles and not roles & (CASEWORK | {Role.IG_LEAD})
     return False

@@ -20,7 +20,7 @@ def test_load_geography_builds_district_msoas_lsoas_and_neighbourhoods() -> None
         rows = [r for r in csv.DictReader(f) if r["lad_code"] == "E08000035"]
     total = do_load_geography(p, actor=None)
     msoas = {r["msoa11cd"] for r in rows}
-    assert total == 1 + len(msoas) + len(rows) + 6
+    assert total == 1 + len(msoas) + len(rows) + 33 + 6
     district = Area.objects.get(code="E08000035")
     assert district.population == sum(int(r["usual_residents"]) for r in rows) == 751485
     assert district.lsoas.count() == 482
@@ -30,6 +30,18 @@ def test_load_geography_builds_district_msoas_lsoas_and_neighbourhoods() -> None
         int(r["usual_residents"]) for r in rows if r["msoa11cd"] == "E02002402"
     )
     assert set(msoa.lsoas.values_list("parent__code", flat=True)) == {"E02002402"}
+    # Wards: the 33 of the shipped best-fit lookup, each the set of its LSOAs.
+    with p.ward_lookup.open(encoding="utf-8", newline="") as f:  # type: ignore[union-attr]
+        lookup = {r["lsoa11cd"]: r["ward_code"] for r in csv.DictReader(f)}
+    wards = Area.objects.filter(level=Area.Level.WARD)
+    assert wards.count() == 33
+    for ward in wards:
+        members = set(ward.lsoas.values_list("code", flat=True))
+        assert members == {x for x, w in lookup.items() if w == ward.code}
+        assert ward.population == sum(
+            int(r["usual_residents"]) for r in rows if r["lsoa11cd"] in members
+        )
+    assert sum(w.population or 0 for w in wards) == district.population
     hoods = Area.objects.filter(level=Area.Level.NEIGHBOURHOOD)
     assert hoods.count() == 6 and all(h.approximate for h in hoods)
     # Safe to repeat: nothing duplicated.

@@ -174,6 +174,52 @@ def test_indicators_cached_until_an_import(
     assert 'value="2018-07"' in after.content.decode()
 
 
+def _version(path: Path) -> str:
+    with open_store(path, read_only=True) as store:
+        return data_version(store)
+
+
+@pytest.mark.django_db
+def test_the_same_page_after_an_import_is_recomputed_by_the_version_alone(
+    client: Client,
+    personas: dict[str, Any],
+    sign_in: Any,
+    one_month_store: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tests above pass on a moved default (the new month becomes the period, so
+    the cache key changes) even if an import left the data version as it was. Here
+    every page asked for is the same before and after the import, argument for
+    argument: only the import's new data version can make them show what it brought.
+    """
+    dash = _counting(monkeypatch, "saferleeds.web.indicators", "dashboard")
+    gi = _counting(monkeypatch, "saferleeds.places.views", "lsoa_gi_star")
+    executive = sign_in(client, personas["ed.executive"])
+    analyst = sign_in(Client(), personas["aisha.analyst"])
+    indicators = "/indicators/?period=2018-07"  # a month the store does not hold yet
+    the_map = "/places/map/?start=2017-07&end=2017-07"
+    version = _version(one_month_store)
+    before = executive.get(indicators)
+    assert before.status_code == 200
+    assert analyst.get(the_map).status_code == 200
+    executive.get(indicators)
+    analyst.get(the_map)
+    assert (len(dash), len(gi)) == (1, 1), "not cached to begin with"
+    # Reading changes nothing: the version the pages were cached under still holds.
+    assert _version(one_month_store) == version
+    _import(one_month_store, JULY_2018)
+    assert _version(one_month_store) != version, "the import kept the data version"
+    after = executive.get(indicators)
+    analyst.get(the_map)
+    assert (len(dash), len(gi)) == (2, 2), "the same page was served from before"
+    # And the page shows the month just imported, right away.
+    assert 'data-testid="no-data"' in before.content.decode()
+    shown = after.content.decode()
+    assert 'data-testid="no-data"' not in shown
+    assert 'data-testid="crime-map"' in shown
+    assert '<span class="govuk-caption-l">Leeds, 2018-07</span>' in shown
+
+
 @pytest.mark.browser
 def test_layer_list_sits_beside_the_map_not_on_it(
     live_server: Any,

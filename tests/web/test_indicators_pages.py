@@ -109,6 +109,41 @@ def test_drill_down_by_msoa_and_lsoa(executive: Client) -> None:
     assert executive.get("/indicators/no_such_thing/").status_code == 404
 
 
+@pytest.mark.django_db
+def test_wards_in_the_area_picker_drill_down_and_export(
+    executive: Client, shipped_rows: list[dict[str, str]]
+) -> None:
+    page = executive.get("/indicators/", {"period": "2018-07"}).content.decode()
+    assert page.count(" (ward)</option>") == 33
+    assert '<option value="E05001424">Gipton and Harehills (ward)</option>' in page
+    r = executive.get(
+        "/indicators/total_recorded_crime/", {"period": "2018-07", "level": "ward"}
+    )
+    html = r.content.decode()
+    assert r.status_code == 200 and html.count("<path") == 33
+    assert "Wards ranked" in html
+    # One ward: its LSOAs on the map, and the figure is the sum of its LSOAs' rows.
+    with current().ward_lookup.open(encoding="utf-8") as f:  # type: ignore[union-attr]
+        lsoas = {
+            r["lsoa11cd"] for r in csv.DictReader(f) if r["ward_code"] == "E05001424"
+        }
+    expected = sum(
+        1
+        for r in shipped_rows
+        if r["Month"] == "2018-07"
+        and r["LSOA code"] in lsoas
+        and r["Crime type"] != ASB
+    )
+    q = {"period": "2018-07", "area": "E05001424"}
+    page = executive.get("/indicators/", q).content.decode()
+    crime_map = page.split('data-testid="crime-map"')[1].split("</figure>")[0]
+    assert crime_map.count("<path") == len(lsoas)
+    export = executive.get("/indicators/export.csv", {**q, "by": "ward"})
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    crime = [r for r in rows if r["id"] == "total_recorded_crime"]
+    assert [int(r["value"]) for r in crime] == [expected]
+
+
 @pytest.mark.browser
 def test_indicators_pages_are_accessible(
     live_server: Any,

@@ -95,6 +95,30 @@ def test_boundary_layers(analyst: Client) -> None:
 
 
 @pytest.mark.django_db
+def test_ward_layers_count_every_record_of_their_lsoas(
+    analyst: Client, shipped_rows: list[dict[str, str]]
+) -> None:
+    wards = _geojson(analyst, "ward")
+    assert len(wards["features"]) == 33
+    lookup = {
+        r["lsoa11cd"]: r["ward_code"]
+        for r in csv.DictReader(current().ward_lookup.open(encoding="utf-8"))  # type: ignore[union-attr]
+    }
+    expected: dict[str, int] = dict.fromkeys(set(lookup.values()), 0)
+    for r in shipped_rows:
+        if r["Month"] == "2018-07" and r["Crime type"] == "Burglary":
+            if r["LSOA code"] in lookup:
+                expected[lookup[r["LSOA code"]]] += 1
+    fc = _geojson(analyst, "ward-crime", crime_type="Burglary", start="2018-07")
+    got = {f["properties"]["code"]: f["properties"]["count"] for f in fc["features"]}
+    assert got == expected and sum(got.values()) > 0
+    page = analyst.get("/places/map/", {"crime_type": "Burglary", "start": "2018-07"})
+    body = page.content.decode()
+    table = body.split('data-testid="ward-crime"')[1].split("</table>")[0]
+    assert table.count("data-ward=") == 33
+
+
+@pytest.mark.django_db
 def test_gi_star_grid_counts_every_selected_record(
     analyst: Client, shipped_rows: list[dict[str, str]]
 ) -> None:
@@ -236,6 +260,11 @@ def test_map_page_draws_layers_and_is_accessible(
     ):
         page.get_by_label(label).check()
         page.wait_for_selector(f"#sl-map[data-loaded-{name}]", timeout=30_000)
+    page.get_by_label("Crime by ward, per 1,000 residents").check()
+    page.wait_for_selector("#sl-map[data-loaded-ward-crime='33']", timeout=30_000)
+    page.get_by_label("Ward boundaries").check()
+    screenshot(page, "map-page-wards")
+    page.get_by_label("Crime by ward, per 1,000 residents").uncheck()
     page.get_by_label("District boundary").check()
     titles = page.locator("#sl-map-keys .sl-map-legend__title").all_text_contents()
     assert titles == [

@@ -199,18 +199,20 @@ def test_coordinator_runs_the_demo_meeting(
     """From the demo data: the MARAC home page, a medium-risk Dash checklist referred
     on professional judgement, listed for next week's meeting, research and an action
     at the meeting, the action done, and an overdue action from last meeting done."""
+    from saferleeds.demo.casework.marac import demo_marac_cases
     from saferleeds.marac.models import MaracMeeting
-    from saferleeds.safeguarding.models import Case
 
     base = live_server.url
+    demo_cases = demo_marac_cases()  # MARAC-<year opened>-<number>
     browser_sign_in(page, base, personas["carol.coordinator"])
     page.goto(f"{base}/marac/")
-    assert page.get_by_test_id("repeat-flags").get_by_text("MARAC-2018-001").count()
+    first = demo_cases[1].reference
+    assert page.get_by_test_id("repeat-flags").get_by_text(first).count()
     assert page.get_by_test_id("overdue").get_by_role("row").count() >= 3
     check(page, "demo-home")
 
-    # The medium-risk checklist on MARAC-2018-005: referred on judgement.
-    case5 = Case.objects.get(reference="MARAC-2018-005")
+    # The medium-risk checklist on the demo's fifth case: referred on judgement.
+    case5 = demo_cases[5]
     page.goto(f"{base}/cases/{case5.pk}/marac/")
     page.get_by_role("link", name=re.compile(r"^\d+ \w+ \d{4} checklist$")).click()
     assert (
@@ -236,7 +238,7 @@ def test_coordinator_runs_the_demo_meeting(
     cases = page.get_by_test_id("meeting-case")
     assert cases.count() == 3
     check(page, "demo-meeting")
-    cases.filter(has_text="MARAC-2018-005").get_by_role(
+    cases.filter(has_text=case5.reference).get_by_role(
         "link", name="Open referral"
     ).click()
     page.get_by_role("link", name="Add your agency’s research").click()

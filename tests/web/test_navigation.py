@@ -226,6 +226,11 @@ def test_every_persona_lands_home_and_every_menu_and_tab_link_answers(
     # What each role is offered, from the rules that guard the pages.
     assert "/marac/figures/" in reached["ed.executive"]
     assert "/asb/statistics/" in reached["ed.executive"]
+    # Death reviews: figures for the executive, the reviews for coordinators and
+    # analysts, nothing for other roles.
+    assert "/death-reviews/" in reached["ed.executive"]
+    assert "/death-reviews/" in reached["aisha.analyst"]
+    assert "/death-reviews/" not in reached["pete.practitioner"]
     assert "/marac/" not in reached["aisha.analyst"]
     assert "/hate-reports/" not in reached["iris.ig"]
     assert reached["rita.reporter"] == sorted(

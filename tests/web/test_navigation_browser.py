@@ -72,6 +72,7 @@ def test_coordinator_lands_on_marac_and_finds_her_way(
         "ASB",
         "ASB statistics",
         "Modern slavery",
+        "Death reviews",
     ]
     tab = page.locator("nav[aria-label='Casework sections'] [aria-current='page']")
     assert tab.inner_text() == "MARAC"
@@ -143,7 +144,7 @@ def test_executive_sees_the_figures_it_may_read(
     assert "People" not in menu(page)
     page.locator("#navigation").get_by_role("link", name="Casework").click()
     page.wait_for_url(f"{base}/marac/figures/")
-    assert tabs(page) == ["MARAC figures", "ASB statistics"]
+    assert tabs(page) == ["MARAC figures", "ASB statistics", "Death reviews"]
     page.locator("nav[aria-label='Casework sections']").get_by_role(
         "link", name="ASB statistics"
     ).click()

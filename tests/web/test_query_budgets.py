@@ -135,9 +135,9 @@ def _search_url(username: str, api: bool) -> str:
     base = "/api/v1/people/" if api else "/people/"
     if username == "aisha.analyst":
         # Analysts search by pseudonym only: one of the people on the demo cases.
-        person_id = (
-            Case.objects.get(reference="MARAC-2018-001").people.first().person_id
-        )
+        from saferleeds.demo.casework.marac import demo_marac_cases
+
+        person_id = demo_marac_cases()[1].people.first().person_id
         return f"{base}?pseudonym={pseudonym(person_id)}"
     return f"{base}?name=a"
 

@@ -1,4 +1,4 @@
-"""Resolve an area code (district, MSOA, LSOA, or priority neighbourhood) to a row filter."""
+"""Resolve an area (district, MSOA, ward, LSOA, or priority neighbourhood) to a row filter."""
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ def area_filter(
 
     Args:
         store: The analytics store, with geography loaded.
-        area: ``None`` (every record in the store), the district code, an MSOA or LSOA
-            code, or the name of a priority neighbourhood.
+        area: ``None`` (every record in the store), the district code, an MSOA, ward
+            or LSOA code, a ward's name (any letter case), or the name of a priority
+            neighbourhood.
         column: The LSOA-code column to filter.
 
     Raises:
@@ -67,6 +68,18 @@ def area_filter(
         )
         if name:
             return AreaFilter(f"{column} = ?", [area], area, str(name))
+    ward = store.execute(
+        "SELECT any_value(ward_code), any_value(ward_name) FROM area_lsoa "
+        "WHERE ward_code = ? OR lower(ward_name) = ?",
+        [area, area.strip().lower()],
+    ).fetchone()
+    if ward is not None and ward[0]:
+        return AreaFilter(
+            f"{column} IN (SELECT lsoa_code FROM area_lsoa WHERE ward_code = ?)",
+            [ward[0]],
+            str(ward[0]),
+            str(ward[1]),
+        )
     if store.scalar("SELECT count(*) FROM area_neighbourhood WHERE name = ?", [area]):
         return AreaFilter(
             f"{column} IN (SELECT lsoa_code FROM area_neighbourhood WHERE name = ?)",
@@ -75,6 +88,6 @@ def area_filter(
             area,
         )
     raise UnknownArea(
-        f"unknown area {area!r}: give the district code, an MSOA or LSOA code in the "
-        "partnership, or a priority neighbourhood's name"
+        f"unknown area {area!r}: give the district code, an MSOA, ward or LSOA code in "
+        "the partnership, a ward's name, or a priority neighbourhood's name"
     )

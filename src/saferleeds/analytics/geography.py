@@ -1,9 +1,11 @@
-"""Load the partnership's geography (LSOAs, MSOAs, neighbourhoods) into the store."""
+"""Load the partnership's geography (LSOAs, MSOAs, wards, neighbourhoods) into the store."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from saferleeds.analytics.store import Store
 from saferleeds.partnership import Partnership
@@ -22,6 +24,56 @@ class Lsoa:
     population: int | None
     households: int | None
     area_hectares: float | None
+    ward_code: str | None = None
+    ward_name: str | None = None
+
+
+class WardLookupError(ValueError):
+    """The partnership's ward lookup file is malformed (the message names file and line)."""
+
+
+WARD_COLUMNS = ("lsoa11cd", "ward_code", "ward_name")
+
+
+def read_ward_lookup(partnership: Partnership) -> dict[str, tuple[str, str]]:
+    """Read the partnership's LSOA-to-ward lookup: ``{lsoa_code: (ward_code, ward_name)}``.
+
+    The file is the ONS best-fit lookup (columns ``lsoa11cd, ward_code, ward_name`` and
+    optionally ``ward_vintage``). When a vintage column is present only its first
+    vintage is read, so a long file of several vintages gives one ward per LSOA.
+
+    Returns:
+        The lookup; empty when the partnership has no ward lookup.
+
+    Raises:
+        WardLookupError: A column is missing, a field is empty, or an LSOA is given
+            two wards of one vintage (naming the file and line).
+    """
+    path = partnership.ward_lookup
+    if path is None:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in WARD_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise WardLookupError(f"{path}: line 1: missing column {missing[0]}")
+        vintage: str | None = None
+        for line, row in enumerate(reader, start=2):
+            if "ward_vintage" in row:
+                vintage = vintage or row["ward_vintage"]
+                if row["ward_vintage"] != vintage:
+                    continue
+            for col in WARD_COLUMNS:
+                if not (row[col] or "").strip():
+                    raise WardLookupError(f"{path}: line {line}: {col} is empty")
+            code = row["lsoa11cd"].strip()
+            if code in out:
+                raise WardLookupError(
+                    f"{path}: line {line}: lsoa11cd {code} is given a second ward"
+                )
+            out[code] = (row["ward_code"].strip(), row["ward_name"].strip())
+    return out
 
 
 def _int(v: str) -> int | None:
@@ -31,8 +83,11 @@ def _int(v: str) -> int | None:
 def read_lsoas(partnership: Partnership) -> list[Lsoa]:
     """Read the partnership's LSOA table (ONS codes, names, parents, population).
 
-    Only rows whose district code is the partnership's are kept.
+    Only rows whose district code is the partnership's are kept. Each LSOA carries its
+    electoral ward when the partnership has a ward lookup (``None`` otherwise, or for
+    an LSOA the lookup does not list).
     """
+    wards = read_ward_lookup(partnership)
     out: list[Lsoa] = []
     with partnership.lsoa_population.open(encoding="utf-8-sig", newline="") as f:
         for row in csv.DictReader(f):
@@ -51,9 +106,24 @@ def read_lsoas(partnership: Partnership) -> list[Lsoa]:
                     area_hectares=float(row["area_hectares"])
                     if row["area_hectares"].strip()
                     else None,
+                    ward_code=wards.get(row["lsoa11cd"], (None, None))[0],
+                    ward_name=wards.get(row["lsoa11cd"], (None, None))[1],
                 )
             )
     return out
+
+
+def geography_outdated(store: Store, partnership: Partnership) -> bool:
+    """Whether the store's geography must be (re)loaded before an import.
+
+    True when no LSOA is held, or when the partnership has a ward lookup and some
+    LSOA has no ward yet (a store made before wards shipped).
+    """
+    if not store.scalar("SELECT count(*) FROM area_lsoa"):
+        return True
+    if partnership.ward_lookup is None:
+        return False
+    return bool(store.scalar("SELECT count(*) FROM area_lsoa WHERE ward_code IS NULL"))
 
 
 def load_geography(store: Store, partnership: Partnership) -> int:
@@ -70,7 +140,9 @@ def load_geography(store: Store, partnership: Partnership) -> int:
         con.execute("DELETE FROM area_lsoa")
         con.execute("DELETE FROM area_neighbourhood")
         con.executemany(
-            "INSERT INTO area_lsoa VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO area_lsoa (lsoa_code, lsoa_name, msoa_code, msoa_name, "
+            "district_code, district_name, population, households, area_hectares, "
+            "ward_code, ward_name) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     x.code,
@@ -82,6 +154,8 @@ def load_geography(store: Store, partnership: Partnership) -> int:
                     x.population,
                     x.households,
                     x.area_hectares,
+                    x.ward_code,
+                    x.ward_name,
                 )
                 for x in lsoas
             ],
@@ -102,3 +176,52 @@ def load_geography(store: Store, partnership: Partnership) -> int:
         con.execute("ROLLBACK")
         raise
     return len(lsoas)
+
+
+@dataclass(frozen=True)
+class WardCount:
+    """Records in one ward, with its residents and rate."""
+
+    code: str
+    name: str
+    count: int
+    population: int
+    rate_per_1000: float | None
+
+
+def ward_counts(store: Store, lsoa_counts: Mapping[str, int]) -> list[WardCount]:
+    """Sum per-LSOA counts into the store's wards, by ward name.
+
+    Args:
+        store: The analytics store, with geography (and its wards) loaded.
+        lsoa_counts: Records per LSOA code (LSOAs not listed count 0).
+
+    Returns:
+        One row per ward, every ward listed (count 0 when none).
+
+    Notes:
+        A ward is the set of LSOAs the best-fit lookup places in it, so its count is
+        exactly the sum of its LSOAs' counts; the rate is per 1,000 usual residents
+        (Census 2011) of those LSOAs, over the whole period (not annualised).
+    """
+    totals: dict[str, list[Any]] = {}
+    for code, name, lsoa, pop in store.execute(
+        "SELECT ward_code, ward_name, lsoa_code, coalesce(population, 0) "
+        "FROM area_lsoa WHERE ward_code IS NOT NULL ORDER BY ward_code, lsoa_code"
+    ).fetchall():
+        row = totals.setdefault(code, [name, 0, 0])
+        row[1] += int(lsoa_counts.get(lsoa, 0))
+        row[2] += int(pop)
+    return sorted(
+        (
+            WardCount(
+                code,
+                name,
+                count,
+                pop,
+                round(1000 * count / pop, 4) if pop else None,
+            )
+            for code, (name, count, pop) in totals.items()
+        ),
+        key=lambda w: w.name,
+    )

@@ -14,7 +14,7 @@ indicators pages and CLI never disagree. Rendering is in :mod:`saferleeds.analyt
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -31,17 +31,23 @@ from saferleeds.analytics.indicators import (
 )
 from saferleeds.analytics.indicators.compute import Source, resolve_area
 from saferleeds.analytics.indicators.engine import as_engine, lit
+from saferleeds.analytics.jsa_maps import PlaceMap, place_map
 from saferleeds.analytics.priority import (
     CategoryFigures,
+    EnteredRecommendation,
     MatrixRow,
     MatrixSettings,
+    PartnershipInputs,
     PesteloHeading,
+    apply_entered_scores,
     pestelo_scan,
     priority_matrix,
     recommendations,
+    with_entered_scan,
 )
 
 TOP_N = 10  # areas listed per indicator ("the neighbourhoods most affected")
+MAPS_PER_CHAPTER = 2  # each map is a Gi* run and ~110 kB of SVG
 
 
 class NoData(ValueError):
@@ -161,6 +167,8 @@ class Context:
         msoas: Number of MSOAs.
         neighbourhoods: The priority neighbourhoods, by name.
         imd: Deprivation, when an IMD file was given.
+        wards: Recorded crime in each electoral ward for the year, compared with the
+            year before, ranked by rate (empty without a ward lookup).
     """
 
     area: str
@@ -170,6 +178,7 @@ class Context:
     msoas: int
     neighbourhoods: tuple[Neighbourhood, ...]
     imd: ImdSummary | None
+    wards: tuple[IndicatorResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,6 +191,8 @@ class Chapter:
         series: Monthly series with control charts, for its count indicators.
         top_lsoas: Indicator id -> the ``TOP_N`` LSOAs of highest rate.
         neighbourhoods: Indicator id -> results for each priority neighbourhood.
+        maps: LSOA maps with Gi* hot spots for its first count indicators with data
+            (at most ``MAPS_PER_CHAPTER``).
     """
 
     priority: Priority
@@ -189,6 +200,7 @@ class Chapter:
     series: tuple[IndicatorSeries, ...]
     top_lsoas: tuple[tuple[str, tuple[IndicatorResult, ...]], ...]
     neighbourhoods: tuple[tuple[str, tuple[IndicatorResult, ...]], ...]
+    maps: tuple[PlaceMap, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -256,6 +268,8 @@ class Assessment:
         matrix: The priority-setting matrix, highest priority first.
         pestelo: The PESTELO horizon scan.
         recommendations: Recommendations that follow from the matrix.
+        entered_recommendations: Recommendations the analyst entered for the year,
+            with the deliverables they feed.
     """
 
     title: str
@@ -272,6 +286,7 @@ class Assessment:
     matrix: tuple[MatrixRow, ...] = ()
     pestelo: tuple[PesteloHeading, ...] = ()
     recommendations: tuple[str, ...] = ()
+    entered_recommendations: tuple[EnteredRecommendation, ...] = ()
 
 
 def parse_year(text: str) -> Period:
@@ -417,6 +432,17 @@ def read_imd(path: Path, lsoa_population: dict[str, int]) -> ImdSummary:
     )
 
 
+WARD_INDICATOR = "total_recorded_crime"
+"""The indicator the context chapter's ward table gives for every ward."""
+
+
+def _has_wards(source: Source) -> bool:
+    rows = as_engine(source).fetch(
+        "SELECT count(*) FROM area_lsoa WHERE ward_code IS NOT NULL"
+    )
+    return bool(rows and rows[0][0])
+
+
 def _context(source: Source, imd_path: Path | None) -> Context:
     engine = as_engine(source)
     area = resolve_area(engine)
@@ -549,6 +575,18 @@ METHODS: tuple[Method, ...] = (
         "With fewer than 20 months the limits are trial limits.",
     ),
     Method(
+        "Maps and hot spots",
+        "Each chapter maps up to two of its count indicators by LSOA for the year, "
+        "shaded in five quantile classes, from the shipped ONS boundaries (no tiles). "
+        "Hot and cold spots are LSOAs whose Getis-Ord Gi* (Ord & Getis 1995; binary "
+        "queen contiguity plus the LSOA itself) is significant after the "
+        "Benjamini-Hochberg false discovery rate of 5% across LSOAs, with pseudo "
+        "p-values from 99,999 conditional permutations under a fixed seed (so a "
+        "rebuild gives the same map). Near-repeat (Knox) analysis needs events dated "
+        "to the day: police.uk records are dated to the month, so it is not part of "
+        "this document; run `saferleeds near-repeat` on dated partner events.",
+    ),
+    Method(
         "Areas most affected",
         "LSOAs are ranked by rate per 1,000 residents for the year (rank 1 the highest "
         "rate); priority neighbourhoods are the partnership's own LSOA groups. Small "
@@ -575,7 +613,13 @@ METHODS: tuple[Method, ...] = (
         "from 25, else Low. MoRiLE's own scales are not published: these thresholds "
         "are the project's defaults and configurable (saferleeds.analytics.priority). "
         "Organisational position (capacity, capability) is the partnership's "
-        "judgement and is not scored from the data.",
+        "judgement and is not scored from the data. Where the partnership entered its "
+        "own scores for the year (harm or impact, likelihood, organisational position "
+        "1 to 4, and confidence), they replace the data's harm, likelihood and "
+        "confidence for that theme; the banding and the rise rule stay the same, and "
+        "organisational position orders themes of equal band and risk. Scores carried "
+        "from the year before are used, and marked, until the partnership confirms "
+        "them.",
     ),
     Method(
         "Horizon scan (PESTELO)",
@@ -621,6 +665,7 @@ def build_assessment(
     alpha: float = 0.05,
     title: str | None = None,
     matrix_settings: MatrixSettings | None = None,
+    inputs: PartnershipInputs | None = None,
 ) -> Assessment:
     """Assemble the Joint Strategic Assessment for a financial year.
 
@@ -636,6 +681,9 @@ def build_assessment(
         title: Document title (default "<district> Joint Strategic Assessment").
         matrix_settings: Thresholds of the priority matrix (default
             :class:`~saferleeds.analytics.priority.MatrixSettings`).
+        inputs: What the partnership entered for the year: priority scores (used
+            in place of the data's, :func:`~saferleeds.analytics.priority.
+            apply_entered_scores`), horizon-scan points and recommendations.
 
     Returns:
         The assessment; render it with :func:`saferleeds.analytics.jsa_html.render_html`.
@@ -672,6 +720,20 @@ def build_assessment(
         )
     by_id = {r.id: r for r in results}
     context = _context(source, imd_path)
+    if by_id.get(WARD_INDICATOR) is not None and _has_wards(source):
+        by_ward = compute_indicators(
+            source,
+            period,
+            by="ward",
+            compare=compare,
+            indicators=[WARD_INDICATOR],
+            harm_weights=weights,
+            alpha=alpha,
+        )
+        context = replace(
+            context,
+            wards=tuple(sorted(by_ward, key=lambda r: (r.rank or 10**9, r.area))),
+        )
 
     series: dict[str, IndicatorSeries] = {}
     for r in results:
@@ -689,6 +751,7 @@ def build_assessment(
         ids = [i for i in pr.indicators if i in by_id]
         tops: list[tuple[str, tuple[IndicatorResult, ...]]] = []
         hoods: list[tuple[str, tuple[IndicatorResult, ...]]] = []
+        maps: list[PlaceMap] = []
         for i in ids:
             if by_id[i].unit != "count" or by_id[i].value is None:
                 continue
@@ -702,6 +765,15 @@ def build_assessment(
                 alpha=alpha,
             )
             tops.append((i, tuple(r for r in ranked if r.rank and r.rank <= TOP_N)))
+            if len(maps) < MAPS_PER_CHAPTER and by_id[i].value:
+                maps.append(
+                    place_map(
+                        i,
+                        by_id[i].label,
+                        {r.area: float(r.value or 0) for r in ranked},
+                        {r.area: r.area_name for r in ranked},
+                    )
+                )
             per_hood = [
                 compute_indicators(
                     source,
@@ -723,6 +795,7 @@ def build_assessment(
                 tuple(series[i] for i in ids if i in series),
                 tuple(tops),
                 tuple(hoods),
+                maps=tuple(maps),
             )
         )
 
@@ -751,8 +824,9 @@ def build_assessment(
         spc += _spc_findings(series[ind_id], period)
     findings.sort(key=lambda x: (x[0], x[1].indicator))
     harm = _harm(source, period, comparison, weights, context.area)
+    entered = inputs or PartnershipInputs()
     matrix, scan, recs = _priorities(
-        harm, weights, context, results, period, alpha, matrix_settings
+        harm, weights, context, results, period, alpha, matrix_settings, entered
     )
     return Assessment(
         title=title or f"{context.area_name} Joint Strategic Assessment",
@@ -769,6 +843,7 @@ def build_assessment(
         matrix=matrix,
         pestelo=scan,
         recommendations=recs,
+        entered_recommendations=entered.recommendations,
     )
 
 
@@ -780,8 +855,10 @@ def _priorities(
     period: Period,
     alpha: float,
     settings: MatrixSettings | None,
+    inputs: PartnershipInputs | None = None,
 ) -> tuple[tuple[MatrixRow, ...], tuple[PesteloHeading, ...], tuple[str, ...]]:
-    """The priority matrix, PESTELO scan and recommendations from the year's figures."""
+    """The priority matrix, PESTELO scan and recommendations from the year's figures,
+    with the partnership's entered scores and horizon-scan points in place."""
     complete = harm.police_months == period.n_months
     figures = [
         CategoryFigures(
@@ -811,10 +888,19 @@ def _priorities(
             for c, n, m in harm.matched
             if n or m
         ]
-    if not figures or context.population <= 0:
-        return (), (), ()
+    inputs = inputs or PartnershipInputs()
     s = settings or MatrixSettings(alpha=alpha)
-    matrix = priority_matrix(figures, context.population, s)
+    if not figures or context.population <= 0:
+        if not inputs.scores:
+            return (), (), ()
+        # No police.uk month to score: the matrix is the partnership's scores alone,
+        # and the scan still carries what the partnership entered.
+        figures = []
+        matrix = apply_entered_scores((), inputs.scores, s)
+    else:
+        matrix = apply_entered_scores(
+            priority_matrix(figures, context.population, s), inputs.scores, s
+        )
     deprived = None
     if context.imd is not None:
         total = sum(p for _, _, p in context.imd.by_decile)
@@ -838,4 +924,4 @@ def _priorities(
         missing=[r.label for r in results if r.value is None],
         alpha=s.alpha,
     )
-    return matrix, scan, recommendations(matrix)
+    return matrix, with_entered_scan(scan, inputs.horizon), recommendations(matrix)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from saferleeds.analytics.indicators import IndicatorResult, IndicatorSeries
 from saferleeds.analytics.jsa import Assessment, Chapter, Finding
+from saferleeds.analytics.jsa_maps import PlaceMap
+from saferleeds.analytics.priority import MatrixRow
 
 CSS = """
 @page { size: A4; margin: 18mm 16mm 20mm 16mm;
@@ -33,6 +35,8 @@ table { border-collapse: collapse; margin: .5em 0 1em; font-size: 9pt; width: 10
 th, td { border-bottom: 1px solid #b1b4b6; padding: 3px 6px; text-align: left;
   vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+table.wide { font-size: 7.5pt; }
+table.wide th, table.wide td { padding: 2px 3px; }
 tr { break-inside: avoid; }
 caption { text-align: left; font-weight: bold; padding-bottom: .3em; }
 figure { margin: .5em 0 1em; break-inside: avoid; }
@@ -252,7 +256,8 @@ def _series_table(series: IndicatorSeries) -> str:
 
 def _area_table(results: Sequence[IndicatorResult], caption: str, key: str) -> str:
     rows = "".join(
-        f"<tr><td>{_e(r.area_name)}</td><td>{_e(r.area if key == 'lsoa' else '')}</td>"
+        f"<tr><td>{_e(r.area_name)}</td>"
+        f"<td>{_e(r.area if key in ('lsoa', 'ward') else '')}</td>"
         f"<td class='n'>{_n(r.value)}</td><td class='n'>{_n(r.rate_per_1000, 2)}</td>"
         f"<td class='n'>{_comparison_value(r)}</td><td class='n'>{_change(r)}</td>"
         f"<td>{_e(r.verdict or '')}</td></tr>"
@@ -310,6 +315,8 @@ def _chapter(ch: Chapter, a: Assessment) -> str:
             f"<h3>{_e(label)}: the {len(tops)} LSOAs with the highest rate</h3>"
             + _area_table(tops, f"{label}, top LSOAs by rate per 1,000", "lsoa")
         )
+    for m in ch.maps:
+        out.append(_place_map(m))
     for ind_id, hoods in ch.neighbourhoods:
         if not hoods:
             continue
@@ -319,6 +326,35 @@ def _chapter(ch: Chapter, a: Assessment) -> str:
             + _area_table(hoods, f"{label} in the priority neighbourhoods", "hood")
         )
     return "\n".join(out)
+
+
+def _place_map(m: PlaceMap) -> str:
+    """An indicator's LSOA map, and its hot and cold spots as a table beside it."""
+    spots = [("hot", s) for s in m.hot] + [("cold", s) for s in m.cold]
+    if spots:
+        rows = "".join(
+            f"<tr><td>{kind}</td><td>{_e(s.name)} ({_e(s.code)})</td>"
+            f'<td class="num">{_n(s.value)}</td><td class="num">{s.z:.2f}</td>'
+            f'<td class="num">{_p(s.p)}</td></tr>'
+            for kind, s in spots
+        )
+        table = (
+            f"<table><caption>{_e(m.label)}: significant hot and cold spots "
+            "(Gi*, 5% false discovery rate)</caption><thead><tr><th>Spot</th>"
+            '<th>LSOA</th><th class="num">Count</th><th class="num">z</th>'
+            f'<th class="num">p</th></tr></thead><tbody>{rows}</tbody></table>'
+        )
+    else:
+        table = (
+            f"<p>No LSOA is a significant hot or cold spot for {_e(m.label.lower())} "
+            "at a 5% false discovery rate.</p>"
+        )
+    return (
+        f"<h3>{_e(m.label)}: where, and hot spots</h3><div class='pair'><figure>"
+        f"{m.svg}<figcaption>{_e(m.label)} recorded in each of {m.lsoas} LSOAs; red "
+        "outlines hot spots, blue cold spots (Getis-Ord Gi*, see the methods annex)."
+        f"</figcaption></figure>{table}</div>"
+    )
 
 
 _BAND_COLOUR = {"High": RED, "Medium": ORANGE, "Low": "#00703c"}
@@ -365,24 +401,62 @@ def matrix_grid_svg(a: Assessment) -> str:
     return "".join(parts)
 
 
+_SCORED_BY = {
+    "data": "Data",
+    "partnership": "Partnership",
+    "carried": "Carried, unconfirmed",
+}
+
+
 def _matrix_section(a: Assessment) -> str:
+    entered = any(r.scored_by != "data" for r in a.matrix)
+
+    def extra(r: MatrixRow) -> str:
+        if not entered:
+            return ""
+        op = "-" if r.organisational_position is None else r.organisational_position
+        return f"<td class='n'>{op}</td><td>{_e(_SCORED_BY[r.scored_by])}</td>"
+
+    def volume(r: MatrixRow) -> str:
+        if r.scored_by != "data" and not r.count and r.weight is None:
+            # A theme the data do not count (e.g. modern slavery): no figures.
+            return "<td class='n'>-</td><td class='n'>-</td>"
+        return (
+            f"<td class='n'>{_n(r.count)}</td>"
+            f"<td class='n'>{_n(r.rate_per_1000, 2)}</td>"
+        )
+
     rows = "".join(
-        f"<tr><td>{_e(r.category)}</td><td class='n'>{_n(r.count)}</td>"
-        f"<td class='n'>{_n(r.rate_per_1000, 2)}</td>"
+        f"<tr><td>{_e(r.category)}</td>{volume(r)}"
         f"<td class='n'>{_n(r.weight, 1)}</td><td class='n'>{r.harm_score}</td>"
         f"<td class='n'>{r.likelihood_score}</td><td class='n'>{r.risk_score}</td>"
         f"<td>{_e(r.trend)}</td><td><strong style='color:"
         f"{_BAND_COLOUR[r.band]}'>{_e(r.band)}</strong></td>"
-        f"<td>{_e(r.confidence)}</td></tr>"
+        f"<td>{_e(r.confidence)}</td>{extra(r)}</tr>"
         for r in a.matrix
     )
+    carried = sum(1 for r in a.matrix if r.scored_by == "carried")
     out = [
         '<h2 id="matrix">Priority-setting matrix</h2>',
         "<p>Each crime category scored on harm (severity of one offence) and "
         "likelihood (offences per resident), after MoRiLE; risk is harm x likelihood "
         "on a 4 x 4 grid, the trend comes from the exact test and confidence is "
-        "scored separately (methods annex). Organisational position is for the "
-        "partnership to add.</p>",
+        "scored separately (methods annex). "
+        + (
+            "Where the partnership entered its own scores (harm or impact, "
+            "likelihood, organisational position and confidence) they replace the "
+            "data's; the Scored by column says which.</p>"
+            if entered
+            else "Organisational position is for the partnership to add.</p>"
+        ),
+        *(
+            [
+                f"<p class='note'>{carried} score(s) were carried from the year "
+                "before and are not yet confirmed by the partnership.</p>"
+            ]
+            if carried
+            else []
+        ),
         *(
             [
                 f"<p class='note'>police.uk data are held for only "
@@ -391,6 +465,16 @@ def _matrix_section(a: Assessment) -> str:
                 "annualised, and every confidence score is Low.</p>"
             ]
             if a.harm.police_months < a.period.n_months
+            and any(r.scored_by == "data" for r in a.matrix)
+            else []
+        ),
+        *(
+            [
+                "<p class='note'>No police.uk month of "
+                f"{_e(a.period.label)} is held with the same month a year earlier: "
+                "the matrix holds the partnership's own scores only.</p>"
+            ]
+            if not any(r.scored_by == "data" for r in a.matrix)
             else []
         ),
         "<div class='pair'><figure>"
@@ -398,12 +482,15 @@ def _matrix_section(a: Assessment) -> str:
         + "<figcaption>Categories placed by harm and likelihood score; shading: "
         "risk 9 and over (red), 4 to 8 (amber), under 4 (green). The table below "
         "gives the same scores.</figcaption></figure></div>",
-        "<table><caption>Priority matrix, "
+        ("<table class='wide'>" if entered else "<table>")
+        + "<caption>Priority matrix, "
         + _e(a.period.label)
         + "</caption><thead><tr><th>Category</th><th class='n'>Offences</th>"
         "<th class='n'>Per 1,000</th><th class='n'>Harm weight</th>"
         "<th class='n'>Harm</th><th class='n'>Likelihood</th><th class='n'>Risk</th>"
-        "<th>Trend</th><th>Priority</th><th>Confidence</th></tr></thead><tbody>"
+        "<th>Trend</th><th>Priority</th><th>Confidence</th>"
+        + ("<th class='n'>Org. pos.</th><th>Scored by</th>" if entered else "")
+        + "</tr></thead><tbody>"
         + rows
         + "</tbody></table>",
         '<h2 id="pestelo">Horizon scan (PESTELO)</h2>',
@@ -414,9 +501,16 @@ def _matrix_section(a: Assessment) -> str:
             out.append(
                 "<ul>" + "".join(f"<li>{_e(t)}</li>" for t in hd.evidence) + "</ul>"
             )
-        else:
+        elif not hd.entered:
             out.append("<p class='note'>Nothing in the data held speaks to this.</p>")
-        out.append(f"<p class='note'>For the analyst to add: {_e(hd.prompt)}</p>")
+        if hd.entered:
+            out.append(
+                "<p>The partnership's scan:</p><ul>"
+                + "".join(f"<li>{_e(t)}</li>" for t in hd.entered)
+                + "</ul>"
+            )
+        else:
+            out.append(f"<p class='note'>For the analyst to add: {_e(hd.prompt)}</p>")
     out.append('<h2 id="recommendations">Recommendations</h2>')
     if a.recommendations:
         out.append(
@@ -428,6 +522,22 @@ def _matrix_section(a: Assessment) -> str:
         "<p class='note'>Generated from the matrix by fixed rules; the analyst "
         "reviews them before they feed the plan's deliverables.</p>"
     )
+    if a.entered_recommendations:
+        out.append("<h3>The partnership's recommendations</h3>")
+        out.append(
+            "<table><caption>Recommendations for "
+            + _e(a.period.label)
+            + " and the plan's deliverables they feed</caption><thead><tr>"
+            "<th>Recommendation</th><th>Theme</th><th>Deliverable</th>"
+            "<th>Lead agency</th><th>Board</th></tr></thead><tbody>"
+            + "".join(
+                f"<tr><td>{_e(r.text)}</td><td>{_e(r.theme or '-')}</td>"
+                f"<td>{_e(r.deliverable or 'Not yet on the plan')}</td>"
+                f"<td>{_e(r.lead_agency or '-')}</td><td>{_e(r.board or '-')}</td></tr>"
+                for r in a.entered_recommendations
+            )
+            + "</tbody></table>"
+        )
     return "\n".join(out)
 
 
@@ -510,7 +620,9 @@ def render_html(a: Assessment) -> str:
     body += [
         '<h2 id="context">Context</h2>',
         f"<p>{_e(ctx.area_name)} ({_e(ctx.area)}) has {ctx.population:,} residents "
-        f"(Census 2011) in {ctx.msoas:,} MSOAs and {ctx.lsoas:,} LSOAs.</p>",
+        f"(Census 2011) in {ctx.msoas:,} MSOAs and {ctx.lsoas:,} LSOAs"
+        + (f", and {len(ctx.wards)} electoral wards" if ctx.wards else "")
+        + ".</p>",
     ]
     if ctx.neighbourhoods:
         body.append(
@@ -523,6 +635,17 @@ def render_html(a: Assessment) -> str:
                 for n in ctx.neighbourhoods
             )
             + "</tbody></table>"
+        )
+    if ctx.wards:
+        body.append(
+            "<h3>Wards</h3><p>Recorded crime (police.uk, excluding anti-social "
+            "behaviour) in each electoral ward, highest rate first. A ward is the LSOAs "
+            "the ONS best-fit lookup places in it, so its count is the sum of theirs.</p>"
+            + _area_table(
+                ctx.wards,
+                f"Recorded crime by ward, {a.period.label}, ranked by rate per 1,000",
+                "ward",
+            )
         )
     if ctx.imd is not None:
         imd = ctx.imd

@@ -21,10 +21,15 @@ from saferleeds.analytics.indicators.stats import compare_counts
 __all__ = [
     "ACQUISITIVE",
     "CategoryFigures",
+    "EnteredRecommendation",
+    "EnteredScore",
     "MatrixRow",
     "MatrixSettings",
+    "PartnershipInputs",
     "PesteloHeading",
+    "apply_entered_scores",
     "pestelo_scan",
+    "with_entered_scan",
     "priority_matrix",
     "recommendations",
 ]
@@ -107,6 +112,11 @@ class MatrixRow:
         band: ``High``, ``Medium`` or ``Low`` (raised one band for a significant rise).
         confidence: ``High``, ``Medium`` or ``Low``, kept apart from the risk score.
         harm_total: count x weight (``None`` without weight).
+        scored_by: ``"data"`` (scored by :func:`priority_matrix`), ``"partnership"``
+            (scores entered by the partnership) or ``"carried"`` (the partnership's
+            scores carried from the year before, not yet confirmed).
+        organisational_position: MoRiLE's organisational position, 1 to 4, when
+            the partnership entered one.
     """
 
     category: str
@@ -121,6 +131,8 @@ class MatrixRow:
     band: str
     confidence: str
     harm_total: float | None
+    scored_by: str = "data"
+    organisational_position: int | None = None
 
 
 def _score(value: float, thresholds: Sequence[float]) -> int:
@@ -239,12 +251,14 @@ class PesteloHeading:
         title: The heading.
         evidence: Sentences from the data (empty when the data say nothing here).
         prompt: What the analyst adds from outside the data.
+        entered: What the analyst entered under this heading for the year.
     """
 
     key: str
     title: str
     evidence: tuple[str, ...]
     prompt: str
+    entered: tuple[str, ...] = ()
 
 
 def _change_words(label: str, now: int, then: int | None, alpha: float) -> str:
@@ -421,9 +435,14 @@ def recommendations(matrix: Sequence[MatrixRow]) -> tuple[str, ...]:
                 f"{r.likelihood_score})"
             )
             trend = f", {r.trend}" if r.trend != "not compared" else ""
+            count = (
+                f"; {r.count:,} offences this year"
+                if r.scored_by == "data" or (r.count)
+                else ""
+            )
             out.append(
-                f"Keep {r.category.lower()} a partnership priority: {why}{trend}; "
-                f"{r.count:,} offences this year."
+                f"Keep {r.category.lower()} a partnership priority: {why}{trend}"
+                f"{count}."
             )
     for r in matrix:
         if r.band != "High" and r.trend == "rising":
@@ -444,3 +463,202 @@ def recommendations(matrix: Sequence[MatrixRow]) -> tuple[str, ...]:
             + ": confidence is low (months missing, few offences or no harm weight)."
         )
     return tuple(out)
+
+
+CONFIDENCES = ("High", "Medium", "Low")
+
+
+@dataclass(frozen=True)
+class EnteredScore:
+    """The partnership's own score of a theme for the year.
+
+    Attributes:
+        theme: The theme: a police.uk category (it then replaces the data's scores
+            for that row) or another theme (a row of its own).
+        method: ``"morile"`` (harm, likelihood, organisational position) or ``"grid"``
+            (the 4 x 4 impact x likelihood grid; ``harm`` holds the impact).
+        harm: 1 to 4.
+        likelihood: 1 to 4.
+        organisational_position: 1 to 4 (4: the partnership is least placed to
+            manage it now), MoRiLE only; ``None`` otherwise.
+        confidence: ``High``, ``Medium`` or ``Low``.
+        carried: Carried from the year before and not yet confirmed.
+    """
+
+    theme: str
+    method: str
+    harm: int
+    likelihood: int
+    organisational_position: int | None
+    confidence: str
+    carried: bool = False
+
+
+@dataclass(frozen=True)
+class EnteredRecommendation:
+    """A recommendation the analyst entered, and the deliverable it feeds.
+
+    Attributes:
+        text: The recommendation.
+        theme: The theme it is about (may be empty).
+        deliverable: The plan's deliverable it became or is linked to ("": none yet).
+        lead_agency: That deliverable's lead agency.
+        board: That deliverable's board.
+    """
+
+    text: str
+    theme: str = ""
+    deliverable: str = ""
+    lead_agency: str = ""
+    board: str = ""
+
+
+@dataclass(frozen=True)
+class PartnershipInputs:
+    """What the partnership entered for the year: scores, horizon scan, recommendations.
+
+    Attributes:
+        scores: Entered (or carried) priority scores, by theme.
+        horizon: (PESTELO heading key, text) pairs, in the order entered.
+        recommendations: Entered recommendations, in the order entered.
+    """
+
+    scores: tuple[EnteredScore, ...] = ()
+    horizon: tuple[tuple[str, str], ...] = ()
+    recommendations: tuple[EnteredRecommendation, ...] = ()
+
+
+def _band_of(risk: int, settings: MatrixSettings) -> int:
+    return 2 if risk >= settings.high_from else 1 if risk >= settings.medium_from else 0
+
+
+def _order_key(r: MatrixRow) -> tuple[int, int, int, float, str]:
+    return (
+        -BANDS.index(r.band),
+        -r.risk_score,
+        -(r.organisational_position or 0),
+        -(r.harm_total or 0.0),
+        r.category,
+    )
+
+
+def apply_entered_scores(
+    matrix: Sequence[MatrixRow],
+    entered: Sequence[EnteredScore],
+    settings: MatrixSettings | None = None,
+) -> tuple[MatrixRow, ...]:
+    """The matrix with the partnership's entered scores in place of the data's.
+
+    Args:
+        matrix: The data's matrix (:func:`priority_matrix`).
+        entered: The partnership's scores; a theme that names a row's category
+            (case-insensitively) replaces that row's harm, likelihood and confidence;
+            any other theme becomes a row of its own (no offence count).
+        settings: The band thresholds (default :class:`MatrixSettings`).
+
+    Returns:
+        The rows, highest priority first.
+
+    Raises:
+        ValueError: A score outside 1 to 4, an unknown confidence or method.
+
+    Notes:
+        The risk score is harm (impact) x likelihood on the 4 x 4 grid, banded with
+        the same thresholds as the data's matrix; a significant rise measured by the
+        data still moves the band up one step. MoRiLE's organisational position does
+        not change the risk score (MoRiLE keeps it as a separate section): it orders
+        rows of equal band and risk, the theme the partnership is least placed to
+        manage first. The offence count, rate, weight and trend stay the data's.
+    """
+    s = settings or MatrixSettings()
+    by_theme: dict[str, EnteredScore | None] = {}
+    for e in entered:
+        for name, value in (("harm", e.harm), ("likelihood", e.likelihood)):
+            if not 1 <= value <= 4:
+                raise ValueError(f"{e.theme}: {name} score must be 1 to 4, not {value}")
+        op = e.organisational_position
+        if op is not None and not 1 <= op <= 4:
+            raise ValueError(
+                f"{e.theme}: organisational position must be 1 to 4, not {op}"
+            )
+        if e.confidence not in CONFIDENCES:
+            raise ValueError(f"{e.theme}: confidence must be High, Medium or Low")
+        if e.method not in ("morile", "grid"):
+            raise ValueError(f"{e.theme}: method must be morile or grid")
+        by_theme[e.theme.strip().lower()] = e
+    rows: list[MatrixRow] = []
+    for r in matrix:
+        mine = by_theme.pop(r.category.lower(), None)
+        if mine is None:
+            rows.append(r)
+            continue
+        risk = mine.harm * mine.likelihood
+        band = _band_of(risk, s)
+        if r.trend == "rising":
+            band = min(2, band + 1)
+        rows.append(
+            MatrixRow(
+                category=r.category,
+                count=r.count,
+                rate_per_1000=r.rate_per_1000,
+                weight=r.weight,
+                harm_score=mine.harm,
+                likelihood_score=mine.likelihood,
+                risk_score=risk,
+                trend=r.trend,
+                p_value=r.p_value,
+                band=BANDS[band],
+                confidence=mine.confidence,
+                harm_total=r.harm_total,
+                scored_by="carried" if mine.carried else "partnership",
+                organisational_position=(
+                    mine.organisational_position if mine.method == "morile" else None
+                ),
+            )
+        )
+    for key in sorted(by_theme):
+        left = by_theme[key]
+        assert left is not None
+        risk = left.harm * left.likelihood
+        rows.append(
+            MatrixRow(
+                category=left.theme.strip(),
+                count=0,
+                rate_per_1000=0.0,
+                weight=None,
+                harm_score=left.harm,
+                likelihood_score=left.likelihood,
+                risk_score=risk,
+                trend="not compared",
+                p_value=None,
+                band=BANDS[_band_of(risk, s)],
+                confidence=left.confidence,
+                harm_total=None,
+                scored_by="carried" if left.carried else "partnership",
+                organisational_position=(
+                    left.organisational_position if left.method == "morile" else None
+                ),
+            )
+        )
+    rows.sort(key=_order_key)
+    return tuple(rows)
+
+
+def with_entered_scan(
+    scan: Sequence[PesteloHeading], entered: Sequence[tuple[str, str]]
+) -> tuple[PesteloHeading, ...]:
+    """The horizon scan with the analyst's entries under their headings.
+
+    Raises:
+        ValueError: An entry under a heading the scan does not have.
+    """
+    keys = {h.key for h in scan}
+    extra: dict[str, list[str]] = {k: [] for k in keys}
+    for key, text in entered:
+        if key not in keys:
+            raise ValueError(f"unknown PESTELO heading {key!r}")
+        extra[key].append(text)
+    return tuple(
+        PesteloHeading(h.key, h.title, h.evidence, h.prompt, tuple(extra[h.key]))
+        for h in scan
+    )

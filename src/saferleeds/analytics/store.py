@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,16 @@ CREATE TABLE IF NOT EXISTS police_street (
     source_file VARCHAR NOT NULL,
     source_line BIGINT NOT NULL,
     import_id BIGINT NOT NULL
+);
+
+-- Counts of police_street per month, LSOA and crime type, kept by every import (see
+-- refresh_police_rollup): indicators read these few hundred thousand rows instead of
+-- scanning every record. Believed only while its total equals police_street's rows.
+CREATE TABLE IF NOT EXISTS police_month_rollup (
+    month DATE NOT NULL,
+    lsoa_code VARCHAR,
+    crime_type VARCHAR NOT NULL,
+    n BIGINT NOT NULL
 );
 
 -- Rows that failed validation, one row per (file, line, field), with the reason.
@@ -86,8 +97,14 @@ CREATE TABLE IF NOT EXISTS area_lsoa (
     district_name VARCHAR NOT NULL,
     population BIGINT,
     households BIGINT,
-    area_hectares DOUBLE
+    area_hectares DOUBLE,
+    ward_code VARCHAR,
+    ward_name VARCHAR
 );
+-- Electoral wards (best-fit LSOA lookup), added after the first stores were made:
+-- an older store gains the columns, empty until its geography is loaded again.
+ALTER TABLE area_lsoa ADD COLUMN IF NOT EXISTS ward_code VARCHAR;
+ALTER TABLE area_lsoa ADD COLUMN IF NOT EXISTS ward_name VARCHAR;
 CREATE TABLE IF NOT EXISTS area_neighbourhood (
     name VARCHAR NOT NULL,
     lsoa_code VARCHAR NOT NULL
@@ -149,6 +166,110 @@ def ensure_schema(store: Store) -> None:
         "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)",
         [str(SCHEMA_VERSION)],
     )
+
+
+ROLLUP_ROWS_KEY = "police_rollup_rows"
+"""The ``store_meta`` key holding how many ``police_street`` rows the rollup counts."""
+
+
+def refresh_police_rollup(
+    store: Store,
+    first: date | None = None,
+    last: date | None = None,
+    *,
+    rows: int | None = None,
+) -> None:
+    """Bring ``police_month_rollup`` up to date with ``police_street``.
+
+    With no months, recounts everything (an older store, or rows written by other
+    means). With ``first`` to ``last`` (the months an import touched) and ``rows``
+    (the table's row count after it), recounts only those months, reading only their
+    rows, so an import's cost does not grow with the store. Runs inside the caller's
+    transaction, if any, so the rollup commits or rolls back with the rows.
+
+    Args:
+        store: A writable store.
+        first: First month to recount, or ``None`` for all months.
+        last: Last month to recount (defaults to ``first``).
+        rows: ``police_street``'s row count, required with ``first``.
+
+    Notes:
+        The rollup is exact: ``sum(n)`` over any predicate on month, LSOA and crime
+        type equals ``count(*)`` over ``police_street`` with the same predicate
+        (checked in ``tests/analytics/test_police_rollup.py`` by brute force).
+        Readers trust it only while the noted row count equals the table's
+        (:func:`police_rollup_current`).
+    """
+    con = store.con
+    if first is None:
+        con.execute("DELETE FROM police_month_rollup")
+        con.execute(
+            "INSERT INTO police_month_rollup SELECT month, lsoa_code, crime_type, "
+            "count(*) FROM police_street GROUP BY month, lsoa_code, crime_type"
+        )
+        rows = int(store.scalar("SELECT count(*) FROM police_street"))
+    else:
+        if rows is None:
+            raise ValueError("a partial refresh needs the table's row count")
+        end = last or first
+        window = (
+            f"month BETWEEN DATE '{first.isoformat()}' AND DATE '{end.isoformat()}'"
+        )
+        con.execute(f"DELETE FROM police_month_rollup WHERE {window}")
+        con.execute(
+            "INSERT INTO police_month_rollup SELECT month, lsoa_code, crime_type, "
+            f"count(*) FROM police_street WHERE {window} "
+            "GROUP BY month, lsoa_code, crime_type"
+        )
+    con.execute(
+        "INSERT OR REPLACE INTO store_meta VALUES (?, ?)", [ROLLUP_ROWS_KEY, str(rows)]
+    )
+
+
+def police_rollup_rows(store: Store) -> int | None:
+    """The row count the rollup was last brought up to, if it still holds.
+
+    Cheap enough for every import: it reads catalogue metadata (DuckDB's committed
+    row count of ``police_street``), not the table. Call it before writing rows.
+
+    Args:
+        store: An open store.
+
+    Returns:
+        The count, or ``None`` when the rollup must be rebuilt in full (no rollup
+        yet, or rows were written or deleted by other means since).
+    """
+    noted = store.scalar(
+        "SELECT value FROM store_meta WHERE key = ?", [ROLLUP_ROWS_KEY]
+    )
+    held = store.scalar(
+        "SELECT estimated_size FROM duckdb_tables() WHERE table_name = 'police_street' "
+        "AND schema_name = 'main' AND database_name = current_database()"
+    )
+    if noted is None or held is None or int(noted) != int(held):
+        return None
+    return int(noted)
+
+
+def police_rollup_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``police_month_rollup`` counts exactly the rows ``police_street`` holds.
+
+    Args:
+        con: A connection to the store (read-only is fine).
+
+    Returns:
+        ``True`` when indicators may read the rollup instead of the records.
+    """
+    try:
+        noted = con.execute(
+            "SELECT value FROM store_meta WHERE key = ?", [ROLLUP_ROWS_KEY]
+        ).fetchone()
+        if noted is None:
+            return False
+        rows = con.execute("SELECT count(*) FROM police_street").fetchone()
+    except duckdb.CatalogException:
+        return False
+    return rows is not None and str(rows[0]) == noted[0]
 
 
 def bump_data_version(store: Store) -> str:

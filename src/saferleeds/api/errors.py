@@ -18,6 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from saferleeds.locking import Conflict
+from saferleeds.ops.faults import classify
 from saferleeds.partners.policy import Forbidden, NotFound
 
 # One fixed body for "missing" and "not yours": the exception's own text names the
@@ -61,6 +62,15 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         # Unique references per agency are enforced by the database; the action's
         # transaction has already rolled back, so nothing was half-written.
         return _answer({"detail": DUPLICATE_MESSAGE}, status.HTTP_409_CONFLICT)
+    fault = classify(exc)
+    if fault is not None:
+        # The database restarting, the store damaged, the disk full: the service's
+        # fault, said as such (a retry may well work), never a traceback or a 500.
+        response = _answer(
+            {"detail": fault.message}, status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+        response["Retry-After"] = "30"
+        return response
     if isinstance(exc, DjangoValidationError):
         return _answer({"detail": exc.messages}, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path, re_path
 
-from saferleeds.api import casework, dash, iom, linkage, views
+from saferleeds.api import casework, dardr, dash, iom, linkage, views
 
 app_name = "api"
 
@@ -83,6 +83,16 @@ urlpatterns: list[URLPattern] = [
         "iom-members/<int:pk>/",
         iom.IomMemberDetailView.as_view(),
         name="iom-member",
+    ),
+    path(
+        "dardr-recommendations/",
+        dardr.DardrRecommendationsView.as_view(),
+        name="dardr-recommendations",
+    ),
+    path(
+        "dardr-reviews/<int:pk>/",
+        dardr.DardrReviewDetailView.as_view(),
+        name="dardr-review",
     ),
     path("agreements/", views.AgreementsView.as_view(), name="agreements"),
     path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="agreement"),

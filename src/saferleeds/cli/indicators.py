@@ -3,7 +3,7 @@
 :func:`register` adds them to the ``saferleeds`` app:
 
 - ``saferleeds indicators --from PERIOD [--to PERIOD] [--compare previous-period|
-  previous-year] [--area CODE] [--by msoa|lsoa] --format json|csv|table``
+  previous-year] [--area CODE|NAME] [--by msoa|ward|lsoa] --format json|csv|table``
 - ``saferleeds import partner-extract DIR`` and ``saferleeds import survey FILE``
 - ``saferleeds harm-weights show`` and ``saferleeds harm-weights derive``
 """
@@ -105,12 +105,13 @@ def indicators_cmd(
     area: Annotated[
         str | None,
         typer.Option(
-            help="District, MSOA or LSOA code, or a priority neighbourhood name."
+            help="District, MSOA, ward or LSOA code, a ward's name (e.g. "
+            '"Gipton and Harehills"), or a priority neighbourhood name.'
         ),
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option(help="msoa or lsoa: one ranked row per sub-area."),
+        typer.Option(help="msoa, ward or lsoa: one ranked row per sub-area."),
     ] = None,
     indicator: Annotated[
         list[str] | None,
@@ -204,13 +205,13 @@ def import_partner_extract_cmd(
 
     Exit status: 0 every row loaded, 3 some rows rejected, 2 nothing usable.
     """
-    from saferleeds.analytics.geography import load_geography
+    from saferleeds.analytics.geography import geography_outdated, load_geography
     from saferleeds.analytics.partner_extract import load_partner_extract
     from saferleeds.analytics.store import open_store
     from saferleeds.partnership import current
 
     with open_store(config.analytics_path()) as store:
-        if not store.scalar("SELECT count(*) FROM area_lsoa"):
+        if geography_outdated(store, current()):
             load_geography(store, current())
         report = load_partner_extract(store, folder)
     if fmt == "json":
@@ -266,7 +267,7 @@ def import_survey_cmd(
 
     Exit status: 0 every row loaded, 3 some rows rejected, 2 nothing loaded.
     """
-    from saferleeds.analytics.geography import load_geography
+    from saferleeds.analytics.geography import geography_outdated, load_geography
     from saferleeds.analytics.indicators.survey import load_survey
     from saferleeds.analytics.store import open_store
     from saferleeds.partnership import current
@@ -275,7 +276,7 @@ def import_survey_cmd(
         err.print(f"[red]error[/]: {path}: no such file")
         raise typer.Exit(2)
     with open_store(config.analytics_path()) as store:
-        if not store.scalar("SELECT count(*) FROM area_lsoa"):
+        if geography_outdated(store, current()):
             load_geography(store, current())
         report = load_survey(store, path)
     for p in report.problems[:20]:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from saferleeds import config
+
+if TYPE_CHECKING:
+    from saferleeds.analytics.priority import PartnershipInputs
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -38,7 +41,9 @@ def build_cmd(
 
     Writes jsa-YYYY-YY.html (or .pdf) in --out: executive summary of significant
     changes, context, a chapter per shared priority, harm-weighted volume and a
-    methods annex. Exit status 2 for a year with no data or a bad option.
+    methods annex. The partnership's priority scores, horizon scan and
+    recommendations entered for the year (on the assessment's pages) are used when
+    present. Exit status 2 for a year with no data or a bad option.
     """
     from saferleeds.analytics.areas import UnknownArea
     from saferleeds.analytics.jsa import NoData, build_assessment, parse_year
@@ -55,6 +60,7 @@ def build_cmd(
         err.print(f"[red]error[/]: {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from exc
     started = time.perf_counter()
+    inputs = _partnership_inputs(period.start.year)
     store_path = config.analytics_path()
     if not store_path.exists():
         err.print(
@@ -66,7 +72,7 @@ def build_cmd(
     with open_store(store_path, read_only=True) as store:
         try:
             assessment = build_assessment(
-                store, period, comparison=comparison, imd_path=imd
+                store, period, comparison=comparison, imd_path=imd, inputs=inputs
             )
         except (NoData, UnknownArea, ValueError, OSError) as exc:
             err.print(f"[red]error[/]: {exc}", markup=False, highlight=False)
@@ -94,6 +100,31 @@ def build_cmd(
         f"{time.perf_counter() - started:.1f} s",
         highlight=False,
     )
+
+
+def _partnership_inputs(year: int) -> PartnershipInputs | None:
+    """The scores, scan and recommendations entered for the year, from the database.
+
+    A database not set up yet (only an analytics store held) has none: the document is
+    built from the data alone, and the command says so.
+    """
+    from django.db import DatabaseError
+
+    from saferleeds.cli._django import ensure_django
+
+    ensure_django()
+    from saferleeds.governance.priorities import partnership_inputs
+
+    try:
+        return partnership_inputs(year)
+    except DatabaseError as exc:
+        err.print(
+            "note: the partnership's entered scores, horizon scan and "
+            f"recommendations were not read ({exc}); built from the data alone",
+            markup=False,
+            highlight=False,
+        )
+        return None
 
 
 def register(app: typer.Typer) -> None:

@@ -139,7 +139,7 @@ def _run_police_import(
     quiet: bool = False,
     wait: float = STORE_WAIT,
 ) -> Any:
-    from saferleeds.analytics.geography import load_geography
+    from saferleeds.analytics.geography import geography_outdated, load_geography
     from saferleeds.analytics.store import StoreBusy, open_store
     from saferleeds.importers.police import import_police
     from saferleeds.importers.police.importer import clip
@@ -183,7 +183,7 @@ def _run_police_import(
             open_store(store_path, wait=wait, on_wait=on_wait) as store,
             _progress() as progress,
         ):
-            if not store.scalar("SELECT count(*) FROM area_lsoa"):
+            if geography_outdated(store, current()):
                 load_geography(store, current())
             task = progress.add_task("Importing police.uk files", total=None)
             return import_police(store, paths, forces=forces, on_file=on_file)
@@ -491,10 +491,12 @@ def demo_load() -> None:
         load_partner_extract(store, synthetic)
         load_survey(store, SAMPLE_SURVEY)
         load_events(store, synthetic / "offences.csv")
+        # What the store holds, not what this run added: a re-run prints the same.
+        police_rows = store.scalar("SELECT count(*) FROM police_street")
     err.print(
         f"Loaded {seeded.agencies} agencies, {seeded.users} demo users, {seeded.areas} areas, "
         f"{seeded.people:,} people, {seeded.incidents:,} incidents, {seeded.cases} cases, "
-        f"{seeded.agreements} sharing agreements; police.uk: {report.added:,} new rows."
+        f"{seeded.agreements} sharing agreements; police.uk: {police_rows:,} rows held."
     )
     err.print(
         "Casework: "
@@ -580,8 +582,6 @@ def serve(
     if refusal:
         err.print(f"[red]error[/]: {refusal}", highlight=False)
         raise typer.Exit(2)
-    from waitress import serve as waitress_serve
-
     from saferleeds.cli import serving
     from saferleeds.demo.personas import DEMO_PASSWORD, PERSONAS
     from saferleeds.wsgi import application
@@ -619,7 +619,8 @@ def serve(
         )
         return
     try:
-        waitress_serve(
+        # Graceful on SIGTERM: requests in flight finish, then exit 0.
+        serving.run_waitress(
             application,
             host=host,
             port=port,

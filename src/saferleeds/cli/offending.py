@@ -5,15 +5,24 @@
   quarter's cohort (``cohort, offenders, reoffenders, reoffences, binary_rate, ci_low,
   ci_high, frequency, frequency_per_reoffender``); with ``--group`` (a CSV with a
   ``person_id`` column, say the IOM cohort) the group against the rest.
-- ``saferleeds network metrics --edges FILE.csv [--format csv|json]``: per node
-  ``node,degree,betweenness,eigenvector,core,community``.
+- ``saferleeds network metrics --edges FILE.csv [--format csv|json] [--period P
+  [--compare Q]]``: per node ``node,degree,betweenness,eigenvector,core,community``,
+  of the ties dated in period ``P`` (``2018Q1``, ``2018-01``, ``2018`` or
+  ``2018-01-01..2018-03-31``; the edge list's optional ``date`` column, the
+  workspace's offence dates; undated ties, OCG nominal lists', are in every period);
+  with ``--compare Q`` (an earlier period) what changed instead: per node
+  ``node,status,degree_before,degree_after,betweenness_before,betweenness_after,
+  community_before,community_after,key_rank_before,key_rank_after`` (csv), or that
+  and the people joined and left, ties added and removed, communities merged and
+  split, and key players rising and falling (json).
 - ``saferleeds network key-players --edges FILE.csv [--top N]``: who fragments the
   network most when removed.
 - ``saferleeds network export --edges FILE.csv --to graphml|i2 --out PATH``: GraphML,
   or the entity and link CSV pair i2 Analyst's Notebook imports.
 
-- ``saferleeds offending import offences FILE --agency CODE`` and ``saferleeds
-  offending import disposals FILE --agency CODE``: an agency's extracts into the
+- ``saferleeds offending import offences FILE --agency CODE``, ``saferleeds
+  offending import disposals FILE --agency CODE`` and ``saferleeds offending import
+  ocg FILE --agency CODE`` (an OCG nominal list): an agency's extracts into the
   workspace (:mod:`saferleeds.importers.offending` has the columns). Good rows commit,
   bad ones are quarantined and listed ``FILE:LINE: FIELD: reason``; exit status 0 (all
   imported), 3 (some quarantined) or 2 (the file is unusable: nothing imported).
@@ -284,9 +293,13 @@ def _workspace_tables(as_user: str | None) -> tuple[Any, Any]:
     return tables
 
 
-def _network(edges: Path | None, as_user: str | None = None) -> Any:
+def _edges(
+    edges: Path | None, as_user: str | None = None, periods: tuple[Any, ...] = ()
+) -> list[Any]:
+    """The ties of an edge list, or of the workspace as ``as_user`` may see it (only
+    the offences of ``periods`` read, when given)."""
     from saferleeds.analytics.csvfile import CsvInputError
-    from saferleeds.analytics.networks import build_network, read_edges
+    from saferleeds.analytics.networks import read_edges
 
     if edges is None:
         if as_user is None:
@@ -295,15 +308,36 @@ def _network(edges: Path | None, as_user: str | None = None) -> Any:
         from saferleeds.offending.access_pages import read_co_offending_network
 
         network = read_co_offending_network(
-            _actor(as_user), purpose="saferleeds network"
+            _actor(as_user), purpose="saferleeds network", periods=periods
         )
         if not network.edges:
-            _fail(f"no co-offending ties among the offences {as_user} may see")
-        return build_network(list(network.edges))
+            within = " in " + " or ".join(p.label for p in periods) if periods else ""
+            _fail(
+                f"no co-offending ties or OCG ties among the offences and nominal lists "
+                f"{as_user} may see{within}"
+            )
+        return list(network.edges)
     try:
-        return build_network(read_edges(edges))
+        return read_edges(edges)
     except CsvInputError as exc:
         _fail(str(exc))
+
+
+def _network(edges: Path | None, as_user: str | None = None) -> Any:
+    from saferleeds.analytics.networks import build_network
+
+    return build_network(_edges(edges, as_user))
+
+
+def _period(option: str, text: str | None) -> Any:
+    from saferleeds.analytics.networks import parse_period
+
+    if text is None:
+        return None
+    try:
+        return parse_period(text)
+    except ValueError as exc:
+        _fail(f"{option}: {exc}")
 
 
 EdgesOption = Annotated[
@@ -348,22 +382,158 @@ def metrics_cmd(
             show_default=False,
         ),
     ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="Only the ties dated in this period: 2018Q1, 2018-01, 2018 or "
+            "2018-01-01..2018-03-31 (undated ties, OCG lists', are in every period).",
+            show_default=False,
+        ),
+    ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            help="An earlier period to compare --period with: who joined and left, "
+            "new ties, communities merged or split, key players rising or falling.",
+            show_default=False,
+        ),
+    ] = None,
+    top: Annotated[
+        int, typer.Option(help="With --compare: how many key players each period has.")
+    ] = 10,
 ) -> None:
     """Per node: node,degree,betweenness,eigenvector,core,community.
 
     Betweenness is normalised as NetworkX's betweenness_centrality(G,
     normalized=True) on the unweighted graph; eigenvector centrality has unit length;
-    communities are Leiden's (modularity, weighted), numbered by size from 0.
+    communities are Leiden's (modularity, weighted), numbered by size from 0. With
+    --compare, what changed from the earlier period instead (see the module help).
     """
-    from saferleeds.analytics.networks import METRIC_COLUMNS, node_metrics
+    from saferleeds.analytics.networks import (
+        METRIC_COLUMNS,
+        build_network,
+        edges_in,
+        node_metrics,
+    )
 
     if fmt not in ("csv", "json"):
         _fail(f"--format must be csv or json, not {fmt!r}")
-    g = _network(edges, as_user)
     if betweenness_k is not None and not 2 <= betweenness_k:
         _fail(f"--betweenness-k must be at least 2, not {betweenness_k}")
+    shown, earlier = _period("--period", period), _period("--compare", compare)
+    if earlier is not None:
+        if shown is None:
+            _fail("--compare needs --period: the later period to compare it with")
+        if earlier.start >= shown.start:
+            _fail(
+                f"--compare: {earlier.label} must start before --period "
+                f"{shown.label} ({shown.start})"
+            )
+        if top < 1:
+            _fail(f"--top must be at least 1, not {top}")
+    periods = tuple(p for p in (shown, earlier) if p is not None)
+    ties = _edges(edges, as_user, periods)
+    if edges is not None and periods and not any(t.on for t in ties):
+        _fail(
+            f"{edges}: no tie has a date (add a date column, YYYY-MM-DD), so it has "
+            "no periods"
+        )
+    dated = sorted(t.on for t in ties if t.on is not None)
+    for p in periods:
+        # Undated ties (OCG lists') are in every period: a period with none of its
+        # own would look like a network and say nothing about that period.
+        if not any(day in p for day in dated):
+            span = f" (the ties run from {dated[0]} to {dated[-1]})" if dated else ""
+            _fail(f"no ties in {p.label}{span}")
+    g = build_network(edges_in(ties, shown))
+    if earlier is not None:
+        before = build_network(edges_in(ties, earlier))
+        _write_comparison(before, g, shown, earlier, seed=seed, top=top, fmt=fmt)
+        return
+    if not g.vcount():
+        _fail("no ties")
     rows = [asdict(m) for m in node_metrics(g, seed=seed, betweenness_k=betweenness_k)]
     _write_rows(rows, METRIC_COLUMNS, fmt)
+
+
+CHANGE_COLUMNS = (
+    "node",
+    "status",
+    "degree_before",
+    "degree_after",
+    "betweenness_before",
+    "betweenness_after",
+    "community_before",
+    "community_after",
+    "key_rank_before",
+    "key_rank_after",
+)
+
+
+def _change_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return repr(value) if isinstance(value, float) else value
+
+
+def _write_comparison(
+    before: Any, after: Any, shown: Any, earlier: Any, *, seed: int, top: int, fmt: str
+) -> None:
+    """Write what changed from ``earlier`` to ``shown`` (see the module help)."""
+    from saferleeds.analytics.networks import compare_periods, key_players
+
+    result = compare_periods(before, after, seed=seed, top=top)
+    b = {m.node: m for m in result.before}
+    a = {m.node: m for m in result.after}
+    rank_b = {p.node: p.rank for p in key_players(before, top=top)}
+    rank_a = {p.node: p.rank for p in key_players(after, top=top)}
+    rows = []
+    for node in sorted(b.keys() | a.keys()):
+        mb, ma = b.get(node), a.get(node)
+        rows.append(
+            {
+                "node": node,
+                "status": "stayed" if mb and ma else "joined" if ma else "left",
+                "degree_before": mb.degree if mb else None,
+                "degree_after": ma.degree if ma else None,
+                "betweenness_before": mb.betweenness if mb else None,
+                "betweenness_after": ma.betweenness if ma else None,
+                "community_before": mb.community if mb else None,
+                "community_after": ma.community if ma else None,
+                "key_rank_before": rank_b.get(node),
+                "key_rank_after": rank_a.get(node),
+            }
+        )
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(CHANGE_COLUMNS)
+        for row in rows:
+            writer.writerow(_change_cell(row[c]) for c in CHANGE_COLUMNS)
+        return
+    change = result.change
+    payload = {
+        "period": shown.label,
+        "compare": earlier.label,
+        "people_before": before.vcount(),
+        "people_after": after.vcount(),
+        "joined": list(change.nodes_added),
+        "left": list(change.nodes_removed),
+        "ties_added": [list(t) for t in change.edges_added],
+        "ties_removed": [list(t) for t in change.edges_removed],
+        "communities_merged": [
+            {"before": list(s.before), "after": s.after[0], "people": s.people}
+            for s in result.merged
+        ],
+        "communities_split": [
+            {"before": s.before[0], "after": list(s.after), "people": s.people}
+            for s in result.split
+        ],
+        "community_nmi": change.community_nmi,
+        "key_players_rising": [asdict(m) for m in result.rising],
+        "key_players_falling": [asdict(m) for m in result.falling],
+        "nodes": rows,
+    }
+    sys.stdout.write(json.dumps(payload) + "\n")
 
 
 @network_app.command("key-players")
@@ -441,21 +611,27 @@ def _import(kind: str, path: Path, agency_code: str) -> None:
     from saferleeds.cli.main import literal
     from saferleeds.importers.offending import (
         read_disposal_extract,
+        read_ocg_nominal_list,
         read_offence_extract,
     )
 
+    readers = {
+        "offences": read_offence_extract,
+        "disposals": read_disposal_extract,
+        "ocg": read_ocg_nominal_list,
+    }
     try:
-        extract: Any = (
-            read_offence_extract(path)
-            if kind == "offences"
-            else read_disposal_extract(path)
-        )
+        extract: Any = readers[kind](path)
     except CsvInputError as exc:
         _fail(f"{exc} (nothing imported)")
     _setup_django()
     from django.db import DatabaseError
 
-    from saferleeds.offending.actions import do_import_disposals, do_import_offences
+    from saferleeds.offending.actions import (
+        do_import_disposals,
+        do_import_ocg_nominals,
+        do_import_offences,
+    )
     from saferleeds.partners.models import Agency
 
     try:
@@ -463,7 +639,12 @@ def _import(kind: str, path: Path, agency_code: str) -> None:
         if agency is None:
             known = ", ".join(Agency.objects.values_list("code", flat=True))
             _fail(f"--agency: no agency {agency_code!r} (known: {known or 'none'})")
-        action = do_import_offences if kind == "offences" else do_import_disposals
+        actions: dict[str, Any] = {
+            "offences": do_import_offences,
+            "disposals": do_import_disposals,
+            "ocg": do_import_ocg_nominals,
+        }
+        action = actions[kind]
         report = action(extract, actor=None, agency=agency)
     except DatabaseError as exc:
         _fail(f"the database is not ready ({exc}); run `saferleeds demo load` first")
@@ -509,6 +690,18 @@ def import_disposals_cmd(path: FileArgument, agency: AgencyOption) -> None:
     youth_court_sentence.
     """
     _import("disposals", path, agency)
+
+
+@offending_import_app.command("ocg")
+def import_ocg_cmd(path: FileArgument, agency: AgencyOption) -> None:
+    """Import an OCG nominal list: ocg_reference,ocg_name,person_ref,role,source_agency.
+
+    role is principal, member or associate; source_agency the code of the agency
+    whose intelligence nominated the person; person_ref the supplying agency's own
+    reference of a person already known to it. A group and person already held are
+    updated, not repeated. Everyone on one group's list is tied in the network.
+    """
+    _import("ocg", path, agency)
 
 
 def register(app: typer.Typer) -> None:

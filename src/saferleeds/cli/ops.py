@@ -141,8 +141,63 @@ def check_cmd() -> None:
     err.print("All checks passed.")
 
 
+store_app = typer.Typer(help="The analytics store.", no_args_is_help=True)
+
+
+@store_app.command("rebuild")
+def store_rebuild_cmd(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The police.uk street-level files (or folders, zips) to build from."
+        ),
+    ],
+    force: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--force", help="Force slug to take from folders and zips (repeatable)."
+        ),
+    ] = None,
+    all_forces: Annotated[
+        bool, typer.Option(help="Take every force from folders and zips.")
+    ] = False,
+) -> None:
+    """Set a damaged or unreadable analytics store aside and build a new one.
+
+    The damaged file is kept beside the store as analytics.duckdb.damaged-<UTC time>
+    (for investigation; delete it when done), then the files given are imported into a
+    new store exactly as `saferleeds import police` does, with the same exit statuses.
+    A store that reads fine is left alone (exit 2): add files to it with
+    `saferleeds import police`.
+    """
+    from saferleeds import config
+    from saferleeds.cli.main import STORE_WAIT, import_police_cmd
+    from saferleeds.ops.faults import set_aside_store
+    from saferleeds.ops.health import store as store_probe
+
+    path = config.analytics_path()
+    if path.exists():
+        probe = store_probe(path)
+        if probe.ok:
+            err.print(
+                Text.assemble(
+                    ("error", "red"),
+                    f": the analytics store {path} reads fine ({probe.detail}); "
+                    "nothing was set aside. Add files to it with "
+                    "`saferleeds import police`.",
+                )
+            )
+            raise typer.Exit(2)
+        aside = set_aside_store(path)
+        err.print(Text(f"Set the unreadable store aside as {aside}."))
+    import_police_cmd(
+        paths, force=force, all_forces=all_forces, fmt="text", wait=STORE_WAIT
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add `backup`, `restore` and `check` to the CLI."""
+    """Add `backup`, `restore`, `check` and `store rebuild` to the CLI."""
     app.command("backup")(backup_cmd)
     app.command("restore")(restore_cmd)
     app.command("check")(check_cmd)
+    app.add_typer(store_app, name="store")

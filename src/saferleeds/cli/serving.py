@@ -9,6 +9,9 @@ thread of one process rather than the whole server, and a crashed worker is repl
 from __future__ import annotations
 
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -70,6 +73,75 @@ def gunicorn_options(
         # Forwarded headers are handled by behind_proxy (REMOTE_ADDR included).
         "forwarded_allow_ips": "",
     }
+
+
+# How long a stopping server lets requests in flight finish (gunicorn's too).
+GRACEFUL_TIMEOUT = 30.0
+
+
+def _busy(channel: Any) -> bool:
+    """Whether a waitress connection is mid-request: receiving, served or sending."""
+    return bool(
+        channel.request is not None  # part of a request received (a slow upload)
+        or channel.requests  # received, queued or being served
+        or channel.total_outbufs_len  # a response not yet sent
+    )
+
+
+def run_waitress(
+    app: WSGIApp, *, graceful_timeout: float = GRACEFUL_TIMEOUT, **adjustments: Any
+) -> None:
+    """Run ``app`` under waitress until SIGTERM or Ctrl-C, then stop gracefully.
+
+    Waitress alone dies on SIGTERM (what systemd and ``docker stop`` send) mid-request,
+    cutting off whoever was waiting. Here the signal only stops new connections: the
+    requests in flight (including one still arriving from a slow client) finish and
+    are sent, idle keep-alive connections close, and the process returns (exit 0).
+    After ``graceful_timeout`` seconds whatever is left is abandoned, as gunicorn does.
+
+    Args:
+        app: The WSGI application.
+        graceful_timeout: Seconds requests in flight get to finish after the signal.
+        **adjustments: Waitress settings (host, port, threads, ident, proxy...).
+    """
+    from waitress import wasyncore
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer, create_server
+
+    socket_map: dict[int, Any] = {}
+    server = create_server(app, map=socket_map, **adjustments)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
+    use_poll = server.adj.asyncore_use_poll
+
+    def turn() -> None:
+        # One pass of waitress's own loop; short, so a signal is seen within 0.2 s.
+        wasyncore.loop(timeout=0.2, map=socket_map, use_poll=use_poll, count=1)
+
+    server.print_listen("Serving on http://{}:{}")
+    while not stopping.is_set():
+        turn()
+    # Stop listening: a new client is refused at once rather than left waiting.
+    for listener in [d for d in socket_map.values() if isinstance(d, BaseWSGIServer)]:
+        listener.accepting = False
+        listener.del_channel()
+        listener.socket.close()
+    deadline = time.monotonic() + graceful_timeout
+    while time.monotonic() < deadline:
+        channels = [c for c in socket_map.values() if isinstance(c, HTTPChannel)]
+        if not any(_busy(c) for c in channels):
+            break
+        for c in channels:
+            if not _busy(c):
+                c.will_close = True  # idle keep-alive: nothing to finish
+        turn()
+    server.task_dispatcher.shutdown(timeout=max(0.0, deadline - time.monotonic()))
+    wasyncore.close_all(socket_map)
 
 
 def run_gunicorn(app: WSGIApp, options: dict[str, Any]) -> None:

@@ -1073,6 +1073,10 @@ def _make_da(
 ) -> list[_Incident]:
     """Domestic-abuse incidents; a planted set of pairs escalate across agencies."""
     adult = people.age >= 16
+    # Victims are adults of 20 to 81 at the start (so 18 to 85 at every incident even
+    # once the demo moves dates of birth by whole years and an agency swaps day and
+    # month: MARAC hears adults, and a child's case is a children's services one).
+    victim_age = (people.age >= 20) & (people.age <= 81)
     multi = people.agencies.sum(axis=1) >= 2
 
     # Incidents per pair: escalating pairs have 3-5 within a year, the rest 1 or 2.
@@ -1098,7 +1102,7 @@ def _make_da(
             slots = span[female[span] == sex]
             if not slots.size:
                 continue
-            mask = adult & (people.female == sex)
+            mask = victim_age & (people.female == sex)
             if escalating:
                 mask &= multi
             free = mask & ~used

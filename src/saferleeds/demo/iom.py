@@ -4,7 +4,7 @@ reviews and the next one due, pathway needs and interventions.
 Made by the probation persona (``nadia.probation``, National Probation Service, who
 sees the police's offences under the IOM agreement) through the IOM actions, so every
 record is audited as a user's would be. The cohort is scored on the offences as they
-stand at the end of the demo's offending data (:func:`selection_scores`), and split
+stood on the day of the first review (:func:`selection_scores`), and split
 7 Fixed / 7 Flex / 6 Free by rank. The first review (eight weeks ago) adopted them;
 the second (four weeks ago) retained three, moved one and de-selected one; the next is
 due in two weeks. A cohort agreement between police and probation shares the IOM
@@ -106,24 +106,34 @@ def _agreement(today: date) -> None:
 
 
 @transaction.atomic
-def seed_iom(*, seed: int = DEMO_SEED) -> IomReport:
-    """Make the demo's IOM cohort once (safe to repeat; needs the demo offences)."""
+def seed_iom(*, seed: int = DEMO_SEED, today: date | None = None) -> IomReport:
+    """Make the demo's IOM cohort once (safe to repeat; needs the demo offences).
+
+    Args:
+        seed: The seed of the draws.
+        today: The day of the load (default: the local date); reviews count from it.
+    """
     if IomMeeting.objects.filter(chair=CHAIR).exists():
         return IomReport(
             IomMember.objects.count(), IomMeeting.objects.count(), created=False
         )
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     _agreement(today)
     actor = actor_for(User.objects.get(username="nadia.probation"))
     offences = offences_visible_to(actor).filter(role=Offence.Role.OFFENDER)
     end = offences.aggregate(last=Max("committed_on"))["last"]
     if end is None:
         return IomReport(0, 0, created=False)
+    # Scored as the offences stood on the day of the review that adopted the cohort
+    # (no reason may cite an offence after it), or at their end if that is earlier.
+    scored_on = min(end, today - timedelta(days=56))
     facts = [
         OffenceFact(str(p), d, c)
-        for p, d, c in offences.values_list("person_id", "committed_on", "offence_code")
+        for p, d, c in offences.filter(committed_on__lte=scored_on).values_list(
+            "person_id", "committed_on", "offence_code"
+        )
     ]
-    ranked = selection_scores(facts, on=end, parameters=selection_parameters())
+    ranked = selection_scores(facts, on=scored_on, parameters=selection_parameters())
     chosen = ranked[:COHORT_SIZE]
     rng = random.Random(seed + 14)  # noqa: S311 - synthetic data, reproducible
     agencies = {a.code: a.pk for a in Agency.objects.all()}

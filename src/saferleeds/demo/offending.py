@@ -7,7 +7,9 @@ each becomes an offence held by the police, under the crime's reference, so the
 co-offending network is the generator's. About half are proven, some weeks or months
 later, by a caution (the police's disposal) or a court sentence (probation's: a
 non-custodial sentence, or custody and a release months later); children's are youth
-cautions and youth court sentences. The proven ones give the past quarters' cohorts
+cautions and youth court sentences. An outcome that would fall after the day of the
+load is not known yet: that offence is still pending (the crimes end a few weeks before
+the load, :mod:`saferleeds.demo.clock`). The proven ones give the past quarters' cohorts
 their index events and, the generator's offenders offending again, their proven
 re-offences.
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from saferleeds.audit.log import record_many
 from saferleeds.audit.models import Operation
@@ -75,12 +78,20 @@ def _age(born: date | None, on: date) -> int | None:
 
 
 @transaction.atomic
-def seed_offending(*, seed: int = DEMO_SEED) -> OffendingReport:
-    """Make the demo's offences and disposals once (safe to repeat)."""
+def seed_offending(
+    *, seed: int = DEMO_SEED, today: date | None = None
+) -> OffendingReport:
+    """Make the demo's offences and disposals once (safe to repeat).
+
+    Args:
+        seed: The seed of the draws.
+        today: The day of the load (default: the local date): no outcome after it.
+    """
     if Offence.objects.filter(reference__startswith=PREFIX).exists():
         return OffendingReport(
             Offence.objects.count(), Disposal.objects.count(), created=False
         )
+    today = today or timezone.localdate()
     agencies = {a.code: a for a in Agency.objects.filter(code__in=["wyp", "nps"])}
     wyp, nps = agencies["wyp"], agencies["nps"]
     links = list(
@@ -121,6 +132,23 @@ def seed_offending(*, seed: int = DEMO_SEED) -> OffendingReport:
             continue
         disposal = rng.choices(kinds, weights)[0]
         proven = committed + timedelta(days=rng.randint(14, 180))
+        # Custody's only disposal is the release; drawn now, so the draws that follow
+        # are the same whichever day the demo is loaded on.
+        released = proven + timedelta(days=rng.randint(60, 365))
+        if (released if disposal == "custody" else proven) > today:
+            offences.append(  # charged or awaiting sentence or release: pending
+                Offence(
+                    agency=wyp,
+                    reference=reference,
+                    person_id=person_id,
+                    offence_code=code,
+                    committed_on=committed,
+                    role=Offence.Role.SUSPECT,
+                    disposal_type="pending",
+                    crime_reference=crime,
+                )
+            )
+            continue
         offences.append(
             Offence(
                 agency=wyp,
@@ -137,11 +165,7 @@ def seed_offending(*, seed: int = DEMO_SEED) -> OffendingReport:
         age = _age(born, proven)
         youth = age is not None and age < 18
         if disposal == "custody":
-            kind, on, holder = (
-                Disposal.Type.CUSTODY_RELEASE,
-                proven + timedelta(days=rng.randint(60, 365)),
-                nps,
-            )
+            kind, on, holder = Disposal.Type.CUSTODY_RELEASE, released, nps
         elif disposal == "caution":
             kind = Disposal.Type.YOUTH_CAUTION if youth else Disposal.Type.CAUTION
             on, holder = proven, wyp

@@ -27,11 +27,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
 
 from saferleeds.audit.log import record_many
 from saferleeds.audit.models import AuditEntry, Operation
 from saferleeds.core.actor import Actor
+from saferleeds.demo.clock import DemoCalendar
 from saferleeds.demo.generator import generate
 from saferleeds.incidents.models import Incident, IncidentPerson
 from saferleeds.linkage.actions import (
@@ -63,7 +63,7 @@ MARKER = "sl-community-safety-isp"
 DEMO_SEED = 2018
 DEMO_SCALE = 0.25
 LOAD_EVENT = "demo.partner_data.load"
-BATCH = "demo-2018"  # each agency's extract is received under this batch name
+BATCH = "demo-extract"  # each agency's extract is received under this batch name
 
 
 @dataclass(frozen=True)
@@ -171,9 +171,8 @@ def _read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def _agreements() -> None:
+def _agreements(today: date) -> None:
     a = {x.code: x for x in Agency.objects.all()}
-    today = timezone.localdate()
     everyone_for_marac = [a["lcc"], a["wyp"], a["ccg"], a["nps"]]
     common = {
         "signed_on": date(2018, 3, 1),
@@ -221,6 +220,8 @@ def _agreements() -> None:
             RecordType.INCIDENT,
             RecordType.OFFENCE,
             RecordType.DISPOSAL,
+            # The police's OCG nominal lists: IOM cohorts take in OCG nominals.
+            RecordType.OCG_NOMINATION,
         ],
         case_types=[],
         starts_on=date(2018, 4, 1),
@@ -302,12 +303,18 @@ def _extract_feed(agency: Agency) -> Actor:
     )
 
 
-def _receive(people_rows: list[dict[str, str]], agencies: Mapping[str, Agency]) -> None:
+def _receive(
+    people_rows: list[dict[str, str]],
+    agencies: Mapping[str, Agency],
+    calendar: DemoCalendar,
+) -> None:
     """Receive each agency's records of people as that agency's extract, unlinked.
 
     Reads the rows of ``people.csv`` only (each agency's own records), never the
     truth. The agency's reference is its own (a CCG's is the NHS number); no
-    identifier is shared across agencies, so none is given to the model.
+    identifier is shared across agencies, so none is given to the model. Dates of
+    birth move by whole years with the incidents (``calendar``), so people keep their
+    ages and an agency's day-month swap stays one.
     """
     by_agency: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in people_rows:
@@ -316,7 +323,7 @@ def _receive(people_rows: list[dict[str, str]], agencies: Mapping[str, Agency]) 
                 "reference": r["agency_ref"],
                 "forename": r["first_name"],
                 "surname": r["surname"],
-                "date_of_birth": date.fromisoformat(r["date_of_birth"])
+                "date_of_birth": calendar.born(date.fromisoformat(r["date_of_birth"]))
                 if r["date_of_birth"]
                 else None,
                 "sex": r["sex"] or Person.Sex.UNKNOWN,
@@ -389,16 +396,20 @@ def seed_partner_data(
     seed: int = DEMO_SEED,
     scale: float = DEMO_SCALE,
     on_step: Step | None = None,
+    today: date | None = None,
 ) -> PartnerDataReport:
     """Load the synthetic partner records and agreements once (safe to repeat).
 
     Each agency's records of people are received as its extract and resolved into
     people by the linkage model; the truth is read afterwards, only to measure it.
+    The generator's dates are moved to end a few weeks before ``today``
+    (:class:`~saferleeds.demo.clock.DemoCalendar`): this is recent casework.
 
     Args:
         seed: The generator's seed.
         scale: The generator's scale.
         on_step: Called with a description as each long step of the linkage starts.
+        today: The day of the load (default: the local date).
     """
     if SharingAgreement.objects.filter(reference=MARKER).exists():
         return PartnerDataReport(
@@ -409,7 +420,8 @@ def seed_partner_data(
             False,
             _loaded_quality(),
         )
-    _agreements()
+    calendar = DemoCalendar.of(today)
+    _agreements(calendar.today)
     agencies = {x.code: x for x in Agency.objects.all()}
     with tempfile.TemporaryDirectory(prefix="sl-demo-") as tmp:
         out = Path(tmp)
@@ -419,7 +431,7 @@ def seed_partner_data(
         hate = _read(out / "hate_reports.csv")
         asb = _read(out / "asb_complaints.csv")
         offences = _read(out / "offences.csv")
-        _receive(people_rows, agencies)
+        _receive(people_rows, agencies, calendar)
         run = do_run_linkage(actor=None, on_step=on_step)
         person_of_record = _person_of_record(people_rows, agencies)
         quality = _measure(run, person_of_record, out / "truth" / "people.csv")
@@ -446,7 +458,7 @@ def seed_partner_data(
             owner_agency=agencies[agency],
             reference=ref,
             category=category,
-            occurred_on=date.fromisoformat(day),
+            occurred_on=calendar.day(date.fromisoformat(day)),
             summary=summary,
             place=place,
         )
@@ -579,7 +591,8 @@ def _marac_cases(
         ]
         first = min(incident_by_ref[ref].occurred_on for ref in refs)
         case = Case.objects.create(
-            reference=f"MARAC-2018-{n:03d}",
+            # The year the case was opened (its first incident); numbered by rank.
+            reference=f"MARAC-{first.year}-{n:03d}",
             case_type="marac",
             title=f"MARAC referral: {count} incidents in the period",
             lead_agency=lcc,

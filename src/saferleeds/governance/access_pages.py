@@ -15,10 +15,14 @@ from datetime import date
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from saferleeds.audit.log import atomic_action, record
+from saferleeds.audit.models import Operation
 from saferleeds.governance.models import (
     Board,
     BoardAction,
     BoardMeeting,
+    BoardMember,
+    BoardPaper,
     Deliverable,
     Milestone,
     Outcome,
@@ -41,6 +45,7 @@ from saferleeds.governance.tensions import level_label, trend
 from saferleeds.partners.models import Agency
 from saferleeds.partners.policy import Actor, Forbidden, NotFound
 from saferleeds.places.models import Area
+from saferleeds.safeguarding import documents
 
 __all__ = [
     "CSV_HEADER",
@@ -390,6 +395,7 @@ class BoardRow:
     reports_to: str
     meetings: int
     open_actions: int
+    overdue_actions: int = 0
 
 
 @dataclass(frozen=True)
@@ -403,6 +409,17 @@ class ActionRow:
     done_on: date | None
     overdue: bool
     meeting_on: date
+    owner: str = ""
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    """An uploaded paper of a meeting (downloaded through an audited page)."""
+
+    id: int
+    title: str
+    original_name: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -414,6 +431,21 @@ class MeetingRow:
     papers: tuple[str, ...]
     decisions: str
     actions: tuple[ActionRow, ...]
+    venue: str = ""
+    chair: str = ""
+    paper_files: tuple[PaperRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A member of a board, with their role, agency and dates."""
+
+    id: int
+    name: str
+    role: str
+    agency: str
+    from_on: date
+    to_on: date | None
 
 
 @dataclass(frozen=True)
@@ -433,6 +465,8 @@ class BoardPage:
     may_record: bool
     today: date
     agency_choices: tuple[tuple[int, str], ...] = ()
+    members: tuple[MemberRow, ...] = ()  # current members
+    past_members: tuple[MemberRow, ...] = ()
 
 
 def read_boards(actor: Actor) -> tuple[BoardRow, ...]:
@@ -446,10 +480,13 @@ def read_boards(actor: Actor) -> tuple[BoardRow, ...]:
     for board_id in BoardMeeting.objects.values_list("board_id", flat=True):
         meetings[board_id] += 1
     open_actions: dict[int, int] = defaultdict(int)
-    for board_id in BoardAction.objects.filter(done_on__isnull=True).values_list(
-        "meeting__board_id", flat=True
-    ):
+    overdue: dict[int, int] = defaultdict(int)
+    today = timezone.localdate()
+    for board_id, due_on in BoardAction.objects.filter(
+        done_on__isnull=True
+    ).values_list("meeting__board_id", "due_on"):
         open_actions[board_id] += 1
+        overdue[board_id] += is_overdue(due_on, None, today)
     boards = list(Board.objects.all())
     names = {b.pk: b.name for b in boards}
     return tuple(
@@ -460,6 +497,7 @@ def read_boards(actor: Actor) -> tuple[BoardRow, ...]:
             reports_to=names.get(b.reports_to_id or 0, ""),
             meetings=meetings[b.pk],
             open_actions=open_actions[b.pk],
+            overdue_actions=overdue[b.pk],
         )
         for b in boards
     )
@@ -474,6 +512,7 @@ def _action_row(a: BoardAction, meeting_on: date, today: date) -> ActionRow:
         done_on=a.done_on,
         overdue=is_overdue(a.due_on, a.done_on, today),
         meeting_on=meeting_on,
+        owner=a.owner,
     )
 
 
@@ -495,7 +534,8 @@ def read_board_page(actor: Actor, key: str, today: date | None = None) -> BoardP
             queryset=BoardAction.objects.select_related("owner_agency").order_by(
                 "due_on", "id"
             ),
-        )
+        ),
+        Prefetch("paper_files", queryset=BoardPaper.objects.order_by("id")),
     )
     rows = tuple(
         MeetingRow(
@@ -504,9 +544,21 @@ def read_board_page(actor: Actor, key: str, today: date | None = None) -> BoardP
             papers=tuple(p.strip() for p in m.papers.splitlines() if p.strip()),
             decisions=m.decisions,
             actions=tuple(_action_row(a, m.held_on, day) for a in m.actions.all()),
+            venue=m.venue,
+            chair=m.chair,
+            paper_files=tuple(
+                PaperRow(p.pk, p.title, p.original_name, p.size)
+                for p in m.paper_files.all()
+            ),
         )
         for m in meetings
     )
+    members = [
+        MemberRow(m.pk, m.name, m.role, m.agency.name, m.from_on, m.to_on)
+        for m in BoardMember.objects.filter(board=board)
+        .select_related("agency")
+        .order_by("from_on", "id")
+    ]
     open_actions = sorted(
         (a for m in rows for a in m.actions if a.done_on is None),
         key=lambda a: a.due_on,
@@ -530,7 +582,59 @@ def read_board_page(actor: Actor, key: str, today: date | None = None) -> BoardP
         may_record=may_record_meetings(actor),
         today=day,
         agency_choices=tuple(Agency.objects.order_by("name").values_list("id", "name")),
+        members=tuple(m for m in members if is_member(m.from_on, m.to_on, day)),
+        past_members=tuple(
+            m for m in members if not is_member(m.from_on, m.to_on, day)
+        ),
     )
+
+
+def is_member(from_on: date, to_on: date | None, today: date) -> bool:
+    """Whether a membership from ``from_on`` to ``to_on`` (inclusive) holds today."""
+    return from_on <= today and (to_on is None or today <= to_on)
+
+
+@dataclass(frozen=True)
+class PaperDownload:
+    """A paper's bytes and how to send them."""
+
+    data: bytes
+    content_type: str
+    filename: str
+
+
+PAPER_DOWNLOAD_EVENT = "governance.board.paper.download"
+
+
+@atomic_action
+def open_board_paper(actor: Actor, key: str, paper_id: int) -> PaperDownload:
+    """A board paper's bytes, logged as consulted by the actor as they go out.
+
+    Raises:
+        Forbidden: The actor may not read the plan.
+        NotFound: No such paper on this board, or its file is gone.
+    """
+    _require_reader(actor)
+    paper = (
+        BoardPaper.objects.select_related("meeting__board")
+        .filter(pk=paper_id, meeting__board__key=key)
+        .first()
+    )
+    if paper is None:
+        raise NotFound("No such paper")
+    try:
+        data = documents.read_document(paper.stored_name)
+    except FileNotFoundError as exc:
+        raise NotFound("paper file missing") from exc
+    record(
+        actor,
+        operation=Operation.CONSULTATION,
+        event=PAPER_DOWNLOAD_EVENT,
+        record_type="board_paper",
+        record_id=paper.pk,
+        detail={"board": key},
+    )
+    return PaperDownload(data, paper.content_type, paper.original_name)
 
 
 # Community tensions ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from saferleeds.analytics.indicators.periods import financial_year_of
 from saferleeds.analytics.jsa import NoData, build_assessment, parse_year
 from saferleeds.analytics.jsa_html import render_html, write_pdf
 from saferleeds.analytics.store import open_store
+from saferleeds.governance.priorities import partnership_inputs
 from saferleeds.governance.rules import may_read_assessment
 from saferleeds.partners.policy import Actor, Forbidden
 
@@ -113,7 +114,12 @@ def build_document(
         raise AssessmentError("No data held: import police.uk data first.")
     with open_store(store_path, read_only=True) as store:
         try:
-            a = build_assessment(store, period, comparison=comparison)
+            a = build_assessment(
+                store,
+                period,
+                comparison=comparison,
+                inputs=partnership_inputs(period.start.year),
+            )
         except NoData as exc:
             raise AssessmentError(str(exc)) from exc
         except ValueError as exc:

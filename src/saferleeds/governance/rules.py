@@ -18,6 +18,12 @@
 - Community tension reports (no personal data, but partner "soft" information):
   practitioners and case coordinators submit them; they, analysts and the executive
   read them; other roles see neither the page nor the menu entry.
+- Board members and papers: recorded by those who record meetings; every plan reader
+  sees the members and downloads the papers (each download audited).
+- Priority scores, the PESTELO horizon scan and recommendations for an assessment
+  year: entered by those who build the assessment (analysts, the executive, community
+  safety officers); a recommendation is turned into, or linked to, a deliverable on
+  the plan by the same roles.
 - Stale: a status last updated more than ``[governance] stale_after_days`` days ago
   (default 90); a deliverable never rated is "not rated", not stale.
 """
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from saferleeds.core.deadlines import is_overdue
 from saferleeds.partners.models import Role
 from saferleeds.partners.policy import CASEWORK_ROLES, Actor
 from saferleeds.partnership import current
@@ -40,6 +47,7 @@ __all__ = [
     "is_stale",
     "may_read_assessment",
     "may_read_plan",
+    "may_enter_priorities",
     "may_read_tensions",
     "may_record_meetings",
     "may_submit_tension",
@@ -101,17 +109,6 @@ TENSION_SUBMIT_ROLES = CASEWORK_ROLES
 TENSION_READ_ROLES = CASEWORK_ROLES | frozenset({Role.ANALYST, Role.EXECUTIVE})
 
 
-def is_overdue(due_on: date | None, done_on: date | None, today: date) -> bool:
-    """Whether something due on ``due_on`` and done on ``done_on`` is overdue ``today``.
-
-    Done (on any day) is never overdue; not done is overdue from the day after it was
-    due; no due date is never overdue.
-    """
-    if done_on is not None or due_on is None:
-        return False
-    return today > due_on
-
-
 def may_record_meetings(actor: Actor) -> bool:
     """Whether the actor records board meetings, decisions and actions."""
     return actor.user_id is not None and actor.has(MEETING_ROLES)
@@ -129,3 +126,9 @@ def may_submit_tension(actor: Actor) -> bool:
         and actor.agency_id is not None
         and actor.has(TENSION_SUBMIT_ROLES)
     )
+
+
+def may_enter_priorities(actor: Actor) -> bool:
+    """Whether the actor enters the year's priority scores, horizon scan and
+    recommendations (those who build the assessment)."""
+    return may_read_assessment(actor)

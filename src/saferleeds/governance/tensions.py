@@ -12,21 +12,32 @@ carries the police EEP grading of its information (evidenced, experienced, poten
 An area's level for a week is the highest level any report gave it that week (the
 cautious reading when partners differ); its trend compares the latest week reported
 with the week reported before it.
+
+The weekly return (:func:`weekly_return`) is the week's level for every area reported
+that week or before, with its trend against the area's previous week reported; an area
+not reported that week keeps its last level, marked as carried, so the return never
+shows a quiet week where nobody looked.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 __all__ = [
     "LEVELS",
     "PERSONAL_DATA_HINT",
     "Level",
+    "ReportFacts",
+    "ReturnRow",
     "level_label",
+    "monday",
     "personal_data_found",
     "trend",
+    "weekly_return",
+    "weeks_of",
 ]
 
 
@@ -111,3 +122,112 @@ def trend(levels: Sequence[int]) -> str:
     if latest < before:
         return "falling"
     return "steady"
+
+
+def monday(day: date) -> date:
+    """The Monday of the week ``day`` is in (weeks run Monday to Sunday)."""
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What the return needs of one tension report (read by the caller)."""
+
+    area_id: int
+    area: str
+    area_code: str
+    area_kind: str
+    week: date
+    level: int
+    grading: str
+    indicators: str
+    agency: str
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    """One area in the weekly return.
+
+    Attributes:
+        level: The week's level: the highest reported that week, or the last level
+            reported before it when ``carried``.
+        carried: No report for the week: ``level`` is carried from ``last_week``.
+        previous: The level of the area's last week reported before this one.
+        trend: ``rising``, ``falling``, ``steady`` or ``new`` (no earlier week), of
+            the week's own reports against ``previous``; ``not reported`` when carried.
+        reports: The week's reports (none when carried).
+    """
+
+    area_id: int
+    area: str
+    area_code: str
+    area_kind: str
+    level: int
+    level_label: str
+    carried: bool
+    last_week: date
+    previous: int | None
+    trend: str
+    gradings: tuple[str, ...]
+    indicators: tuple[str, ...]
+    agencies: tuple[str, ...]
+    reports: int
+
+
+def weeks_of(reports: Iterable[ReportFacts]) -> list[tuple[date, int]]:
+    """An area's level per week reported, oldest first: each week's highest level."""
+    weeks: dict[date, int] = {}
+    for r in reports:
+        weeks[r.week] = max(weeks.get(r.week, 0), r.level)
+    return sorted(weeks.items())
+
+
+def weekly_return(reports: Iterable[ReportFacts], week: date) -> list[ReturnRow]:
+    """The week's tension level for every area reported in it or before it.
+
+    Args:
+        reports: Tension reports (any weeks; later weeks are ignored).
+        week: Any day of the week of the return.
+
+    Returns:
+        One row per area, highest level first, then by area name.
+    """
+    week = monday(week)
+    by_area: dict[int, list[ReportFacts]] = {}
+    for r in reports:
+        if r.week <= week:
+            by_area.setdefault(r.area_id, []).append(r)
+    rows = []
+    for area_reports in by_area.values():
+        weeks = weeks_of(area_reports)
+        this = [r for r in area_reports if r.week == week]
+        first = area_reports[0]
+        if this:
+            level = weeks[-1][1]
+            previous = weeks[-2][1] if len(weeks) > 1 else None
+            how = trend([lv for _, lv in weeks])
+        else:
+            level = weeks[-1][1]
+            previous = level
+            how = "not reported"
+        ordered = sorted(this, key=lambda r: (-r.level, r.agency, r.indicators))
+        rows.append(
+            ReturnRow(
+                area_id=first.area_id,
+                area=first.area,
+                area_code=first.area_code,
+                area_kind=first.area_kind,
+                level=level,
+                level_label=level_label(level),
+                carried=not this,
+                last_week=weeks[-1][0],
+                previous=previous,
+                trend=how,
+                gradings=tuple(dict.fromkeys(r.grading for r in ordered)),
+                indicators=tuple(r.indicators for r in ordered),
+                agencies=tuple(sorted({r.agency for r in ordered})),
+                reports=len(this),
+            )
+        )
+    rows.sort(key=lambda r: (-r.level, r.carried, r.area))
+    return rows

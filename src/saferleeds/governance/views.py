@@ -32,6 +32,7 @@ from saferleeds.governance.access_pages import (
     BoardPage,
     DeliverablePage,
     TensionsPage,
+    open_board_paper,
     plan_csv_rows,
     read_board_page,
     read_boards,
@@ -42,12 +43,15 @@ from saferleeds.governance.access_pages import (
 from saferleeds.governance.actions import (
     StatusError,
     do_add_board_action,
+    do_add_board_member,
     do_add_milestone,
     do_complete_board_action,
     do_complete_milestone,
+    do_end_board_membership,
     do_record_board_meeting,
     do_record_tension_report,
     do_update_deliverable_status,
+    do_upload_board_paper,
 )
 from saferleeds.governance.assessment import (
     AssessmentError,
@@ -59,15 +63,22 @@ from saferleeds.governance.assessment import (
 from saferleeds.governance.forms import (
     BoardActionForm,
     MeetingForm,
+    MemberForm,
     MilestoneForm,
+    PaperForm,
     StatusForm,
     TensionForm,
 )
 from saferleeds.governance.models import Rag, TensionReport
-from saferleeds.governance.rules import may_read_assessment
+from saferleeds.governance.priorities import year_label, year_slug
+from saferleeds.governance.priority_views import (
+    urlpatterns as priority_urlpatterns,
+)
+from saferleeds.governance.rules import may_enter_priorities, may_read_assessment
 from saferleeds.governance.tensions import LEVELS, PERSONAL_DATA_HINT
 from saferleeds.locking import Conflict
 from saferleeds.partners.policy import Forbidden, NotFound, request_actor
+from saferleeds.safeguarding import documents
 
 __all__ = ["urlpatterns"]
 
@@ -259,6 +270,15 @@ def _assessment_query(request: HttpRequest) -> tuple[str, str | None]:
     return year, compare
 
 
+def _input_years(years: list[str]) -> list[tuple[str, str]]:
+    starts = sorted({int(y[:4]) for y in years}, reverse=True)
+    if starts:
+        # Next year (scored before its data are in) and the year before the first
+        # held (whose scores the first year carries).
+        starts = [starts[0] + 1, *starts, starts[-1] - 1]
+    return [(year_label(y), year_slug(y)) for y in starts]
+
+
 @login_required
 @require_GET
 def assessment(request: HttpRequest) -> HttpResponse:
@@ -271,7 +291,13 @@ def assessment(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(str(exc)) from exc
     except StoreBusy as exc:
         return render(request, "web/busy.html", {"message": str(exc)}, status=503)
-    context: dict[str, Any] = {"years": years, "error": None, "document": None}
+    context: dict[str, Any] = {
+        "years": years,
+        "error": None,
+        "document": None,
+        # Years to enter inputs for: those held and one either side.
+        "input_years": _input_years(years) if may_enter_priorities(actor) else [],
+    }
     status = 200
     if "year" in request.GET:
         try:
@@ -343,16 +369,24 @@ def _action_form(page: BoardPage, data: Any = None) -> BoardActionForm:
     return BoardActionForm(data, meetings=meetings, agencies=page.agency_choices)
 
 
+def _meeting_choices(page: BoardPage) -> tuple[tuple[int, str], ...]:
+    return tuple((m.id, f"{m.held_on:%-d %B %Y}") for m in page.meetings)
+
+
 def _render_board(
     request: HttpRequest,
     page: BoardPage,
     *,
     meeting_form: MeetingForm | None = None,
     action_form: BoardActionForm | None = None,
+    member_form: MemberForm | None = None,
+    paper_form: PaperForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     meeting_form = meeting_form or MeetingForm()
     action_form = action_form or _action_form(page)
+    member_form = member_form or MemberForm(agencies=page.agency_choices)
+    paper_form = paper_form or PaperForm(meetings=_meeting_choices(page))
     return render(
         request,
         "governance/board.html",
@@ -360,7 +394,15 @@ def _render_board(
             "page": page,
             "meeting_form": meeting_form,
             "action_form": action_form,
-            "error_list": [*meeting_form.error_list, *action_form.error_list],
+            "member_form": member_form,
+            "paper_form": paper_form,
+            "max_paper_mb": documents.max_bytes() // (1024 * 1024),
+            "error_list": [
+                *meeting_form.error_list,
+                *action_form.error_list,
+                *member_form.error_list,
+                *paper_form.error_list,
+            ],
         },
         status=status,
     )
@@ -392,6 +434,8 @@ def board_meeting(request: HttpRequest, key: str) -> HttpResponse:
             do_record_board_meeting(
                 page.id,
                 held_on=form.cleaned_data["held_on"],
+                venue=form.cleaned_data["venue"],
+                chair=form.cleaned_data["chair"],
                 papers=form.cleaned_data["papers"],
                 decisions=form.cleaned_data["decisions"],
                 actor=request_actor(request, "record board meeting"),
@@ -418,6 +462,7 @@ def board_action(request: HttpRequest, key: str) -> HttpResponse:
                 form.cleaned_data["meeting"],
                 text=form.cleaned_data["text"],
                 owner_agency_id=form.cleaned_data["owner_agency"],
+                owner=form.cleaned_data["owner"],
                 due_on=form.cleaned_data["due_on"],
                 actor=request_actor(request, "add board action"),
             )
@@ -453,6 +498,113 @@ def board_action_done(request: HttpRequest, key: str, action_id: int) -> HttpRes
         raise Http404("Page not found") from exc
     messages.success(request, "Action marked done")
     return redirect("governance:board", key=key)
+
+
+@login_required
+@require_http_methods(["POST"])
+def board_member(request: HttpRequest, key: str) -> HttpResponse:
+    """Add a member to the board."""
+    page = _board_page(request, key, "add board member")
+    _require_recorder(page)
+    form = MemberForm(request.POST, agencies=page.agency_choices)
+    if form.is_valid():
+        try:
+            do_add_board_member(
+                page.id,
+                name=form.cleaned_data["name"],
+                role=form.cleaned_data["role"],
+                agency_id=form.cleaned_data["agency"],
+                from_on=form.cleaned_data["from_on"],
+                to_on=form.cleaned_data["to_on"],
+                actor=request_actor(request, "add board member"),
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except NotFound as exc:
+            raise Http404("Page not found") from exc
+        except StatusError as exc:
+            if exc.field == "to_on":
+                form.add_date_error("to_on", str(exc), ["day", "month", "year"])
+            else:
+                form.add_rule_error(exc.field, str(exc))
+        else:
+            messages.success(request, "Member added")
+            return redirect("governance:board", key=key)
+    return _render_board(request, page, member_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["POST"])
+def board_member_end(request: HttpRequest, key: str, member_id: int) -> HttpResponse:
+    """Record that a current member left the board today."""
+    page = _board_page(request, key, "end board membership")
+    _require_recorder(page)
+    if member_id not in {m.id for m in page.members}:
+        raise Http404("Page not found")
+    try:
+        do_end_board_membership(
+            member_id,
+            to_on=timezone.localdate(),
+            actor=request_actor(request, "end board membership"),
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    except StatusError as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, "Membership ended today")
+    return redirect("governance:board", key=key)
+
+
+@login_required
+@require_http_methods(["POST"])
+def board_paper(request: HttpRequest, key: str) -> HttpResponse:
+    """Upload a paper for one of the board's meetings."""
+    page = _board_page(request, key, "upload board paper")
+    _require_recorder(page)
+    form = PaperForm(request.POST, request.FILES, meetings=_meeting_choices(page))
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            do_upload_board_paper(
+                form.cleaned_data["paper_meeting"],
+                title=form.cleaned_data["title"],
+                filename=str(upload.name or "paper"),
+                data=upload.read(),
+                actor=request_actor(request, "upload board paper"),
+            )
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except NotFound as exc:
+            raise Http404("Page not found") from exc
+        except documents.DocumentRejected as exc:
+            form.add_rule_error("file", str(exc))
+        except StatusError as exc:
+            form.add_rule_error(exc.field, str(exc))
+        else:
+            messages.success(request, "Paper uploaded")
+            return redirect("governance:board", key=key)
+    return _render_board(request, page, paper_form=form, status=400)
+
+
+@login_required
+@require_GET
+def board_paper_download(request: HttpRequest, key: str, paper_id: int) -> HttpResponse:
+    """A board paper as a download (each download audited)."""
+    try:
+        paper = open_board_paper(
+            request_actor(request, "download board paper"), key, paper_id
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except NotFound as exc:
+        raise Http404("Page not found") from exc
+    response = HttpResponse(paper.data, content_type=paper.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{paper.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _tensions_context(page: TensionsPage, form: TensionForm) -> dict[str, Any]:
@@ -543,4 +695,17 @@ urlpatterns: list[URLPattern] = [
         name="board_action_done",
     ),
     path("plan/tensions/", tensions, name="tensions"),
+    path("plan/boards/<slug:key>/members/", board_member, name="board_member"),
+    path(
+        "plan/boards/<slug:key>/members/<int:member_id>/end/",
+        board_member_end,
+        name="board_member_end",
+    ),
+    path("plan/boards/<slug:key>/papers/", board_paper, name="board_paper"),
+    path(
+        "plan/boards/<slug:key>/papers/<int:paper_id>/",
+        board_paper_download,
+        name="board_paper_download",
+    ),
+    *priority_urlpatterns,
 ]

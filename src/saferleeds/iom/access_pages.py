@@ -19,11 +19,9 @@ the offences of the people a page lists are logged as consulted under
 
 from __future__ import annotations
 
-import tempfile
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from django.db.models import Max
@@ -36,15 +34,6 @@ from saferleeds.analytics.iom_selection import (
     gravity_weight,
     load_gravity_weights,
     selection_scores,
-)
-from saferleeds.analytics.networks import (
-    Edge,
-    KeyPlayer,
-    NodeMetrics,
-    build_network,
-    key_players,
-    node_metrics,
-    write_graphml,
 )
 from saferleeds.analytics.reoffending import (
     GroupComparison,
@@ -67,6 +56,16 @@ from saferleeds.iom.models import (
     Pathway,
     PathwayNeed,
 )
+
+# The network page's reads live in saferleeds.iom.network, re-exported here: the one
+# module the IOM views read pages through.
+from saferleeds.iom.network import (
+    NetworkNode,
+    NetworkPage,
+    read_network_export,
+    read_network_graphml,
+    read_network_page,
+)
 from saferleeds.iom.queries import iom_reoffending_comparison, selection_parameters
 from saferleeds.iom.records import (
     IOM_DECISION,
@@ -75,7 +74,6 @@ from saferleeds.iom.records import (
     IOM_PATHWAY_NEED,
 )
 from saferleeds.offending.access import disposals_visible_to, offences_visible_to
-from saferleeds.offending.access_pages import read_co_offending_network
 from saferleeds.offending.models import Disposal, Offence
 from saferleeds.offending.records import DISPOSAL, OFFENCE
 from saferleeds.offending.tables import index_table, offence_table
@@ -90,7 +88,6 @@ from saferleeds.partners.policy import (
     require_open,
 )
 from saferleeds.people.models import Person
-from saferleeds.people.present import pseudonym
 
 __all__ = [
     "CandidateRow",
@@ -98,6 +95,7 @@ __all__ = [
     "MeetingPage",
     "MemberPage",
     "MemberRow",
+    "NetworkNode",
     "NetworkPage",
     "OffenderPage",
     "read_api_iom_members",
@@ -105,6 +103,7 @@ __all__ = [
     "read_iom_home",
     "read_iom_meeting",
     "read_iom_member",
+    "read_network_export",
     "read_network_graphml",
     "read_network_page",
     "read_offender_page",
@@ -709,98 +708,3 @@ def read_api_iom_members(
         [(API_EVENT, [(IOM_MEMBER, m.pk, m.person_id) for m in members], {})],
     )
     return members
-
-
-# --- The co-offending network ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NetworkNode:
-    """A person of the network, named by pseudonym, with their measures."""
-
-    pseudonym: str
-    person_id: int | None  # for identified actors, to link the offender page
-    metrics: NodeMetrics
-
-
-@dataclass(frozen=True)
-class NetworkPage:
-    """The co-offending network among the offences the actor may see.
-
-    Attributes:
-        people: People in the network (tied to at least one other).
-        ties: Distinct pairs tied.
-        offences: Offences with a crime reference read.
-        communities: Sizes of the communities, largest first.
-        key_players: ``(key player, their node)`` in the order picked.
-        central: The most central people (by betweenness, then degree).
-        pseudonymised: Whether the actor sees pseudonyms only.
-    """
-
-    people: int
-    ties: int
-    offences: int
-    communities: tuple[int, ...]
-    key_players: tuple[tuple[KeyPlayer, NetworkNode], ...]
-    central: tuple[NetworkNode, ...]
-    pseudonymised: bool
-
-
-def read_network_page(actor: Actor, *, top: int = 10, shown: int = 25) -> NetworkPage:
-    """The co-offending network page: metrics and key players, people by pseudonym.
-
-    Reads through :func:`~saferleeds.offending.access_pages.read_co_offending_network`
-    (every offence read logged as ``offending.offence.extract``).
-
-    Raises:
-        NotFound: The actor's roles may see no personal data.
-    """
-    if not may_see_personal_data(actor):
-        raise NotFound("no network")
-    network = read_co_offending_network(actor, purpose="co-offending network page")
-    identified = not network.pseudonymised
-
-    def node_of(m: NodeMetrics) -> NetworkNode:
-        if identified:
-            return NetworkNode(pseudonym(int(m.node)), int(m.node), m)
-        return NetworkNode(m.node, None, m)
-
-    g = build_network(network.edges)
-    metrics = {m.node: m for m in node_metrics(g)} if g.vcount() else {}
-    players = key_players(g, top=top) if g.vcount() else []
-    sizes = Counter(m.community for m in metrics.values())
-    central = sorted(
-        metrics.values(), key=lambda m: (-m.betweenness, -m.degree, m.node)
-    )[:shown]
-    return NetworkPage(
-        people=g.vcount(),
-        ties=g.ecount(),
-        offences=network.offences,
-        communities=tuple(sorted(sizes.values(), reverse=True)),
-        key_players=tuple((p, node_of(metrics[p.node])) for p in players),
-        central=tuple(node_of(m) for m in central),
-        pseudonymised=network.pseudonymised,
-    )
-
-
-def read_network_graphml(actor: Actor) -> bytes:
-    """The co-offending network as GraphML, every person by pseudonym (for whoever
-    downloads it), with each node's measures; the offences read are logged.
-
-    Raises:
-        NotFound: The actor's roles may see no personal data.
-    """
-    if not may_see_personal_data(actor):
-        raise NotFound("no network")
-    network = read_co_offending_network(actor, purpose="co-offending network export")
-
-    def name(key: str) -> str:
-        return key if network.pseudonymised else pseudonym(int(key))
-
-    g = build_network(
-        Edge(name(e.source), name(e.target), e.weight) for e in network.edges
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "network.graphml"
-        write_graphml(g, path, node_metrics(g) if g.vcount() else [])
-        return path.read_bytes()

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from saferleeds.analytics.networks import parse_period
 from saferleeds.core.forms import GovukForm
 from saferleeds.iom.access_pages import (
     may_use_iom,
@@ -26,6 +27,7 @@ from saferleeds.iom.access_pages import (
     read_iom_home,
     read_iom_meeting,
     read_iom_member,
+    read_network_export,
     read_network_graphml,
     read_network_page,
     read_offender_page,
@@ -208,23 +210,73 @@ def offender(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(request, "iom/offender.html", {"page": page, "section": "iom"})
 
 
+def _period_of(request: HttpRequest, name: str, errors: dict[str, str]) -> Any:
+    """The period named by the query's ``name`` (``None`` when empty); a bad one is
+    kept in ``errors`` for the page's error summary."""
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return parse_period(text)
+    except ValueError as exc:
+        errors[name] = str(exc)
+        return None
+
+
 @login_required
 @require_GET
 def network(request: HttpRequest) -> HttpResponse:
-    """The co-offending network: its measures and key players, people by pseudonym."""
+    """The co-offending and organised-crime network: drawn, its measures and key
+    players, people by pseudonym; ``?period=2018Q1&compare=2017Q4`` compares two."""
     actor = request_actor(request, "co-offending network")
-    page = get_or_404(read_network_page, actor)
-    return render(request, "iom/network.html", {"page": page, "section": "iom"})
+    errors: dict[str, str] = {}
+    period = _period_of(request, "period", errors)
+    compare = _period_of(request, "compare", errors)
+    if compare is not None and period is None and "period" not in errors:
+        errors["period"] = "Enter the period to compare with the earlier one"
+    if period and compare and compare.start >= period.start:
+        errors["compare"] = (
+            f"The earlier period must start before {period.label} "
+            f"({period.start:%-d %B %Y})"
+        )
+    if errors:
+        period = compare = None
+    page = get_or_404(read_network_page, actor, period=period, compare=compare)
+    return render(
+        request,
+        "iom/network.html",
+        {
+            "page": page,
+            "section": "iom",
+            "errors": errors,
+            "period_text": request.GET.get("period", ""),
+            "compare_text": request.GET.get("compare", ""),
+            "graph": page.graph_data() if page.drawn else None,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @login_required
 @require_GET
 def network_graphml(request: HttpRequest) -> HttpResponse:
-    """The co-offending network as GraphML (people by pseudonym), to download."""
+    """The network as GraphML (people by pseudonym), to download; logged."""
     actor = request_actor(request, "co-offending network export")
     body = get_or_404(read_network_graphml, actor)
     response = HttpResponse(body, content_type="application/graphml+xml")
     response["Content-Disposition"] = 'attachment; filename="co-offending.graphml"'
+    return response
+
+
+@login_required
+@require_GET
+def network_i2(request: HttpRequest, part: str) -> HttpResponse:
+    """The network as the i2 Analyst's Notebook entity or link CSV, or both zipped
+    (people by pseudonym), to download; logged."""
+    actor = request_actor(request, "co-offending network export")
+    body, kind, name = get_or_404(read_network_export, actor, part)
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -482,4 +534,5 @@ urlpatterns: list[URLPattern] = [
     path("offenders/<int:person_id>/", offender, name="offender"),
     path("network/", network, name="network"),
     path("network/graphml/", network_graphml, name="network-graphml"),
+    path("network/i2/<slug:part>/", network_i2, name="network-i2"),
 ]

@@ -30,6 +30,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from saferleeds.audit.log import record_consultations
+from saferleeds.core.deadlines import overdue_q
 from saferleeds.marac.access import (
     access_dash_assessment_by_id,
     access_marac_referral_by_id,
@@ -309,7 +310,7 @@ def read_marac_home(actor: Actor, *, today: date | None = None) -> MaracHome:
     )
     overdue = list(
         case_tasks_visible_to(actor)
-        .filter(marac_referral__isnull=False, completed_on__isnull=True, due_on__lt=day)
+        .filter(overdue_q(day, done="completed_on"), marac_referral__isnull=False)
         .select_related("owner_agency", "case")
         .order_by("due_on", "id")
     )

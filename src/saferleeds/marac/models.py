@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from saferleeds.core.meetings import MeetingBase
 from saferleeds.partners.models import Agency
 from saferleeds.people.models import Person
 from saferleeds.safeguarding.models import Case, RiskLevel
@@ -40,16 +41,15 @@ class DashAssessment(models.Model):
         db_table_comment = "Dash risk checklists (personal data, special category)"
 
 
-class MaracMeeting(models.Model):
-    """A MARAC meeting: a date, a chair and the referrals listed for it."""
+class MaracMeeting(MeetingBase):
+    """A MARAC meeting: a date, a chair and the referrals listed for it (the date,
+    venue and chair are :class:`~saferleeds.core.meetings.MeetingBase`'s, shared with
+    the partnership boards' meetings)."""
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
         HELD = "held", "Held"
 
-    held_on = models.DateField()
-    venue = models.CharField(max_length=200, blank=True)
-    chair = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )

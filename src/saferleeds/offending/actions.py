@@ -1,4 +1,5 @@
-"""Changes to offending records: importing an agency's offences and disposals.
+"""Changes to offending records: importing an agency's offences, disposals and OCG
+nominal lists.
 
 An import takes what :mod:`saferleeds.importers.offending` read from one file and, in
 one transaction, commits its good rows as the agency's records and quarantines the
@@ -9,8 +10,13 @@ import is idempotent by the agency's ``reference``: a row already held unchanged
 left alone, a changed one is updated (a later extract adding the proven date, say),
 and the file's earlier quarantine entries are replaced by this run's.
 
+An OCG nominal list is keyed by group and person instead (one nomination of a person
+per group and holding agency); a row naming a source agency the workspace does not
+know is bad too.
+
 Every record collected or altered is logged (``offending.offence.import``,
-``offending.disposal.import``) in the same transaction.
+``offending.disposal.import``, ``offending.ocg_nomination.import``) in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -22,14 +28,29 @@ from typing import Any
 from saferleeds.analytics.csvfile import CsvInputError
 from saferleeds.audit.log import atomic_action, record_many
 from saferleeds.audit.models import Operation
-from saferleeds.importers.offending import DisposalRow, Extract, OffenceRow
-from saferleeds.offending.models import Disposal, Offence, QuarantinedRow
-from saferleeds.offending.records import DISPOSAL, OFFENCE
+from saferleeds.importers.offending import (
+    DisposalRow,
+    Extract,
+    OcgNominalRow,
+    OffenceRow,
+)
+from saferleeds.offending.models import (
+    Disposal,
+    OcgNomination,
+    Offence,
+    QuarantinedRow,
+)
+from saferleeds.offending.records import DISPOSAL, OCG_NOMINATION, OFFENCE
 from saferleeds.partners.models import Agency, Role
 from saferleeds.partners.policy import Actor, Forbidden
 from saferleeds.people.models import AgencyReference
 
-__all__ = ["ImportReport", "do_import_disposals", "do_import_offences"]
+__all__ = [
+    "ImportReport",
+    "do_import_disposals",
+    "do_import_ocg_nominals",
+    "do_import_offences",
+]
 
 OFFENCE_FIELDS = (
     "person_id",
@@ -41,6 +62,7 @@ OFFENCE_FIELDS = (
     "crime_reference",
 )
 DISPOSAL_FIELDS = ("person_id", "disposed_on", "disposal_type")
+OCG_FIELDS = ("ocg_name", "group_role", "source_agency_id")
 
 
 @dataclass(frozen=True)
@@ -266,3 +288,100 @@ def do_import_disposals(
             "disposal_type": r.disposal_type,
         },
     )
+
+
+@atomic_action
+def do_import_ocg_nominals(
+    extract: Extract[OcgNominalRow], *, actor: Actor | None, agency: Agency
+) -> ImportReport:
+    """Commit an OCG nominal list's good rows as ``agency``'s, quarantine the rest.
+
+    A row is bad when its person is not known to ``agency``, its source agency is
+    not in the workspace, or it names the same person in the same group as an
+    earlier row (two of the agency's references of one person). Re-importing is
+    idempotent by group and person: a changed role, name or source is updated.
+
+    Args:
+        extract: What :func:`~saferleeds.importers.offending.read_ocg_nominal_list`
+            read from the file.
+        actor: Who imports (``None``: the system, run by the operator).
+        agency: The supplying agency, which holds the records.
+
+    Raises:
+        Forbidden: The actor is not a system administrator.
+    """
+    _check(actor)
+    people = _people(agency, (r.person_ref for r in extract.rows))
+    codes = dict(Agency.objects.values_list("code", "id"))
+    problems = list(extract.problems)
+    wanted: dict[tuple[str, int], dict[str, Any]] = {}
+    first_line: dict[tuple[str, int], int] = {}
+    for r in extract.rows:
+        person_id = people.get(r.person_ref)
+        if person_id is None:
+            problems.append(_unknown_person(extract.file, r.line, agency))
+            continue
+        source = codes.get(r.source_agency)
+        if source is None:
+            problems.append(
+                CsvInputError(
+                    extract.file,
+                    r.line,
+                    "source_agency",
+                    f"no agency {r.source_agency!r} in the workspace",
+                )
+            )
+            continue
+        key = (r.ocg_reference, person_id)
+        if key in first_line:
+            problems.append(
+                CsvInputError(
+                    extract.file,
+                    r.line,
+                    "person_ref",
+                    f"the same person in the same group as line {first_line[key]}",
+                )
+            )
+            continue
+        first_line[key] = r.line
+        wanted[key] = {
+            "ocg_name": r.ocg_name,
+            "group_role": r.role,
+            "source_agency_id": source,
+        }
+    held = {
+        (n.ocg_reference, n.person_id): n
+        for n in OcgNomination.objects.filter(
+            agency=agency, ocg_reference__in={k[0] for k in wanted}
+        )
+    }
+    created: list[OcgNomination] = []
+    updated: list[OcgNomination] = []
+    same = 0
+    for (group, person_id), values in wanted.items():
+        row = held.get((group, person_id))
+        if row is None:
+            created.append(
+                OcgNomination(
+                    agency=agency,
+                    ocg_reference=group,
+                    person_id=person_id,
+                    source_file=extract.file,
+                    **values,
+                )
+            )
+        elif all(getattr(row, f) == values[f] for f in OCG_FIELDS):
+            same += 1
+        else:
+            for f in OCG_FIELDS:
+                setattr(row, f, values[f])
+            row.source_file = extract.file
+            updated.append(row)
+    OcgNomination.objects.bulk_create(created, batch_size=500)
+    OcgNomination.objects.bulk_update(
+        updated, [*OCG_FIELDS, "source_file", "imported_at"], batch_size=500
+    )
+    problems.sort(key=lambda p: p.line or 0)
+    _quarantine(agency, QuarantinedRow.Extract.OCG_NOMINALS, extract.file, problems)
+    _log(actor, OCG_NOMINATION, agency, extract.file, created, updated)
+    return ImportReport(extract.file, len(created), len(updated), same, tuple(problems))

@@ -111,12 +111,63 @@ class Disposal(models.Model):
         return f"Disposal {self.pk}"
 
 
+class OcgNomination(models.Model):
+    """A person on an organised crime group's nominal list, as a partner holds it.
+
+    Police forces and regional organised crime units map organised crime groups and
+    list their nominals; the agency that supplied the list holds the record. People on
+    the same group's list are tied in the network (a tie type of its own, apart from
+    co-offending). One row per group and person of the holding agency: a later list
+    updates the role, name and source.
+    """
+
+    class GroupRole(models.TextChoices):
+        PRINCIPAL = "principal", "Principal"
+        MEMBER = "member", "Member"
+        ASSOCIATE = "associate", "Associate"
+
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_comment="agency that supplied the nominal list (holds the record)",
+    )
+    ocg_reference = models.CharField(
+        max_length=60, db_comment="the group's reference in the supplier's OCG mapping"
+    )
+    ocg_name = models.CharField(max_length=120, db_comment="the group's working name")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    group_role = models.CharField(max_length=10, choices=GroupRole.choices)
+    source_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_comment="agency whose intelligence nominated the person",
+    )
+    source_file = models.CharField(max_length=300, blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ocg_reference", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "ocg_reference", "person"],
+                name="one_nomination_per_agency_group_person",
+            )
+        ]
+        db_table_comment = "organised crime group nominals supplied by partner agencies"
+
+    def __str__(self) -> str:
+        return f"OCG nomination {self.pk}"
+
+
 class QuarantinedRow(models.Model):
     """A row an offending import held back, and why (no values of the row are kept)."""
 
     class Extract(models.TextChoices):
         OFFENCES = "offences", "Offences"
         DISPOSALS = "disposals", "Disposals"
+        OCG_NOMINALS = "ocg", "OCG nominal list"
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     extract = models.CharField(max_length=10, choices=Extract.choices)

@@ -1,8 +1,9 @@
 """Offending record kinds (see :mod:`saferleeds.core.records`).
 
-Both are held by the agency that supplied them (police for offences; courts,
-probation, youth justice or police for disposals) and are about one person. Neither
-belongs to a case: an agreement shares them like any other kind outside cases.
+Each is held by the agency that supplied it (police for offences; courts,
+probation, youth justice or police for disposals; the police or a regional organised
+crime unit for OCG nominal lists) and is about one person. None belongs to a case: an
+agreement shares them like any other kind outside cases.
 """
 
 from saferleeds.core.records import declare
@@ -26,5 +27,18 @@ DISPOSAL = declare(
     subject="person",
     event_prefix="offending.disposal",
     withheld=("reference",),
+    distinct=False,
+)
+
+OCG_NOMINATION = declare(
+    "ocg_nomination",
+    label="OCG nomination",
+    model="offending.OcgNomination",
+    holder="agency",
+    subject="person",
+    event_prefix="offending.ocg_nomination",
+    # The group's reference and working name can point at people: analysts see a
+    # group by a number on the page instead.
+    withheld=("ocg_reference", "ocg_name"),
     distinct=False,
 )

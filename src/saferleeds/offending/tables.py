@@ -15,11 +15,17 @@ from itertools import combinations
 
 import pyarrow as pa
 
-from saferleeds.analytics.networks import Edge
+from saferleeds.analytics.networks import CO_OFFENDING, SAME_OCG, Edge
 from saferleeds.analytics.reoffending import INDEX_SCHEMA, OFFENCE_SCHEMA
 from saferleeds.offending.models import Disposal
 
-__all__ = ["INDEX_TYPE_OF", "co_offending_edges", "index_table", "offence_table"]
+__all__ = [
+    "INDEX_TYPE_OF",
+    "co_offending_edges",
+    "index_table",
+    "offence_table",
+    "same_group_edges",
+]
 
 #: The MoJ index event each disposal type is: youth disposals count as the adult ones
 #: they correspond to (the MoJ's juvenile cohorts use youth cautions and youth court
@@ -65,20 +71,42 @@ def offence_table(rows: Iterable[OffenceValues], key: Callable[[int], str]) -> p
 
 
 def co_offending_edges(
-    rows: Iterable[tuple[int, str, int]], key: Callable[[int], str]
+    rows: Iterable[tuple[int, str, int] | tuple[int, str, int, date]],
+    key: Callable[[int], str],
 ) -> list[Edge]:
-    """Ties between people in the same crime: ``(agency id, crime reference, person)``.
+    """Ties between people in the same crime: ``(agency id, crime reference, person)``
+    and optionally the day the person's offence was committed.
 
     Each pair of distinct people recorded (as offender or suspect) under one crime
-    reference of one agency is tied once for that crime; the network sums a pair's
-    crimes into the tie's weight. Rows with no crime reference tie nobody.
+    reference of one agency is tied once for that crime, dated the crime's earliest
+    offence day when days are given; the network sums a pair's crimes into the tie's
+    weight. Rows with no crime reference tie nobody.
     """
     crimes: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for agency_id, crime, person_id in rows:
+    days: dict[tuple[int, str], date] = {}
+    for row in rows:
+        agency_id, crime, person_id = row[0], row[1], row[2]
         if crime:
             crimes[(agency_id, crime)].add(person_id)
+            if len(row) > 3:
+                day = row[3]  # type: ignore[misc]
+                held = days.get((agency_id, crime))
+                days[(agency_id, crime)] = day if held is None else min(held, day)
     edges: list[Edge] = []
-    for people in crimes.values():
+    for crime_key, people in crimes.items():
+        on = days.get(crime_key)
         for a, b in combinations(sorted(people), 2):
-            edges.append(Edge(key(a), key(b)))
+            edges.append(Edge(key(a), key(b), 1.0, CO_OFFENDING, on))
+    return edges
+
+
+def same_group_edges(
+    groups: Iterable[set[int]], key: Callable[[int], str]
+) -> list[Edge]:
+    """Ties between people on the same organised crime group's nominal list, one per
+    pair and group, undated (the list is the group as it is held now)."""
+    edges: list[Edge] = []
+    for people in groups:
+        for a, b in combinations(sorted(people), 2):
+            edges.append(Edge(key(a), key(b), 1.0, SAME_OCG))
     return edges

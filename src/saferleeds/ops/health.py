@@ -56,6 +56,7 @@ def store(path: Path) -> Probe:
     import duckdb
 
     from saferleeds.analytics.store import StoreBusy, open_store
+    from saferleeds.ops.faults import STORE_RECOVERY
 
     if not path.exists():
         return Probe(
@@ -71,7 +72,6 @@ def store(path: Path) -> Probe:
     except (duckdb.Error, OSError) as exc:
         return Probe(
             False,
-            f"analytics store unreadable ({type(exc).__name__}): restore it with "
-            "`saferleeds restore` or rebuild it with `saferleeds import police`",
+            f"analytics store unreadable ({type(exc).__name__}): {STORE_RECOVERY}",
         )
     return Probe(True, "ok")

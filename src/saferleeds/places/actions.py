@@ -17,7 +17,10 @@ from saferleeds.places.models import Area, Place
 
 @transaction.atomic
 def do_load_geography(partnership: Partnership, *, actor: object | None) -> int:
-    """Create or update the district, its MSOAs, LSOAs and priority neighbourhoods.
+    """Create or update the district, its MSOAs, LSOAs, wards and priority neighbourhoods.
+
+    Wards (when the partnership has a ward lookup) are the LSOAs the ONS best-fit
+    lookup places in them, so they are marked approximate.
 
     Safe to repeat: areas are keyed on their code.
 
@@ -64,6 +67,25 @@ def do_load_geography(partnership: Partnership, *, actor: object | None) -> int:
         msoa.lsoas.set([by_code[x.code] for x in lsoas if x.msoa_code == code])
     for area in by_code.values():
         area.lsoas.set([area])
+    wards: dict[str, list[Area]] = {}
+    names: dict[str, str] = {}
+    for x in lsoas:
+        if x.ward_code and x.ward_name:
+            wards.setdefault(x.ward_code, []).append(by_code[x.code])
+            names[x.ward_code] = x.ward_name
+    for code, members in wards.items():
+        ward, _ = Area.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": names[code],
+                "level": Area.Level.WARD,
+                "parent": district,
+                # Best fit: the lookup places each whole LSOA in one ward.
+                "approximate": True,
+                "population": sum(m.population or 0 for m in members),
+            },
+        )
+        ward.lsoas.set(members)
     for n in partnership.priority_neighbourhoods:
         hood, _ = Area.objects.update_or_create(
             code=f"neighbourhood:{slugify(n.name)}",

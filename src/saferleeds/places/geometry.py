@@ -26,19 +26,35 @@ def lsoa_code_at(latitude: float, longitude: float) -> str | None:
     return codes[int(hits[0])] if len(hits) else None
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def area_shapes(level: str) -> dict[str, tuple[str, shapely.Geometry]]:
-    """Boundaries of the partnership's LSOAs or MSOAs: ``{code: (name, geometry)}``.
+    """Boundaries of the partnership's LSOAs, MSOAs or wards: ``{code: (name, geometry)}``.
 
     MSOAs are the union of their LSOAs (2011 LSOAs nest exactly in 2011 MSOAs), so only
-    the LSOA boundaries need shipping. Geometries are simplified for drawing.
+    the LSOA boundaries need shipping. Wards are their own shipped boundaries (the ward
+    lookup is best fit, so a union of LSOAs would not be the ward). Geometries are
+    simplified for drawing.
 
     Args:
-        level: ``"lsoa"`` or ``"msoa"``.
+        level: ``"lsoa"``, ``"msoa"`` or ``"ward"``.
+
+    Raises:
+        ValueError: An unknown level, or wards when the partnership ships none.
     """
     from saferleeds.analytics.geography import read_lsoas
 
     p = current()
+    if level == "ward":
+        if p.ward_boundaries is None:
+            raise ValueError("the partnership has no ward boundaries")
+        wards = json.loads(p.ward_boundaries.read_text(encoding="utf-8"))
+        return {
+            f["properties"]["code"]: (
+                f["properties"]["name"],
+                shape(f["geometry"]).simplify(0.0004),
+            )
+            for f in wards["features"]
+        }
     data = json.loads(p.lsoa_boundaries.read_text(encoding="utf-8"))
     lsoa_geom = {
         f["properties"]["LSOA11CD"]: shape(f["geometry"]) for f in data["features"]

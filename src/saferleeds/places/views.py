@@ -29,6 +29,7 @@ from saferleeds.analytics import StoreBusy, open_store
 from saferleeds.analytics.events import Events, read_events
 from saferleeds.analytics.forecast import Grid as ForecastGrid
 from saferleeds.analytics.forecast import ewma_forecast, prospective_surface
+from saferleeds.analytics.geography import WardCount, ward_counts
 from saferleeds.analytics.hotspots import (
     GiStarResult,
     from_bng,
@@ -413,9 +414,46 @@ def _forecast_grid(store: Any, q: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def ward_crime(store: Any, q: dict[str, Any]) -> list[WardCount]:
+    """Records per ward for the selection (the sum over each ward's LSOAs), cached."""
+    return cached(
+        store,
+        "map.ward_counts",
+        (q["crime_type"], q["start"], q["end"]),
+        lambda: ward_counts(store, _lsoa_counts(store, q)),
+    )
+
+
+def _ward_crime(store: Any, q: dict[str, Any]) -> dict[str, Any]:
+    shapes = area_shapes("ward")
+    features = [
+        {
+            "type": "Feature",
+            "geometry": mapping(shapes[w.code][1]),
+            "properties": {
+                "code": w.code,
+                "name": w.name,
+                "count": w.count,
+                "population": w.population,
+                "rate_per_1000": w.rate_per_1000,
+            },
+        }
+        for w in ward_crime(store, q)
+        if w.code in shapes
+    ]
+    return _collection(
+        features,
+        layer="ward-crime",
+        method="police.uk records per 1,000 residents (Census 2011) of each ward's "
+        "LSOAs (ONS best-fit lookup)",
+    )
+
+
 LAYERS: dict[str, Callable[[Any, dict[str, Any]], dict[str, Any]]] = {
     "district": _boundaries("district"),
     "msoa": _boundaries("msoa"),
+    "ward": _boundaries("ward"),
+    "ward-crime": _ward_crime,
     "lsoa": _boundaries("lsoa"),
     "kde": _kde,
     "gistar-grid": _gistar_grid,
@@ -510,6 +548,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
                     status=200 if q["valid"] else 400,
                 )
             gi = lsoa_hotspots(store, q)
+            wards = ward_crime(store, q)
             knox, nr_events, first_day, last_day = near_repeat_summary(
                 store, q["nr_type"]
             )
@@ -539,6 +578,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
                 "lsoa.geojson", ""
             ),
             "top": ranked,
+            "wards": sorted(wards, key=lambda w: (-(w.rate_per_1000 or 0), w.name)),
             "hot_count": len(gi.hot),
             "cold_count": len(gi.cold),
             "gi": gi,

@@ -13,6 +13,7 @@ Allowed types: PDF, PNG, JPEG, Word (DOCX), OpenDocument text (ODT) and plain te
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -178,14 +179,41 @@ def _human(n: int) -> str:
     return f"{n} bytes"
 
 
+class DocumentNotStored(DocumentRejected):
+    """The bytes could not be written (the disk is full): nothing was kept."""
+
+
 def store_document(data: bytes) -> str:
-    """Write checked bytes under a new random name; returns the name."""
+    """Write checked bytes under a new random name; returns the name.
+
+    All or nothing: the bytes are written and flushed to disk, or no file is left
+    (a full disk must not leave half a document behind).
+
+    Raises:
+        DocumentNotStored: The disk is full, or writing failed otherwise.
+    """
     root = document_root()
     name = secrets.token_hex(20)
     # O_EXCL: never overwrite; 0o600: readable by the service's user only.
     fd = os.open(root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            # A full disk can surface only when the data reaches it: before the record.
+            os.fsync(f.fileno())
+    except OSError as exc:
+        (root / name).unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DocumentNotStored(
+                "The document could not be saved: there is no space left on the "
+                "disk that holds documents. Nothing was saved; ask your "
+                "administrator to free some space, then upload it again"
+            ) from exc
+        raise DocumentNotStored(
+            f"The document could not be saved ({exc.strerror or exc}). Nothing was "
+            "saved; try again, and tell your administrator if it keeps happening"
+        ) from exc
     return name
 
 

@@ -110,7 +110,12 @@ def _harm_table() -> str | None:
 
 
 def _is_msoa(area: str | None) -> bool:
-    return bool(area) and str(area)[:3] in ("E02", "W02")
+    """Whether the area is one MSOA or one ward: mapped and ranked by its LSOAs."""
+    return bool(area) and str(area)[:3] in ("E02", "W02", "E05", "W05")
+
+
+# How the pages name each sub-area level.
+LEVEL_LABELS = {"msoa": "MSOA", "ward": "ward", "lsoa": "LSOA"}
 
 
 # How the page shows each exported number, in decimals (p-values below 0.001 are
@@ -150,7 +155,18 @@ def _areas(store: Any) -> list[tuple[str, str]]:
             "SELECT DISTINCT name FROM area_neighbourhood ORDER BY name"
         ).fetchall()
     ]
-    return hoods + [(code, f"{name} ({code})") for code, name in msoa_choices(store)]
+    wards = [
+        (code, f"{name} (ward)")
+        for code, name in store.execute(
+            "SELECT DISTINCT ward_code, ward_name FROM area_lsoa "
+            "WHERE ward_code IS NOT NULL ORDER BY ward_name"
+        ).fetchall()
+    ]
+    return (
+        hoods
+        + wards
+        + [(code, f"{name} ({code})") for code, name in msoa_choices(store)]
+    )
 
 
 def _tag(r: IndicatorResult) -> tuple[str, str]:
@@ -335,7 +351,7 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
     except KeyError as exc:
         raise Http404("no such indicator") from exc
     asked = request.GET.get("level")
-    level = "lsoa" if asked == "lsoa" else "msoa"
+    level = asked if asked in ("lsoa", "ward") else "msoa"
     try:
         with open_store(settings.SAFERLEEDS_ANALYTICS_PATH, read_only=True) as store:
             form, q = _context(request, store)
@@ -390,6 +406,8 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
             "series": series,
             "period": q["period"],
             "level": level,
+            "level_label": LEVEL_LABELS[level],
+            "other_levels": [(k, v) for k, v in LEVEL_LABELS.items() if k != level],
             "chart": chart,
             "trend": sparkline(
                 [(p.month.strftime("%b %Y"), p.value) for p in series.points],
@@ -405,7 +423,7 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
             "map": choropleth(
                 shapes,
                 values,
-                title=f"{ind.label} by {level.upper()}, {q['period'].label}",
+                title=f"{ind.label} by {LEVEL_LABELS[level]}, {q['period'].label}",
                 unit=rate_unit if ind.unit == "count" else "%",
                 map_id=level,
             )
@@ -436,7 +454,9 @@ def indicators_export(request: HttpRequest, fmt: str) -> HttpResponse:
         if not q["valid"] or q["period"] is None:
             raise Http404("choose a valid period")
         by = (
-            request.GET.get("by") if request.GET.get("by") in ("msoa", "lsoa") else None
+            request.GET.get("by")
+            if request.GET.get("by") in ("msoa", "ward", "lsoa")
+            else None
         )
         try:
             results = compute_indicators(

@@ -45,11 +45,36 @@ def _reason(record: logging.LogRecord, status: int) -> str:
         return record.getMessage().split(":", 1)[0]
 
 
+def _service_fault(record: logging.LogRecord) -> bool:
+    """Rewrite a 503 for a service fault (database down, store damaged, disk full) as one
+    line naming the fault: during a database restart every request answers one, and a
+    traceback each would bury everything else. Returns whether it was one."""
+    from saferleeds.ops.faults import classify
+
+    exc = record.exc_info[1] if record.exc_info else None
+    fault = classify(exc) if exc is not None else None
+    if fault is None:
+        return False
+    request = getattr(record, "request", None)
+    record.msg = (
+        f"Service fault: {_one_line(getattr(request, 'method', None) or '-')} "
+        f"{_one_line(getattr(request, 'path', None) or '-')} 503 "
+        f"{fault.kind.value}: {_one_line(fault.detail)}"
+    )
+    record.args = ()
+    record.exc_info = None
+    record.exc_text = None
+    record.stack_info = None
+    return True
+
+
 class OneLineRefusals(logging.Filter):
     """Turn a record about a 4xx response into one line without a traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         status = getattr(record, "status_code", None)
+        if status == 503 and record.exc_info and _service_fault(record):
+            return True
         if not isinstance(status, int) or not 400 <= status < 500:
             return True
         if getattr(record, "refusal", False):

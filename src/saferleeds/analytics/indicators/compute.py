@@ -24,7 +24,7 @@ from typing import Any, ClassVar, NamedTuple
 import duckdb
 
 from saferleeds.analytics.areas import UnknownArea
-from saferleeds.analytics.indicators.engine import Engine, as_engine, lit
+from saferleeds.analytics.indicators.engine import DuckDBEngine, Engine, as_engine, lit
 from saferleeds.analytics.indicators.harm import HarmWeights, default_harm_weights
 from saferleeds.analytics.indicators.periods import (
     Period,
@@ -51,17 +51,18 @@ from saferleeds.analytics.indicators.stats import (
     weighted_proportion,
     xmr_chart,
 )
-from saferleeds.analytics.store import Store
+from saferleeds.analytics.store import Store, police_rollup_current
 
 PREVIOUS_PERIOD = "previous-period"
 PREVIOUS_YEAR = "previous-year"
 COMPARISONS = (PREVIOUS_PERIOD, PREVIOUS_YEAR)
-LEVELS = ("msoa", "lsoa")
+LEVELS = ("msoa", "ward", "lsoa")
 
 Source = Store | duckdb.DuckDBPyConnection | Engine
 
 _LSOA = re.compile(r"^[EW]01\d{6}$")
 _MSOA = re.compile(r"^[EW]02\d{6}$")
+_WARD = re.compile(r"^[EW]05\d{6}$")
 
 
 # --- areas -----------------------------------------------------------------------------
@@ -72,9 +73,10 @@ class Area:
     """An area resolved against the store's geography.
 
     Attributes:
-        code: District, MSOA or LSOA code, or the neighbourhood's name.
+        code: District, MSOA, ward or LSOA code, or the neighbourhood's name.
         name: Its name.
-        level: ``"district"``, ``"msoa"``, ``"lsoa"`` or ``"neighbourhood"``.
+        level: ``"district"``, ``"msoa"``, ``"ward"``, ``"lsoa"`` or
+            ``"neighbourhood"``.
         area_sql: Predicate over ``area_lsoa`` (alias ``a``) selecting its LSOAs.
         survey_sql: Predicate over ``survey_response`` (alias ``s``) selecting answers
             placed in it.
@@ -88,7 +90,10 @@ class Area:
 
 
 def resolve_area(source: Source, area: str | None = None) -> Area:
-    """Resolve an area code or neighbourhood name (``None``: the district).
+    """Resolve an area code, ward name or neighbourhood name (``None``: the district).
+
+    A ward is given by its ONS code (``E05...``) or its name (any letter case), and is
+    the LSOAs the partnership's best-fit ward lookup puts in it.
 
     Raises:
         UnknownArea: If the geography does not hold the area, or none is loaded.
@@ -138,6 +143,9 @@ def resolve_area(source: Source, area: str | None = None) -> Area:
                 f"a.lsoa_code = {lit(area)}",
                 f"s.lsoa_code = {lit(area)}",
             )
+    ward = _resolve_ward(engine, area)
+    if ward is not None:
+        return ward
     codes = [
         r[0]
         for r in engine.fetch(
@@ -155,8 +163,34 @@ def resolve_area(source: Source, area: str | None = None) -> Area:
             f"s.lsoa_code IN ({in_list})",
         )
     raise UnknownArea(
-        f"unknown area {area!r}: give the district code, an MSOA or LSOA code in the "
-        "partnership, or a priority neighbourhood's name"
+        f"unknown area {area!r}: give the district code, an MSOA, ward or LSOA code in "
+        "the partnership, a ward's name, or a priority neighbourhood's name"
+    )
+
+
+def _resolve_ward(engine: Engine, area: str) -> Area | None:
+    """The ward with this code or name (any case), or ``None``.
+
+    The survey has no ward column, so its answers are placed by their LSOA.
+    """
+    if _WARD.match(area):
+        where = f"ward_code = {lit(area)}"
+    else:
+        where = f"lower(ward_name) = {lit(area.strip().lower())}"
+    rows = engine.fetch(
+        f"SELECT ward_code, ward_name, lsoa_code FROM area_lsoa WHERE {where} "
+        "ORDER BY lsoa_code"
+    )
+    if not rows:
+        return None
+    code, name = rows[0][0], rows[0][1]
+    in_list = ", ".join(lit(r[2]) for r in rows)
+    return Area(
+        code,
+        name,
+        "ward",
+        f"a.ward_code = {lit(code)}",
+        f"s.lsoa_code IN ({in_list})",
     )
 
 
@@ -174,7 +208,7 @@ def _groups(engine: Engine, area: Area, by: str | None) -> list[_Group]:
         )
         pop = rows[0][0] if rows else None
         return [_Group(area.code, area.name, int(pop) if pop is not None else None)]
-    col = {"msoa": "msoa", "lsoa": "lsoa"}[by]
+    col = {"msoa": "msoa", "ward": "ward", "lsoa": "lsoa"}[by]
     rows = engine.fetch(
         f"SELECT a.{col}_code, min(a.{col}_name), sum(a.population) FROM area_lsoa a "
         f"WHERE {area.area_sql} GROUP BY a.{col}_code ORDER BY a.{col}_code"
@@ -236,6 +270,7 @@ def count_query(
     end: date,
     weights: HarmWeights | None,
     area_code: str = "",
+    count_col: str | None = None,
 ) -> str:
     """The monthly count query for indicators over one source table (DuckDB SQL).
 
@@ -247,24 +282,35 @@ def count_query(
         table: ``police_street`` or ``partner_incident`` (needs ``month``,
             ``lsoa_code`` and the columns the predicates use).
         inds: The indicators (all over ``table``).
-        key_col: ``"msoa_code"`` or ``"lsoa_code"`` of ``area_lsoa`` to group by, or
+        key_col: ``"msoa_code"``, ``"ward_code"`` or ``"lsoa_code"`` of ``area_lsoa``
+            to group by, or
             ``None`` for the area as a whole (keyed ``area_code``).
         area_sql: Predicate over ``area_lsoa`` (alias ``a``) selecting the area.
         start: First month.
         end: Last month.
         weights: Harm weights, or ``None`` for no harm columns.
         area_code: The key of the single area when ``key_col`` is ``None``.
+        count_col: For a pre-aggregated table (``police_month_rollup``), the column
+            holding each row's count; ``None`` when every row is one record.
 
     Notes:
         Sub-areas are grouped by a small integer (their rank) rather than by their
         code: hashing an integer per row is several times cheaper than a string, and
         the codes are joined back onto the few thousand aggregated rows.
     """
-    cols = [
-        f"count(*) FILTER (WHERE {ind.where}) AS c{i}" for i, ind in enumerate(inds)
-    ]
+    if count_col is None:
+        cols = [
+            f"count(*) FILTER (WHERE {ind.where}) AS c{i}" for i, ind in enumerate(inds)
+        ]
+    else:
+        cols = [
+            f"coalesce(sum(t.{count_col}) FILTER (WHERE {ind.where}), 0) AS c{i}"
+            for i, ind in enumerate(inds)
+        ]
     if weights is not None and weights.available:
         case = _harm_case(weights)
+        if count_col is not None:
+            case = f"t.{count_col} * {case}"
         cols += [
             f"sum({case}) FILTER (WHERE {ind.where}) AS h{i}"
             for i, ind in enumerate(inds)
@@ -310,6 +356,15 @@ def survey_query(
     )
 
 
+def _rollup_current(engine: Engine) -> bool:
+    """Whether the engine's store has a rollup that counts every police.uk record."""
+    if not isinstance(engine, DuckDBEngine) or not engine.has_table(
+        "police_month_rollup"
+    ):
+        return False
+    return police_rollup_current(engine.con)
+
+
 def _fetch(
     engine: Engine,
     inds: Sequence[Indicator],
@@ -329,11 +384,14 @@ def _fetch(
             data.held[ind.id] = set()
         if not engine.has_table(table):
             continue
+        count_col = None
         if source == POLICE:
+            if _rollup_current(engine):
+                table, count_col = "police_month_rollup", "n"
             held = {
                 r[0]
                 for r in engine.fetch(
-                    f"SELECT DISTINCT month FROM police_street WHERE month >= {lit(start)} "
+                    f"SELECT DISTINCT month FROM {table} WHERE month >= {lit(start)} "
                     f"AND month <= {lit(end)}"
                 )
             }
@@ -365,6 +423,7 @@ def _fetch(
             end,
             weights_here,
             area.code,
+            count_col,
         )
         harm_ids = [
             ind.id
@@ -395,6 +454,11 @@ def _fetch(
                     if ind.question == q:
                         data.held[ind.id].add(m)
             key_expr = f"s.{by}_code" if grouped else lit(area.code)
+            if by == "ward":  # the survey holds no ward: place answers by their LSOA
+                key_expr = (
+                    "(SELECT w.ward_code FROM area_lsoa w "
+                    "WHERE w.lsoa_code = s.lsoa_code)"
+                )
             for key, m, q, n, sw, swp, sw2 in engine.fetch(
                 survey_query(questions, key_expr, area.survey_sql, start, end, grouped)
             ):
@@ -727,11 +791,12 @@ def compute_indicators(
         source: The analytics store (or a DuckDB connection, or an engine such as
             :class:`~saferleeds.analytics.indicators.engine.SparkEngine`).
         period: The period (see :mod:`~saferleeds.analytics.indicators.periods`).
-        area: District, MSOA or LSOA code or priority neighbourhood name; ``None`` is
-            the partnership's district.
+        area: District, MSOA, ward or LSOA code, ward name or priority neighbourhood
+            name; ``None`` is the partnership's district.
         compare: ``"previous-period"`` (same length immediately before),
             ``"previous-year"`` (same months a year earlier) or ``None``.
-        by: ``"msoa"`` or ``"lsoa"`` to give one result per sub-area of ``area``,
+        by: ``"msoa"``, ``"ward"`` or ``"lsoa"`` to give one result per sub-area of
+            ``area``,
             ranked (rank 1 = most concern: highest rate, or lowest share for
             indicators where higher is better); ``None`` for ``area`` as a whole.
         indicators: Indicator ids (default: all, in the strategy's order).
@@ -817,7 +882,7 @@ def monthly_values(
         start: First month.
         end: Last month.
         area: Area to cover (default the district).
-        by: ``"msoa"``, ``"lsoa"`` or ``None`` (the area as a whole).
+        by: ``"msoa"``, ``"ward"``, ``"lsoa"`` or ``None`` (the area as a whole).
         indicators: Count indicator ids (default all count indicators).
         harm_weights: Harm weights (default :func:`default_harm_weights`).
 
@@ -1058,7 +1123,12 @@ def dashboard(
         ind.id: _series(ind, group, months, data) for ind in inds if ind.source != NONE
     }
     ranking: list[IndicatorResult] = []
-    if rank_by is not None and resolved.level in ("district", "msoa", "neighbourhood"):
+    if rank_by is not None and resolved.level in (
+        "district",
+        "msoa",
+        "ward",
+        "neighbourhood",
+    ):
         ranking = compute_indicators(
             engine,
             period,

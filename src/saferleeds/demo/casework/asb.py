@@ -74,7 +74,7 @@ def _complaints(
     ]
 
 
-def seed() -> int:
+def seed(today: date | None = None) -> int:
     """Seed the demo's ASB records once; returns how many records were created."""
     if Case.objects.filter(reference=MARKER).exists():
         return 0
@@ -82,7 +82,7 @@ def seed() -> int:
     parties = _parties(3)
     if carol is None or pete is None or len(parties) < 3:
         return 0  # no personas or partner data: nothing to hang the cases on
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     agencies = {a.code: a.pk for a in Agency.objects.all()}
     created = 0
     d = lambda n: today - timedelta(days=n)  # noqa: E731 - days ago, read aloud

@@ -7,18 +7,20 @@ always have something to show.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from saferleeds.demo.casework.marac import demo_marac_cases
 from saferleeds.partners.models import Agency
 from saferleeds.partners.policy import Actor, NotFound, actor_for
 from saferleeds.places.models import Area
 from saferleeds.safeguarding.actions import cases as actions
 from saferleeds.safeguarding.models import Case, RiskLevel
 
-MARKER = "CASE-2018-001"  # the first general case: present means already seeded
+# The first general case (CASE-<year opened>-001): present means already seeded.
+MARKER = r"^CASE-[0-9]{4}-001$"
 
 
 def demo_pdf(lines: list[str]) -> bytes:
@@ -69,9 +71,10 @@ def _case_area(case: Case) -> Area | None:
     return link.incident.place.lsoa if link else None
 
 
-def _seed_marac_case(n: int, case: Case, carol: Actor, pete: Actor | None) -> int:
+def _seed_marac_case(
+    n: int, case: Case, carol: Actor, pete: Actor | None, today: date
+) -> int:
     """Tasks, consent, area, a place and (for some) a document on one MARAC case."""
-    today = timezone.localdate()
     agencies = {a.code: a for a in Agency.objects.all()}
     created = 0
     area = _case_area(case)
@@ -158,19 +161,19 @@ def _seed_marac_case(n: int, case: Case, carol: Actor, pete: Actor | None) -> in
     return created
 
 
-def _general_cases(carol: Actor, pete: Actor | None) -> int:
-    today = timezone.localdate()
+def _general_cases(carol: Actor, pete: Actor | None, today: date) -> int:
+    opened = today - timedelta(days=45)
     lsoas = list(Area.objects.filter(level=Area.Level.LSOA).order_by("code")[:40])
     lcc = Agency.objects.filter(code="lcc").first()
     wyp = Agency.objects.filter(code="wyp").first()
     first = actions.do_create_case(
         actor=carol,
-        reference=MARKER,
+        reference=f"CASE-{opened.year}-001",
         case_type=Case.Type.GENERAL,
         title="Older resident targeted by doorstep fraud",
         summary="Repeat cold-calling and pressure selling; family worried about "
         "financial abuse. Trading Standards and adult social care involved.",
-        opened_on=today - timedelta(days=45),
+        opened_on=opened,
         area_id=lsoas[5].pk if len(lsoas) > 5 else None,
         risk_level=RiskLevel.MEDIUM,
         review_due_on=today + timedelta(days=12),
@@ -200,12 +203,13 @@ def _general_cases(carol: Actor, pete: Actor | None) -> int:
         "further targeting.",
     )
     if pete is not None and wyp is not None:
+        opened = today - timedelta(days=20)
         second = actions.do_create_case(
             actor=pete,
-            reference="CASE-2018-002",
+            reference=f"CASE-{opened.year}-002",
             case_type=Case.Type.GENERAL,
             title="Suspected cuckooing of a vulnerable tenant's flat",
-            opened_on=today - timedelta(days=20),
+            opened_on=opened,
             area_id=lsoas[12].pk if len(lsoas) > 12 else None,
             risk_level=RiskLevel.HIGH,
             review_due_on=today + timedelta(days=4),
@@ -232,21 +236,22 @@ def _general_cases(carol: Actor, pete: Actor | None) -> int:
     return created
 
 
-def seed() -> int:
+def seed(today: date | None = None) -> int:
     """Seed the demo's case-core records once; returns how many were created."""
-    if Case.objects.filter(reference=MARKER).exists():
+    if Case.objects.filter(reference__regex=MARKER).exists():
         return 0
+    today = today or timezone.localdate()
     carol = _actor("carol.coordinator")
     if carol is None:
         return 0
     pete = _actor("pete.practitioner")
     created = 0
-    marac = Case.objects.filter(
-        reference__startswith="MARAC-2018-", status=Case.Status.OPEN
-    ).order_by("reference")
+    marac = [
+        c for _, c in sorted(demo_marac_cases().items()) if c.status == Case.Status.OPEN
+    ]
     for n, case in enumerate(marac, start=1):
         if case.lead_agency_id != carol.agency_id or case.pk not in carol.case_ids:
             continue
-        created += _seed_marac_case(n, case, carol, pete)
-    created += _general_cases(carol, pete)
+        created += _seed_marac_case(n, case, carol, pete, today)
+    created += _general_cases(carol, pete, today)
     return created

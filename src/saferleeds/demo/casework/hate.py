@@ -130,7 +130,7 @@ def _repeat_victim() -> Person | None:
 
 
 @transaction.atomic
-def seed() -> int:
+def seed(today: date | None = None) -> int:
     """Seed the demo's hate records once; returns how many reports were created."""
     refuse_outside_demo()  # creates rita.reporter with the published password
     council = Agency.objects.filter(code="lcc").first()
@@ -155,7 +155,7 @@ def seed() -> int:
     centre_actor = actor_for(worker, purpose="demo seed")
     triager = actor_for(carol, purpose="demo seed")
     victim = _repeat_victim()
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     created = 0
     for i, spec in enumerate(REPORTS):
         occurred_on = today - timedelta(days=spec.days_ago)

@@ -1,11 +1,14 @@
-"""Demo MARAC casework on the partner data's MARAC cases (MARAC-2018-001 to 006).
+"""Demo MARAC casework on the partner data's MARAC cases (MARAC-YYYY-001 to 006, each
+with the year it was opened).
 
 Built with the MARAC actions, so the audit trail is a real one:
 
 - history: each case referred on potential escalation on the day its third incident in
-  12 months was recorded (2017-18), heard at a meeting a fortnight later, with an
-  action done and the referral closed; referred again as a repeat when any agency
-  recorded a further incident within 12 months;
+  12 months was recorded (in the two years before the load; see
+  :mod:`saferleeds.demo.clock`), heard at a meeting a fortnight later, with an action
+  done and the referral closed; referred again as a repeat when any agency recorded a
+  further incident within 12 months. Meetings are one sequence: cases due on the same
+  Thursday share its meeting, and every past one is before today;
 - a meeting held last week or the week before (a Thursday): two cases with Dash checklists, every agency's research
   for one and some for the other, actions done, open and overdue, and a police
   incident since one referral (an open repeat flag);
@@ -36,7 +39,7 @@ from saferleeds.marac.actions import (
     do_record_marac_research,
     do_refer_to_marac,
 )
-from saferleeds.marac.models import DashAssessment, MaracReferral
+from saferleeds.marac.models import DashAssessment, MaracMeeting, MaracReferral
 from saferleeds.marac.queries import incident_dates
 from saferleeds.marac.rules import incidents_in_window
 from saferleeds.partners.models import Agency
@@ -99,7 +102,29 @@ def _thursday_on_or_before(day: date) -> date:
     return day - timedelta(days=(day.weekday() - 3) % 7)
 
 
-def seed() -> int:
+def demo_marac_cases() -> dict[int, Case]:
+    """The partner data's MARAC cases by number (``MARAC-<year opened>-<number>``)."""
+    out: dict[int, Case] = {}
+    for case in Case.objects.filter(
+        case_type=Case.Type.MARAC, reference__regex=r"^MARAC-[0-9]{4}-[0-9]{3}$"
+    ):
+        out[int(case.reference.rsplit("-", 1)[1])] = case
+    return out
+
+
+def _meeting(
+    carol: Actor, held_on: date, *, chair: str = "", venue: str = "Civic Hall, Leeds"
+) -> MaracMeeting:
+    """The meeting on ``held_on``, scheduled if there is none (one meeting a day)."""
+    held = MaracMeeting.objects.filter(held_on=held_on).order_by("pk").first()
+    if held is not None:
+        return held
+    return do_create_marac_meeting(
+        actor=carol, held_on=held_on, venue=venue, chair=chair
+    )
+
+
+def seed(today: date | None = None) -> int:
     """Seed the demo's MARAC records once; returns how many were created."""
     if DashAssessment.objects.exists() or MaracReferral.objects.exists():
         return 0
@@ -110,79 +135,84 @@ def seed() -> int:
         name.split(".")[0]: actor_for(u, purpose="demo data")
         for name, u in users.items()
     }
-    cases = {
-        c.reference: c
-        for c in Case.objects.filter(
-            case_type=Case.Type.MARAC, reference__startswith="MARAC-2018-"
-        )
-    }
-    refs = [f"MARAC-2018-{n:03d}" for n in range(1, 7)]
-    if not all(r in cases for r in refs):
+    by_number = demo_marac_cases()
+    if not all(n in by_number for n in range(1, 7)):
         return 0
+    cases = {n: by_number[n] for n in range(1, 7)}
+    refs = list(cases)
     agency = {x.code: x.pk for x in Agency.objects.all()}
     carol, pete, harry, nadia = a["carol"], a["pete"], a["harry"], a["nadia"]
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     made = 0
 
-    # History: referred on potential escalation, heard, action done, closed.
+    # History: referred on potential escalation, heard, action done, closed; and
+    # referred again as a repeat. Every history meeting is before the current cases'
+    # first referral (20 days ago), so each case's referrals follow one another.
+    history_ends = today - timedelta(days=21)
+    plan: list[tuple[date, date, int, bool]] = []  # meeting, referred, case, first?
     for ref in refs:
-        case = cases[ref]
-        victim, perp = _parties(case)
+        victim, perp = _parties(cases[ref])
         day = _escalation_day(victim, perp)
-        # A case is heard on or after its meeting's day: skip a meeting still to come.
-        if day is None or _thursday_after(day) > today:
+        if day is None or _thursday_after(day) >= history_ends:
             continue
-        r = do_refer_to_marac(
-            case.pk, actor=carol, victim_id=victim, perpetrator_id=perp, referred_on=day
-        )
-        m = do_create_marac_meeting(
-            actor=carol, held_on=_thursday_after(day), venue="Civic Hall, Leeds"
-        )
-        do_list_marac_referral(r.pk, m.pk, actor=carol)
-        do_record_marac_research(
-            r.pk,
-            actor=pete,
-            holds_information=True,
-            findings="Incidents attended by police; no charges brought.",
-        )
-        t = do_add_marac_action(
-            r.pk,
-            actor=carol,
-            title="IDVA to offer support and safety planning",
-            owner_agency_id=agency["lcc"],
-            due_on=m.held_on + timedelta(days=14),
-        )
-        do_mark_marac_referral_heard(r.pk, actor=carol)
-        do_complete_marac_action(
-            t.pk,
-            actor=carol,
-            completed_on=m.held_on + timedelta(days=10),
-            evidence="Victim engaged with the IDVA service; safety plan agreed.",
-        )
-        do_close_marac_referral(r.pk, actor=carol)
-        made += 6
-        # Flag and tag: a further incident within 12 months, any agency, is a repeat.
+        plan.append((_thursday_after(day), day, ref, True))
+        # Flag and tag: a further incident within 12 months, any agency, is a repeat
+        # (one after the first referral was heard).
         further = [
-            d for d in incident_dates(victim, perp) if 1 <= (d - day).days <= 365
+            d
+            for d in incident_dates(victim, perp)
+            if _thursday_after(day) < d and (d - day).days <= 365
         ]
-        if further and _thursday_after(further[0]) <= today:
-            again = do_refer_to_marac(
+        if further and _thursday_after(further[0]) < history_ends:
+            plan.append((_thursday_after(further[0]), further[0], ref, False))
+    # Meeting by meeting, in date order: each is scheduled, its cases listed, then
+    # heard (a meeting is held once its cases are heard, so none is listed after).
+    for held_on in sorted({p[0] for p in plan}):
+        m = _meeting(carol, held_on)
+        listed: list[tuple[MaracReferral, bool]] = []
+        for _, referred_on, ref, first in sorted(p for p in plan if p[0] == held_on):
+            case = cases[ref]
+            victim, perp = _parties(case)
+            r = do_refer_to_marac(
                 case.pk,
                 actor=carol,
                 victim_id=victim,
                 perpetrator_id=perp,
-                referred_on=further[0],
+                referred_on=referred_on,
             )
-            m2 = do_create_marac_meeting(
-                actor=carol, held_on=_thursday_after(further[0]), venue="Civic Hall"
-            )
-            do_list_marac_referral(again.pk, m2.pk, actor=carol)
-            do_mark_marac_referral_heard(again.pk, actor=carol)
-            do_close_marac_referral(again.pk, actor=carol)
+            do_list_marac_referral(r.pk, m.pk, actor=carol)
+            listed.append((r, first))
             made += 2
+        for r, first in listed:
+            if not first:
+                do_mark_marac_referral_heard(r.pk, actor=carol)
+                do_close_marac_referral(r.pk, actor=carol)
+                continue
+            do_record_marac_research(
+                r.pk,
+                actor=pete,
+                holds_information=True,
+                findings="Incidents attended by police; no charges brought.",
+            )
+            t = do_add_marac_action(
+                r.pk,
+                actor=carol,
+                title="IDVA to offer support and safety planning",
+                owner_agency_id=agency["lcc"],
+                due_on=m.held_on + timedelta(days=14),
+            )
+            do_mark_marac_referral_heard(r.pk, actor=carol)
+            do_complete_marac_action(
+                t.pk,
+                actor=carol,
+                completed_on=m.held_on + timedelta(days=10),
+                evidence="Victim engaged with the IDVA service; safety plan agreed.",
+            )
+            do_close_marac_referral(r.pk, actor=carol)
+            made += 4
 
     def dash_and_refer(
-        ref: str, who: Actor, yes: int, days_ago: int, judgement: str = ""
+        ref: int, who: Actor, yes: int, days_ago: int, judgement: str = ""
     ) -> MaracReferral:
         case = cases[ref]
         victim, perp = _parties(case)
@@ -209,15 +239,14 @@ def seed() -> int:
         )
 
     # A meeting held a week or two ago, after the referrals below (20 and 18 days ago).
-    held = do_create_marac_meeting(
-        actor=carol,
-        held_on=_thursday_on_or_before(today - timedelta(days=7)),
-        venue="Civic Hall, Leeds",
+    held = _meeting(
+        carol,
+        _thursday_on_or_before(today - timedelta(days=7)),
         chair="DI R. Shaw, West Yorkshire Police",
     )
-    r1 = dash_and_refer("MARAC-2018-001", pete, 16, 20)
+    r1 = dash_and_refer(1, pete, 16, 20)
     r2 = dash_and_refer(
-        "MARAC-2018-002",
+        2,
         carol,
         11,
         18,
@@ -270,7 +299,7 @@ def seed() -> int:
     made += 2 + 2 + 2 + len(research) + len(actions) + 2
 
     # Since then the police recorded a further incident: an open repeat flag on r1.
-    victim, perp = _parties(cases["MARAC-2018-001"])
+    victim, perp = _parties(cases[1])
     try:
         with transaction.atomic():  # all or nothing: no incident without its people
             _flag_incident(pete, today, victim, perp)
@@ -279,15 +308,14 @@ def seed() -> int:
         pass  # the police cannot see these people: no flag in this demo
 
     # Next week's meeting: two cases listed, research missing.
-    upcoming = do_create_marac_meeting(
-        actor=carol,
-        held_on=_thursday_after(today, weeks=1),
-        venue="Civic Hall, Leeds",
+    upcoming = _meeting(
+        carol,
+        _thursday_after(today, weeks=1),
         chair="DI R. Shaw, West Yorkshire Police",
     )
-    r3 = dash_and_refer("MARAC-2018-003", pete, 14, 5)
+    r3 = dash_and_refer(3, pete, 14, 5)
     r4 = dash_and_refer(
-        "MARAC-2018-004",
+        4,
         carol,
         9,
         4,
@@ -304,8 +332,8 @@ def seed() -> int:
     made += 1 + 4 + 2 + 1
 
     # Awaiting listing, and a checklist not yet referred.
-    dash_and_refer("MARAC-2018-006", pete, 15, 1)
-    case5 = cases["MARAC-2018-005"]
+    dash_and_refer(6, pete, 15, 1)
+    case5 = cases[5]
     victim5, _ = _parties(case5)
     do_record_dash_assessment(
         case5.pk,

@@ -9,7 +9,7 @@ one anonymous Duty to Notify. Safe to repeat: does nothing once its first case e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -92,7 +92,7 @@ DEMO: tuple[DemoReferral, ...] = (
 )
 
 
-def seed() -> int:
+def seed(today: date | None = None) -> int:
     """Seed the demo's modern slavery cases and referrals once; returns how many.
 
     Returns 0 when the demo cast is missing (no coordinator to act as) or the records
@@ -102,7 +102,7 @@ def seed() -> int:
     if coordinator is None or Case.objects.filter(reference=DEMO[0].reference).exists():
         return 0
     actor = actor_for(coordinator, purpose="demo data")
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     created = 0
     for n, demo in enumerate(DEMO, start=1):
         case = do_create_case(

@@ -1,4 +1,5 @@
-"""Partner offending extracts: offences and disposals, read strictly (issue #14).
+"""Partner offending extracts: offences, disposals and OCG nominal lists, read
+strictly (issue #14).
 
 :mod:`saferleeds.importers.offending.extract` reads the two files an agency supplies,
 row by row: each bad row is a :class:`~saferleeds.analytics.csvfile.CsvInputError`
@@ -9,23 +10,31 @@ commit the good ones and quarantine the rest. No Django here.
 from saferleeds.importers.offending.extract import (
     DISPOSAL_COLUMNS,
     DISPOSAL_TYPES,
+    OCG_COLUMNS,
+    OCG_ROLES,
     OFFENCE_COLUMNS,
     ROLES,
     DisposalRow,
     Extract,
+    OcgNominalRow,
     OffenceRow,
     read_disposal_extract,
+    read_ocg_nominal_list,
     read_offence_extract,
 )
 
 __all__ = [
     "DISPOSAL_COLUMNS",
     "DISPOSAL_TYPES",
+    "OCG_COLUMNS",
+    "OCG_ROLES",
     "OFFENCE_COLUMNS",
     "ROLES",
     "DisposalRow",
     "Extract",
+    "OcgNominalRow",
     "OffenceRow",
     "read_disposal_extract",
+    "read_ocg_nominal_list",
     "read_offence_extract",
 ]

@@ -12,6 +12,11 @@ Two files, UTF-8 CSV with a header line (extra columns are ignored):
   was recorded under, shared by co-offenders (may be empty).
 - disposals: ``reference,person_ref,disposal_date,disposal_type``, the type one of
   :data:`DISPOSAL_TYPES`.
+- OCG nominal lists: ``ocg_reference,ocg_name,person_ref,role,source_agency``: the
+  organised crime group's reference and working name in the supplier's OCG mapping,
+  the supplier's reference of the person, their role in the group (one of
+  :data:`OCG_ROLES`) and the code of the agency whose intelligence nominated them. A
+  group and person pair is the row's key (listed twice in a file: the second is bad).
 
 A file that cannot be read as such (not UTF-8, a missing column, a line with the wrong
 number of values, no records) raises :class:`CsvInputError`: nothing of it is used. A
@@ -42,6 +47,18 @@ OFFENCE_COLUMNS: Final = (
     "crime_reference",
 )
 DISPOSAL_COLUMNS: Final = ("reference", "person_ref", "disposal_date", "disposal_type")
+OCG_COLUMNS: Final = (
+    "ocg_reference",
+    "ocg_name",
+    "person_ref",
+    "role",
+    "source_agency",
+)
+
+OCG_ROLES: Final = ("principal", "member", "associate")
+"""A nominal's role in an organised crime group, as OCG mapping records it."""
+MAX_OCG_NAME: Final = 120
+_AGENCY_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 
 ROLES: Final = ("offender", "suspect")
 """A person's part in an offence."""
@@ -89,7 +106,24 @@ class DisposalRow:
     disposal_type: str
 
 
-T = TypeVar("T", OffenceRow, DisposalRow)
+@dataclass(frozen=True)
+class OcgNominalRow:
+    """One good row of an OCG nominal list."""
+
+    line: int
+    ocg_reference: str
+    ocg_name: str
+    person_ref: str
+    role: str
+    source_agency: str
+
+    @property
+    def reference(self) -> str:
+        """The row's key in the file: the group and the person."""
+        return f"{self.ocg_reference}\x1f{self.person_ref}"
+
+
+T = TypeVar("T", OffenceRow, DisposalRow, OcgNominalRow)
 
 
 @dataclass
@@ -187,8 +221,33 @@ def _disposal(row: Row) -> DisposalRow:
     )
 
 
+def _ocg_nominal(row: Row) -> OcgNominalRow:
+    ocg_reference = _reference(row, "ocg_reference")
+    name = row.required("ocg_name")
+    if len(name) > MAX_OCG_NAME:
+        raise row.error("ocg_name", f"longer than {MAX_OCG_NAME} characters")
+    person_ref = _reference(row, "person_ref")
+    role = row.required("role").lower()
+    if role not in OCG_ROLES:
+        raise row.error("role", f"{role!r} is not one of {', '.join(OCG_ROLES)}")
+    source = row.required("source_agency").lower()
+    if not _AGENCY_CODE.match(source):
+        raise row.error("source_agency", f"{source!r} is not an agency code")
+    return OcgNominalRow(
+        line=row.line,
+        ocg_reference=ocg_reference,
+        ocg_name=name,
+        person_ref=person_ref,
+        role=role,
+        source_agency=source,
+    )
+
+
 def _read(
-    path: str | Path, columns: tuple[str, ...], parse: Callable[[Row], T]
+    path: str | Path,
+    columns: tuple[str, ...],
+    parse: Callable[[Row], T],
+    repeated: tuple[str, str] = ("reference", "the same reference"),
 ) -> Extract[T]:
     # Every line is read first: a file unusable as a whole yields nothing at all.
     rows = list(read_rows(path, columns))
@@ -203,9 +262,7 @@ def _read(
         seen = first_line.setdefault(parsed.reference, row.line)
         if seen != row.line:
             extract.problems.append(
-                row.error(
-                    "reference", f"repeated: the same reference is on line {seen}"
-                )
+                row.error(repeated[0], f"repeated: {repeated[1]} is on line {seen}")
             )
             continue
         extract.rows.append(parsed)
@@ -228,3 +285,17 @@ def read_disposal_extract(path: str | Path) -> Extract[DisposalRow]:
         CsvInputError: The file is unusable as a whole (see the module docstring).
     """
     return _read(path, DISPOSAL_COLUMNS, _disposal)
+
+
+def read_ocg_nominal_list(path: str | Path) -> Extract[OcgNominalRow]:
+    """Read an OCG nominal list (columns :data:`OCG_COLUMNS`).
+
+    Raises:
+        CsvInputError: The file is unusable as a whole (see the module docstring).
+    """
+    return _read(
+        path,
+        OCG_COLUMNS,
+        _ocg_nominal,
+        ("person_ref", "the same person in the same group"),
+    )

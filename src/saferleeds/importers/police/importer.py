@@ -14,6 +14,7 @@ published police.uk files).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import hashlib
 import re
@@ -25,14 +26,18 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, cast
 
 import duckdb
 
 from saferleeds.analytics import police_reference as ref
-from saferleeds.analytics.store import Store
+from saferleeds.analytics.store import (
+    Store,
+    police_rollup_rows,
+    refresh_police_rollup,
+)
 
 STREET_FILE = re.compile(r"^(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(\.gz)?$")
 MAX_MEMBER_BYTES = 8 * 1024**3  # a month for all forces is about 0.3 GB
@@ -504,6 +509,8 @@ def _stage(store: Store, src: _Source, csv_path: Path) -> int:
     try:
         _read_csv(con, csv_path)
     except (duckdb.InvalidInputException, duckdb.IOException) as exc:
+        if "no space left on device" in str(exc).lower():
+            raise  # the disk, not the file: reported as such by the caller
         first = (str(exc).splitlines() or [""])[0]
         raise UnusableFile(
             src.name, f"cannot parse as CSV: {clip(first, 300)}"
@@ -573,6 +580,7 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
     started = datetime.now(UTC)
     con.execute("BEGIN")
     try:
+        rollup_rows = police_rollup_rows(store)  # before any row is written
         import_id = int(store.scalar("SELECT nextval('import_id_seq')"))
         name = _sql_str(src.name)
         # Bad rows: validation failures (error lists built only for these) and rows the
@@ -649,6 +657,7 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
                 SELECT 1 FROM police_street p WHERE {held} AND p.row_key = s.row_key)
             """,
         )
+        _refresh_rollup(store, rollup_rows, result.added)
         con.execute(
             "INSERT INTO import_run VALUES (?, 'police', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -666,7 +675,10 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # A COMMIT that failed (a full disk) has already ended the transaction: a
+        # ROLLBACK error then must not hide why (the caller reports the real cause).
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
     result.problems = [
         f"{src.name}:{line}: {fld}: {reason}"
@@ -674,6 +686,23 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
             "SELECT line, field, reason FROM bad ORDER BY line, field LIMIT 50"
         ).fetchall()
     ]
+
+
+def _refresh_rollup(store: Store, rows_before: int | None, added: int) -> None:
+    """Recount the indicators' rollup for the staged file's months (same transaction).
+
+    Only the file's months are recounted while the rollup is known to hold
+    (``rows_before``); otherwise it is rebuilt in full, once.
+    """
+    lo, hi = store.con.execute(
+        "SELECT min(month), max(month) FROM stg WHERE valid"
+    ).fetchone() or (None, None)
+    if rows_before is None:
+        refresh_police_rollup(store)
+    elif lo is not None:
+        first = date(int(lo[:4]), int(lo[5:7]), 1)
+        last = date(int(hi[:4]), int(hi[5:7]), 1)
+        refresh_police_rollup(store, first, last, rows=rows_before + added)
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -1,5 +1,5 @@
 // The map page: a Leaflet map with no tile server. The base layer is the shipped
-// district, MSOA or LSOA boundaries; the analysis layers (KDE, Gi*, forecasts) are
+// district, MSOA, ward or LSOA boundaries; the analysis layers (KDE, Gi*, forecasts) are
 // GeoJSON from same-origin endpoints, fetched when first switched on. Loaded as a
 // module; colours go through Leaflet's SVG attributes and element.style (CSP-safe).
 import * as L from "../vendor/leaflet/leaflet-src.esm.js";
@@ -39,6 +39,20 @@ function classOf(value, breaks) {
 
 // How each analysis layer looks, is described and is keyed in the legend.
 const ANALYSES = {
+  "ward-crime": {
+    title: "Crime by ward, per 1,000 residents",
+    prepare(fc) {
+      this.breaks = quantileBreaks(fc.features.map((f) => f.properties.rate_per_1000));
+    },
+    style(f) {
+      const v = f.properties.rate_per_1000;
+      return { color: "#0b0c0c", weight: 1, fillColor: PURPLES[classOf(v || 0, this.breaks)], fillOpacity: 0.75 };
+    },
+    tip: (p) => `${p.name} (${p.code}): ${fmt(p.rate_per_1000)} per 1,000 residents (${p.count} crimes)`,
+    legend() {
+      return rampKeys(PURPLES, this.breaks, " per 1,000");
+    },
+  },
   kde: {
     title: "Density (KDE), crimes per km²",
     prepare(fc) {
@@ -175,10 +189,11 @@ async function start() {
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Boundaries: ONS, OS © Crown copyright; crime: data.police.uk");
 
-  const [district, msoa, lsoa] = await Promise.all(["district", "msoa", "lsoa"].map(fetchLayer));
+  const [district, msoa, ward, lsoa] = await Promise.all(["district", "msoa", "ward", "lsoa"].map(fetchLayer));
   const bases = {
     "District boundary": boundaryLayer(district, 2),
     "MSOA boundaries": boundaryLayer(msoa, 1),
+    "Ward boundaries": boundaryLayer(ward, 1.5),
     "LSOA boundaries": boundaryLayer(lsoa, 0.5),
   };
   bases["MSOA boundaries"].addTo(map);

@@ -1,0 +1,140 @@
+"""The indicators' rollup of police.uk records: exact, kept by imports, never trusted stale."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from saferleeds.analytics.geography import load_geography
+from saferleeds.analytics.indicators.compute import monthly_values
+from saferleeds.analytics.store import (
+    ROLLUP_ROWS_KEY,
+    open_store,
+    police_rollup_current,
+    refresh_police_rollup,
+)
+from saferleeds.importers.police import import_police
+from saferleeds.partnership import current
+from tests.conftest import SHIPPED_POLICE
+
+FIRST, LAST = date(2017, 7, 1), date(2018, 7, 1)
+POLICE_INDICATORS = ["total_recorded_crime", "asb", "violence_sexual"]
+
+
+def _values(path: Path) -> dict[tuple[str, str, date], tuple[int, object]]:
+    with open_store(path, read_only=True) as store:
+        return {
+            (v.id, v.area, v.month): (v.value, v.harm)
+            for v in monthly_values(
+                store, FIRST, LAST, by="msoa", indicators=POLICE_INDICATORS
+            )
+        }
+
+
+def _brute_force(path: Path) -> dict[tuple[str, str, date], int]:
+    """Counts per indicator, MSOA and month by reading every record in Python."""
+    with open_store(path, read_only=True) as store:
+        msoa = dict(
+            store.execute("SELECT lsoa_code, msoa_code FROM area_lsoa").fetchall()
+        )
+        rows = store.execute(
+            "SELECT month, lsoa_code, crime_type FROM police_street"
+        ).fetchall()
+    counts: dict[tuple[str, str, date], int] = {}
+    for month, lsoa, crime_type in rows:
+        if lsoa not in msoa:
+            continue
+        hits = {
+            "total_recorded_crime": crime_type != "Anti-social behaviour",
+            "asb": crime_type == "Anti-social behaviour",
+            "violence_sexual": crime_type == "Violence and sexual offences",
+        }
+        for ind, hit in hits.items():
+            if hit and ind in POLICE_INDICATORS:
+                key = (ind, msoa[lsoa], month)
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@pytest.fixture()
+def store_path(tmp_path: Path, police_store_path: Path) -> Path:
+    path = tmp_path / "analytics.duckdb"
+    shutil.copyfile(police_store_path, path)
+    return path
+
+
+def test_an_import_keeps_the_rollup_and_indicators_read_it_with_the_same_numbers(
+    store_path: Path,
+) -> None:
+    with open_store(store_path, read_only=True) as store:
+        assert police_rollup_current(store.con)
+        rows = store.scalar("SELECT count(*) FROM police_street")
+        assert store.scalar("SELECT sum(n) FROM police_month_rollup") == rows
+        assert store.scalar("SELECT count(*) FROM police_month_rollup") < rows / 3
+    from_rollup = _values(store_path)
+    brute = _brute_force(store_path)
+    assert {k: v[0] for k, v in from_rollup.items() if v[0]} == brute
+    # The same numbers, harm included, when indicators read every record instead.
+    with open_store(store_path) as store:
+        store.execute("DELETE FROM store_meta WHERE key = ?", [ROLLUP_ROWS_KEY])
+    with open_store(store_path, read_only=True) as store:
+        assert not police_rollup_current(store.con)
+    assert _values(store_path) == from_rollup
+
+
+def test_rows_written_by_other_means_make_the_rollup_untrusted_until_refreshed(
+    store_path: Path,
+) -> None:
+    with open_store(store_path) as store:
+        store.execute(
+            "INSERT INTO police_street SELECT * REPLACE ('extra-' || row_key AS row_key) "
+            "FROM police_street WHERE crime_type = 'Burglary' LIMIT 25"
+        )
+    with open_store(store_path, read_only=True) as store:
+        assert not police_rollup_current(store.con)
+    # Read from the records while untrusted, so the 25 new burglaries count.
+    stale = _values(store_path)
+    assert {k: v[0] for k, v in stale.items() if v[0]} == _brute_force(store_path)
+    with open_store(store_path) as store:
+        refresh_police_rollup(store)
+    with open_store(store_path, read_only=True) as store:
+        assert police_rollup_current(store.con)
+    assert _values(store_path) == stale
+
+
+def test_re_import_adds_nothing_and_an_old_store_gets_its_rollup_at_the_next_import(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.duckdb"
+    july17 = SHIPPED_POLICE / "2017-07-west-yorkshire-street.csv.gz"
+    july18 = SHIPPED_POLICE / "2018-07-west-yorkshire-street.csv.gz"
+    with open_store(path) as store:
+        load_geography(store, current())
+        assert import_police(store, [july17]).exit_code == 0
+        # A store from before the rollup: no rollup rows, no note of them.
+        store.execute("DELETE FROM police_month_rollup")
+        store.execute("DELETE FROM store_meta WHERE key = ?", [ROLLUP_ROWS_KEY])
+    with open_store(path, read_only=True) as store:
+        assert not police_rollup_current(store.con)
+    with open_store(path) as store:
+        assert import_police(store, [july18]).exit_code == 0
+    with open_store(path, read_only=True) as store:
+        assert police_rollup_current(store.con)
+        months = store.execute(
+            "SELECT month, sum(n) FROM police_month_rollup GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert (
+            months
+            == store.execute(
+                "SELECT month, count(*) FROM police_street GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+        )
+    before = _values(path)
+    with open_store(path) as store:
+        assert import_police(store, [july17, july18]).exit_code == 0
+    with open_store(path, read_only=True) as store:
+        assert police_rollup_current(store.con)
+    assert _values(path) == before
