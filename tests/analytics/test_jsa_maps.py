@@ -13,6 +13,7 @@ from saferleeds.analytics.jsa_maps import (
     COLD,
     HOT,
     class_labels,
+    count_breaks,
     place_map,
     quantile_breaks,
 )
@@ -54,6 +55,18 @@ def test_breaks_are_numpys_quantiles_and_labels_do_not_overlap() -> None:
         "(none)",
         "6 to 9",
     )
+
+
+def test_sparse_counts_get_a_class_for_none_and_quantiles_of_the_rest() -> None:
+    values = [0.0] * 90 + [1, 1, 2, 2, 3, 4, 5, 6, 8, 12]
+    breaks = count_breaks(values)
+    assert breaks[0] == 0
+    assert breaks[1:] == pytest.approx(
+        np.quantile([1, 1, 2, 2, 3, 4, 5, 6, 8, 12], [0.25, 0.5, 0.75, 1.0])
+    )
+    assert class_labels(breaks)[0] == "0"
+    # No zeros: plain quantiles.
+    assert count_breaks([1.0, 2.0, 3.0, 4.0, 5.0]) == quantile_breaks([1, 2, 3, 4, 5])
 
 
 def test_planted_block_is_a_hot_spot_outlined_in_red_and_every_lsoa_drawn(

@@ -720,7 +720,10 @@ def build_assessment(
         )
     by_id = {r.id: r for r in results}
     context = _context(source, imd_path)
-    if by_id.get(WARD_INDICATOR) is not None and _has_wards(source):
+    ward_total = by_id.get(WARD_INDICATOR)
+    # A year without the indicator's figure (months missing) would list every ward
+    # as "no data": leave the table out rather than print 33 empty rows.
+    if ward_total is not None and ward_total.value is not None and _has_wards(source):
         by_ward = compute_indicators(
             source,
             period,

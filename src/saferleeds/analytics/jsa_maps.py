@@ -113,6 +113,28 @@ def quantile_breaks(
     return tuple(float(q) for q in qs)
 
 
+def count_breaks(
+    values: Sequence[float], classes: int = len(CLASSES)
+) -> tuple[float, ...]:
+    """Class bounds for counts: a class of its own for none recorded, when some LSOAs
+    have none, and quantile classes of the rest.
+
+    Sparse counts (most LSOAs recording none in a year) would otherwise put every
+    quantile at 0 and leave the map with one shade.
+
+    Args:
+        values: The mapped counts.
+        classes: How many classes.
+
+    Returns:
+        Non-decreasing bounds, one per class.
+    """
+    positive = [v for v in values if v > 0]
+    if not positive or len(positive) == len(values):
+        return quantile_breaks(values, classes)
+    return (0.0, *quantile_breaks(positive, classes - 1))
+
+
 def class_labels(breaks: Sequence[float]) -> tuple[str, ...]:
     """Legend text for count classes: whole numbers, no overlap ("17 to 25").
 
@@ -126,7 +148,7 @@ def class_labels(breaks: Sequence[float]) -> tuple[str, ...]:
         if i and hi < lo:
             out.append("(none)")
             continue
-        out.append(f"{lo:,} to {hi:,}")
+        out.append(f"{lo:,}" if hi == lo else f"{lo:,} to {hi:,}")
         lo = hi + 1
     return tuple(out)
 
@@ -177,7 +199,7 @@ def choropleth_svg(
     """
     codes, geoms = _projected()
     vals = [float(values.get(c, 0.0)) for c in codes]
-    breaks = quantile_breaks(vals)
+    breaks = count_breaks(vals)
     bounds = shapely.total_bounds(np.asarray(geoms, dtype=object))
     x0, y0, x1, y1 = (float(b) for b in bounds)
     scale = WIDTH / (x1 - x0)
