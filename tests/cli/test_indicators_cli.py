@@ -191,7 +191,7 @@ def test_from_takes_the_period_syntax_of_the_page(
         ["--area", "Nowhere"],
         ["--from", "2018-13"],
         ["--compare", "last-week"],
-        ["--by", "ward"],
+        ["--by", "county"],
         ["--format", "xml"],
         ["--from", "2018-07", "--to", "2018-01"],
     ],

@@ -26,6 +26,7 @@ def test_each_role_is_offered_the_pages_its_guards_allow(db: None) -> None:
     assert keys(allowed_nav_items(actor("executive"), "casework")) == [
         "marac_figures",
         "asb_statistics",
+        "dardr",
     ]
     assert keys(allowed_nav_items(actor("analyst"), "casework")) == [
         "cases",
@@ -33,6 +34,7 @@ def test_each_role_is_offered_the_pages_its_guards_allow(db: None) -> None:
         "asb",
         "asb_statistics",
         "nrm",
+        "dardr",
     ]
     assert "marac" not in keys(allowed_nav_items(actor("ig_lead"), "casework"))
     assert "hate" not in keys(allowed_nav_items(actor("ig_lead"), "casework"))

@@ -31,6 +31,7 @@ ABOUT_THE_PERSON = {
     "iom_decision",
     "iom_pathway_need",
     "iom_intervention",
+    "ocg_nomination",
 }
 
 
