@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pytest
 
+from saferleeds.analytics.store import open_store
 from saferleeds.partnership import current
 from tests.cli.test_cli import saferleeds
 
@@ -29,11 +29,9 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _sql(
     data: Path, sql: str, params: list[Any] | None = None
 ) -> list[tuple[Any, ...]]:
-    con = duckdb.connect(str(data / "analytics.duckdb"), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+    # Through the store, which reads its monthly Parquet files as police_street.
+    with open_store(data / "analytics.duckdb", read_only=True) as store:
+        return list(store.execute(sql, params or []).fetchall())
 
 
 def _json(data: Path, *args: str) -> Any:

@@ -34,7 +34,7 @@ JULY_2017 = SHIPPED_POLICE / "2017-07-west-yorkshire-street.csv.gz"
 JULY_2018 = SHIPPED_POLICE / "2018-07-west-yorkshire-street.csv.gz"
 MB = 1024 * 1024
 MONTHS_SQL = (
-    "SELECT string_agg(DISTINCT strftime(month, '%Y-%m'), ',' ORDER BY 1) "
+    "SELECT string_agg(DISTINCT strftime(month, '%Y-%m'), ',' ORDER BY strftime(month, '%Y-%m')) "
     "FROM police_street"
 )
 
@@ -231,9 +231,10 @@ def test_disk_full_during_an_import_keeps_the_store_and_the_next_run_succeeds() 
         assert first.returncode == 0, first.stderr
         store = data / "analytics.duckdb"
         before = store_state(store)
-        # Room for the build copy of the store, not for the month it would add: the
-        # disk fills inside DuckDB, part-way through writing the new rows.
-        for leave in (6 * MB, 2 * MB):
+        # Room for the build copy of the store (its small versioned file: 2.6 MB), not
+        # for the month it would add (a 2 MB Parquet file): the disk fills inside
+        # DuckDB, part-way through writing the new rows; then too little for the copy.
+        for leave in (3 * MB + MB // 2, 2 * MB):
             filler = fill(data, leave)
             r = saferleeds(env, "import", "police", str(JULY_2018))
             assert r.returncode == 1, (leave, r.stdout, r.stderr)
@@ -244,6 +245,9 @@ def test_disk_full_during_an_import_keeps_the_store_and_the_next_run_succeeds() 
             assert store_state(store) == before
             leftovers = [p.name for p in data.iterdir() if ".build-" in p.name]
             assert leftovers == []
+            # No half-written month file either: only July 2017's.
+            months = [p.parent.name for p in data.glob("*.police/*/*.parquet")]
+            assert months == ["2017-07"], months
             filler.unlink()
         # Space freed: the very same command now works.
         again = saferleeds(env, "import", "police", str(JULY_2018))

@@ -1,4 +1,5 @@
-"""The analytics store: one DuckDB file holding police.uk records, quarantine and geography."""
+"""The analytics store: a DuckDB file (quarantine, geography, rollups, ledgers) and the
+police.uk records beside it as one Parquet file per month, read as ``police_street``."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 -- One row per police.uk street-level record. row_key is the Crime ID, or for rows
 -- without one (ASB) a content hash plus the occurrence number of identical rows in
 -- the same file, so identical ASB rows stay separate incidents and re-imports add nothing.
+-- Since the store keeps police.uk records as one Parquet file per month (see
+-- police_part below), this table holds only rows written by other means (an older
+-- store, a test): readers see ``police_street`` as a temporary view over both, made by
+-- attach_police_view when the store opens. The next import of a month moves that
+-- month's rows from here into its Parquet file.
 CREATE TABLE IF NOT EXISTS police_street (
     row_key VARCHAR NOT NULL,
     crime_id VARCHAR,
@@ -58,6 +64,17 @@ CREATE TABLE IF NOT EXISTS police_month_rollup (
     lsoa_code VARCHAR,
     crime_type VARCHAR NOT NULL,
     n BIGINT NOT NULL
+);
+
+-- The current Parquet file of each month of police.uk records: immutable, written by
+-- the import of that month, under the store's parts folder (see parts_dir). ``file``
+-- is relative to that folder; ``origin`` is the absolute path it was written to, read
+-- when the store file has been copied elsewhere without its folder.
+CREATE TABLE IF NOT EXISTS police_part (
+    month DATE PRIMARY KEY,
+    file VARCHAR NOT NULL,
+    origin VARCHAR NOT NULL,
+    rows BIGINT NOT NULL
 );
 
 -- Rows that failed validation, one row per (file, line, field), with the reason.
@@ -130,6 +147,12 @@ class Store:
     file: Path | None = None
     """The file actually open: a version file of ``path`` (see :func:`current_file`),
     the writer's build copy, or ``path`` itself."""
+    lock_fd: int | None = None
+    """A reader's shared lock on its version file: while held, no writer deletes the
+    version or the Parquet files it names (see :func:`_publish`)."""
+    copied: int = 0
+    """Bytes a writer copied to build its version: the versioned file, which holds no
+    police.uk records, so this does not grow with them (issue #17)."""
 
     def execute(self, sql: str, params: list[Any] | None = None) -> Any:
         """Run one SQL statement and return the DuckDB result."""
@@ -141,8 +164,13 @@ class Store:
         return None if row is None else row[0]
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and release the version it read)."""
         self.con.close()
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
+            if self.path is not None and self.file is not None:
+                _tidy(self.path, self.file)
 
 
 def _connect(path: Path | None, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -178,6 +206,7 @@ def refresh_police_rollup(
     last: date | None = None,
     *,
     rows: int | None = None,
+    source: str = "police_street",
 ) -> None:
     """Bring ``police_month_rollup`` up to date with ``police_street``.
 
@@ -192,6 +221,8 @@ def refresh_police_rollup(
         first: First month to recount, or ``None`` for all months.
         last: Last month to recount (defaults to ``first``).
         rows: ``police_street``'s row count, required with ``first``.
+        source: Where the rows of ``first`` to ``last`` are read from: an import
+            passes its staged month, so the recount reads no Parquet file again.
 
     Notes:
         The rollup is exact: ``sum(n)`` over any predicate on month, LSOA and crime
@@ -218,7 +249,7 @@ def refresh_police_rollup(
         con.execute(f"DELETE FROM police_month_rollup WHERE {window}")
         con.execute(
             "INSERT INTO police_month_rollup SELECT month, lsoa_code, crime_type, "
-            f"count(*) FROM police_street WHERE {window} "
+            f"count(*) FROM {source} WHERE {window} "
             "GROUP BY month, lsoa_code, crime_type"
         )
     con.execute(
@@ -229,8 +260,9 @@ def refresh_police_rollup(
 def police_rollup_rows(store: Store) -> int | None:
     """The row count the rollup was last brought up to, if it still holds.
 
-    Cheap enough for every import: it reads catalogue metadata (DuckDB's committed
-    row count of ``police_street``), not the table. Call it before writing rows.
+    Cheap enough for every import: it reads the row counts noted for the monthly
+    Parquet files and counts the (normally empty) table of rows written by other
+    means, not the records. Call it before writing rows.
 
     Args:
         store: An open store.
@@ -242,13 +274,30 @@ def police_rollup_rows(store: Store) -> int | None:
     noted = store.scalar(
         "SELECT value FROM store_meta WHERE key = ?", [ROLLUP_ROWS_KEY]
     )
-    held = store.scalar(
-        "SELECT estimated_size FROM duckdb_tables() WHERE table_name = 'police_street' "
-        "AND schema_name = 'main' AND database_name = current_database()"
-    )
-    if noted is None or held is None or int(noted) != int(held):
+    held = police_rows(store.con)
+    if noted is None or held is None or int(noted) != held:
         return None
     return int(noted)
+
+
+def police_rows(con: duckdb.DuckDBPyConnection) -> int | None:
+    """How many police.uk records the store holds, from the part ledger.
+
+    Args:
+        con: A connection to the store.
+
+    Returns:
+        The rows of every monthly Parquet file plus those of the table of rows
+        written by other means, or ``None`` for a store without the tables.
+    """
+    try:
+        row = con.execute(
+            f"SELECT (SELECT coalesce(sum(rows), 0) FROM police_part) "
+            f"+ (SELECT count(*) FROM {local_police_table(con)})"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return None
+    return None if row is None else int(row[0])
 
 
 def police_rollup_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -270,6 +319,106 @@ def police_rollup_current(con: duckdb.DuckDBPyConnection) -> bool:
     except duckdb.CatalogException:
         return False
     return rows is not None and str(rows[0]) == noted[0]
+
+
+# --- police.uk records: one immutable Parquet file per month ---------------------------
+#
+# The records are most of the store. Kept inside the DuckDB file, every import would
+# copy them all (a writer builds a copy of the file, see below), so an import's cost
+# would grow with the store. Instead each month is one Parquet file, never changed
+# once written, under the parts folder beside the store; ``police_part`` (in the small
+# versioned file) names each month's current file. An import of a month reads that
+# month's file, writes a new one, and swaps the versioned file in as before: a reader
+# sees the old month's file or the new one, never half of either. Files no version
+# names any longer are deleted when no reader still has such a version open.
+
+
+def parts_dir(path: Path) -> Path:
+    """The folder holding the monthly Parquet files of the store ``path``."""
+    return path.with_name(path.name + ".police")
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def local_police_table(con: duckdb.DuckDBPyConnection) -> str:
+    """The qualified name of the table of rows written by other means.
+
+    Qualified by catalogue, because the temporary view of the same name shadows it.
+    """
+    row = con.execute("SELECT current_database()").fetchone()
+    cat = str(row[0]) if row else "memory"
+    return '"' + cat.replace('"', '""') + '".main.police_street'
+
+
+def part_entries(
+    store: Store, months: list[date] | None = None
+) -> list[tuple[str, Path]]:
+    """The current Parquet files, of ``months`` or of every month, in month order.
+
+    A file is looked for in the store's own parts folder first, then where it was
+    written (a store file copied elsewhere without its folder still reads).
+
+    Args:
+        store: An open store.
+        months: Months (first days) to list, or ``None`` for all.
+
+    Returns:
+        Each file's name relative to :func:`parts_dir`, and where it is read from.
+    """
+    try:
+        rows = store.con.execute(
+            "SELECT month, file, origin FROM police_part ORDER BY month"
+        ).fetchall()
+    except duckdb.CatalogException:  # a store older than the parts
+        return []
+    base = None if store.path is None else parts_dir(store.path)
+    wanted = None if months is None else set(months)
+    out = []
+    for month, file, origin in rows:
+        if wanted is not None and month not in wanted:
+            continue
+        local = None if base is None else base / file
+        out.append(
+            (file, local if local is not None and local.exists() else Path(origin))
+        )
+    return out
+
+
+def part_files(store: Store, months: list[date] | None = None) -> list[str]:
+    """Where the current Parquet files of ``months`` (or every month) are read from.
+
+    Args:
+        store: An open store.
+        months: Months (first days) to list, or ``None`` for all.
+
+    Returns:
+        Absolute paths, in month order (see :func:`part_entries`).
+    """
+    return [str(p) for _, p in part_entries(store, months)]
+
+
+def attach_police_view(store: Store) -> None:
+    """Make ``police_street`` name every record: the Parquet files and the table.
+
+    A temporary view (it lives with the connection, so a read-only reader can make it)
+    that shadows the table of the same name. Every reader and writer of a store on
+    disk gets it when the store opens; an import remakes it after adding a month.
+
+    Args:
+        store: An open store.
+    """
+    con = store.con
+    con.execute("DROP VIEW IF EXISTS temp.police_street")
+    files = part_files(store)
+    if not files:
+        return  # nothing in Parquet yet: the table is all there is
+    listed = "[" + ", ".join(_sql_str(f) for f in files) + "]"
+    con.execute(
+        f"CREATE TEMP VIEW police_street AS SELECT * FROM {local_police_table(con)} "
+        f"UNION ALL BY NAME SELECT * FROM read_parquet({listed})"
+    )
 
 
 def bump_data_version(store: Store) -> str:
@@ -362,7 +511,31 @@ def current_file(path: Path) -> Path:
     return path
 
 
-def _open_reader(path: Path) -> tuple[duckdb.DuckDBPyConnection, Path] | None:
+def _hold(version: Path) -> int | None:
+    """A shared lock on a version file, or ``None`` if it is gone (swapped and cleaned).
+
+    Taken before the version is opened, and checked to be still the file of that name:
+    a writer deletes a version (and its Parquet files) only while it can lock it
+    exclusively, so a held version and everything it names stay until released.
+    """
+    try:
+        fd = os.open(version, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        held, named = os.fstat(fd), os.stat(version)
+        if (held.st_ino, held.st_dev) == (named.st_ino, named.st_dev):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _open_reader(
+    path: Path,
+) -> tuple[duckdb.DuckDBPyConnection, Path, int | None] | None:
     """A read-only connection to the current version, or ``None`` if there is no store."""
     for _ in range(_READ_ATTEMPTS):
         target = current_file(path)
@@ -370,13 +543,24 @@ def _open_reader(path: Path) -> tuple[duckdb.DuckDBPyConnection, Path] | None:
             if target == path:
                 return None
             continue  # swapped and cleaned since we read the pointer: read it again
+        fd = None
+        if target != path:
+            fd = _hold(target)
+            if fd is None:
+                continue
         try:
-            return _connect(target, read_only=True), target
+            return _connect(target, read_only=True), target, fd
         except duckdb.IOException as exc:
+            if fd is not None:
+                os.close(fd)
             if "does not exist" in str(exc) and target != path:
                 continue  # the same race, inside DuckDB
             raise
-    return _connect(path, read_only=True), path
+        except BaseException:
+            if fd is not None:
+                os.close(fd)
+            raise
+    return _connect(path, read_only=True), path, None
 
 
 @contextmanager
@@ -430,9 +614,22 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def _publish(path: Path, build: Path, token: str) -> None:
-    """Swap a finished, checkpointed build in as the live store and its current version."""
+def _parts_list(path: Path, version: Path) -> Path:
+    """The list of Parquet files a version names: ``.<name>.parts-<token>``."""
+    token = version.name[len(_version_prefix(path)) :]
+    return path.with_name(f".{path.name}.parts-{token}")
+
+
+def _publish(path: Path, build: Path, token: str, parts: list[str]) -> None:
+    """Swap a finished, checkpointed build in as the live store and its current version.
+
+    ``parts`` are the Parquet files (relative to :func:`parts_dir`) the build names:
+    written beside the version, so a later writer knows what a version still being read
+    needs without opening it.
+    """
     version = path.with_name(_version_prefix(path) + token)
+    listed = _parts_list(path, version)
+    listed.write_text("".join(f + "\n" for f in parts), encoding="utf-8")
     os.replace(build, version)
     link = path.with_name(f".{path.name}.link-{uuid.uuid4().hex}")
     try:
@@ -446,11 +643,80 @@ def _publish(path: Path, build: Path, token: str) -> None:
     pointer_tmp.write_text(version.name + "\n", encoding="utf-8")
     os.replace(pointer_tmp, _pointer(path))
     _fsync_dir(path.parent)
-    # Old versions and abandoned builds: readers that have one open keep reading it.
-    stale = (_version_prefix(path), f".{path.name}.build-", f".{path.name}.link-")
-    for f in path.parent.iterdir():
-        if f.name.startswith(stale) and f.name not in (version.name,):
+    _clean(path, version, set(parts))
+
+
+def _clean(path: Path, version: Path, needed: set[str]) -> None:
+    """Delete old versions no reader holds, abandoned builds, and unneeded Parquet files.
+
+    A version a reader still holds (see :func:`_hold`) stays, with every Parquet file
+    its list names; a later writer deletes them once it is released.
+    """
+    keep = {version.name, _parts_list(path, version).name}
+    prefix = _version_prefix(path)
+    lists = f".{path.name}.parts-"
+    stale = (prefix, f".{path.name}.build-", f".{path.name}.link-")
+    for f in sorted(path.parent.iterdir()):
+        if f.name in keep or not f.name.startswith(stale):
+            continue
+        if f.name.startswith(prefix) and not f.name.endswith(".wal"):
+            try:
+                fd = os.open(f, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # a reader has it open: keep it and its files
+                    listed = _parts_list(path, f)
+                    keep.update((f.name, listed.name))
+                    with contextlib.suppress(OSError):
+                        needed.update(listed.read_text(encoding="utf-8").split())
+                    continue
+                _unlink(f, _parts_list(path, f))
+            finally:
+                os.close(fd)
+        else:
             _unlink(f)
+    # Lists whose version has gone (a crash between the two unlinks).
+    for f in path.parent.glob(f"{lists}*"):
+        if f.name not in keep:
+            _unlink(f)
+    folder = parts_dir(path)
+    if not folder.is_dir():
+        return
+    for f in folder.glob("*/*.parquet"):
+        if f"{f.parent.name}/{f.name}" not in needed:
+            _unlink(f)
+    for d in folder.iterdir():
+        if d.is_dir():
+            with contextlib.suppress(OSError):
+                d.rmdir()  # only when empty
+
+
+def _tidy(path: Path, read: Path) -> None:
+    """After a reader releases an old version, delete it if nobody needs it any longer.
+
+    Done only when no writer is at work (it would do the same when it publishes), so
+    the Parquet files a version names are only ever deleted under the writer lock.
+    """
+    current = current_file(path)
+    if current in (read, path):
+        return
+    with contextlib.suppress(OSError):
+        needed = set(_parts_list(path, current).read_text(encoding="utf-8").split())
+        fd = os.open(
+            path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600
+        )
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # a writer is at work: it cleans up when it publishes
+            if current_file(path) == current:
+                _clean(path, current, needed)
+        finally:
+            os.close(fd)
 
 
 @contextmanager
@@ -461,27 +727,37 @@ def _open_writer(
         build = path.with_name(f".{path.name}.build-{uuid.uuid4().hex}")
         published = False
         try:
+            copied = 0
             if path.exists():
                 shutil.copyfile(path, build)
+                copied += build.stat().st_size
                 if _wal(path).exists():  # replayed into the build when it opens
                     shutil.copyfile(_wal(path), _wal(build))
-            store = Store(_connect(build, read_only=False), path, build)
+                    copied += _wal(build).stat().st_size
+            store = Store(_connect(build, read_only=False), path, build, copied=copied)
             try:
                 ensure_schema(store)
                 bump_data_version(store)
+                attach_police_view(store)
                 yield store
             finally:
                 # Whatever the block committed is kept, as when writers wrote in place;
                 # if the build cannot be finished (a full disk), the live store stands.
                 try:
                     token = bump_data_version(store)
+                    parts = [
+                        str(r[0])
+                        for r in store.con.execute(
+                            "SELECT file FROM police_part"
+                        ).fetchall()
+                    ]
                     store.con.execute("CHECKPOINT")
                     store.close()
                 except duckdb.Error:
                     with contextlib.suppress(duckdb.Error):
                         store.close()
                 else:
-                    _publish(path, build, token)
+                    _publish(path, build, token, parts)
                     published = True
         finally:
             if not published:
@@ -522,8 +798,9 @@ def open_store(
         return
     opened = None if p is None or not read_only else _open_reader(p)
     if opened is not None:
-        store = Store(opened[0], p, opened[1])
+        store = Store(opened[0], p, opened[1], opened[2])
         try:
+            attach_police_view(store)
             yield store
         finally:
             store.close()

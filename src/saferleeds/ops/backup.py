@@ -6,6 +6,9 @@ A backup is a directory::
     database.sqlite3       SQLite: a copy made with SQLite's online backup API
     database.pgdump        PostgreSQL: pg_dump's custom format, taken in one snapshot
     analytics.duckdb       the analytics store, copied while no import can write it
+    analytics.duckdb.police/<YYYY-MM>/<id>.parquet
+                           the store's police.uk records, one file per month: those the
+                           copied version names
     documents/<name>       the case documents the database refers to
 
 Everything is read from one consistent view of the database: on PostgreSQL the row
@@ -307,10 +310,11 @@ def _backup_store(dest: Path, wait: float) -> dict[str, Any] | None:
 
 
 def _copy_store(path: Path, dest: Path, wait: float) -> dict[str, Any]:
-    from saferleeds.analytics.store import open_store
+    from saferleeds.analytics.store import open_store, part_entries, parts_dir
 
     # The version file the reader opened: an import swapping a new version in
-    # meanwhile changes neither it nor the counts taken from it.
+    # meanwhile changes neither it nor the counts taken from it, and while the reader
+    # holds it no writer deletes the monthly files it names.
     with open_store(path, read_only=True, wait=wait) as store:
         counts = _store_counts(store.con)
         source = store.file or path
@@ -318,6 +322,10 @@ def _copy_store(path: Path, dest: Path, wait: float) -> dict[str, Any]:
         wal = source.with_name(source.name + ".wal")
         if wal.exists():  # a store a crash left un-checkpointed: its log goes too
             shutil.copyfile(wal, dest / (STORE_FILE + ".wal"))
+        parts = parts_dir(dest / STORE_FILE)
+        for rel, found in part_entries(store):
+            (parts / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(found, parts / rel)
     return {"file": STORE_FILE, "tables": counts}
 
 
@@ -501,6 +509,10 @@ def _target_problems() -> list[str]:
     store = config.analytics_path()
     if store.exists():
         problems.append(f"the analytics store {store} exists")
+    from saferleeds.analytics.store import parts_dir
+
+    if parts_dir(store).is_dir() and any(parts_dir(store).iterdir()):
+        problems.append(f"the analytics store's folder {parts_dir(store)} is not empty")
     docs = _document_root()
     if docs.exists() and any(docs.iterdir()):
         problems.append(f"the document folder {docs} is not empty")
@@ -560,19 +572,31 @@ def _restore_store(src: Path, manifest: dict[str, Any]) -> None:
 
     if not manifest.get("store"):
         return
+    from saferleeds.analytics.store import Store, attach_police_view, parts_dir
+
     target = config.analytics_path()
     tmp = target.with_name(f".{target.name}.restoring")
     shutil.copyfile(src / STORE_FILE, tmp)
     wal = src / (STORE_FILE + ".wal")
     if wal.exists():
         shutil.copyfile(wal, tmp.with_name(tmp.name + ".wal"))
+    # The monthly files go where the restored store looks for them, under the names
+    # its versioned file records.
+    backed_up = parts_dir(src / STORE_FILE)
+    if backed_up.is_dir():
+        shutil.copytree(backed_up, parts_dir(target), dirs_exist_ok=True)
     # Writable, so a copied log is replayed and checkpointed into the file.
     con = duckdb.connect(str(tmp))
     try:
+        attach_police_view(Store(con, target, tmp))
         counts = _store_counts(con)
     finally:
         con.close()
-    _compare("analytics store", manifest["store"]["tables"], counts)
+    try:
+        _compare("analytics store", manifest["store"]["tables"], counts)
+    except BackupError:
+        shutil.rmtree(parts_dir(target), ignore_errors=True)
+        raise
     os.replace(tmp, target)
 
 

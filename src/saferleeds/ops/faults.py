@@ -143,7 +143,9 @@ def set_aside_store(path: Path) -> Path:
     The live file (and a write-ahead log beside it) moves to
     ``<name>.damaged-<UTC time>``; the version files and pointer the store keeps beside
     it (:func:`saferleeds.analytics.store.current_file`) name the damaged data too, so
-    they go, and the next import starts a new store.
+    they go, and the next import starts a new store. The folder of monthly Parquet
+    files (:func:`saferleeds.analytics.store.parts_dir`) moves beside the damaged file,
+    as ``<name>.damaged-<UTC time>.police``, so the new store starts with none.
 
     Args:
         path: The store's live file.
@@ -157,7 +159,17 @@ def set_aside_store(path: Path) -> Path:
     wal = path.with_name(path.name + ".wal")
     if wal.exists():
         os.replace(wal, aside.with_name(aside.name + ".wal"))
-    prefixes = (f".{path.name}.v-", f".{path.name}.current", f".{path.name}.build-")
+    from saferleeds.analytics.store import parts_dir
+
+    parts = parts_dir(path)
+    if parts.exists():
+        os.replace(parts, parts_dir(aside))
+    prefixes = (
+        f".{path.name}.v-",
+        f".{path.name}.current",
+        f".{path.name}.build-",
+        f".{path.name}.parts-",
+    )
     for f in path.parent.iterdir():
         if f.name.startswith(prefixes):
             with contextlib.suppress(FileNotFoundError):

@@ -4,7 +4,8 @@ Each file is validated in one vectorised DuckDB pass and applied in one transact
 good rows commit, bad rows go to ``police_quarantine`` with ``file:line: field: reason``,
 and a file that is not a street-level CSV at all commits nothing. Re-importing adds nothing.
 A record is matched (re-import, republished outcome) only against held rows of its own
-month, so an import reads its month of the store, not all of it (see ``_held_months``).
+month, so an import reads its month of the store, not all of it (see ``_held_months``):
+the records are one Parquet file per month, and an import writes its month's anew.
 
 Line numbers follow DuckDB's CSV reader: the header is line 1 and each record counts one
 line, which is the physical line in any file without line breaks inside quoted fields (all
@@ -20,6 +21,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+import uuid
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +37,10 @@ import duckdb
 from saferleeds.analytics import police_reference as ref
 from saferleeds.analytics.store import (
     Store,
+    attach_police_view,
+    local_police_table,
+    part_files,
+    parts_dir,
     police_rollup_rows,
     refresh_police_rollup,
 )
@@ -558,13 +564,14 @@ _INSERT_COLS = (
 
 
 def _held_months(store: Store) -> str:
-    """SQL on ``police_street p`` selecting the months the staged file's good rows hold.
+    """SQL on the held records ``p`` selecting the months the staged file's rows hold.
 
     A police.uk file holds one month, and a record's key (its Crime ID, or the ASB
     content hash, which includes the month) is matched only among held rows of the same
-    month. The months are literal constants, so DuckDB skips every row group whose
-    zone map (min/max of ``month``) lies outside them: an import reads the rows of its
-    own month, not the whole store, and loading years of monthly files stays linear.
+    month. In a store on disk the held records are already only those months' (temp
+    table ``held``, from their Parquet files); in an in-memory store the months are
+    literal constants, so DuckDB skips every row group of ``police_street`` whose zone
+    map lies outside them. Either way an import reads its own month, not the store.
     """
     lo, hi = store.con.execute(
         "SELECT min(month), max(month) FROM stg WHERE valid"
@@ -574,10 +581,90 @@ def _held_months(store: Store) -> str:
     return f"p.month BETWEEN DATE '{lo}-01' AND DATE '{hi}-01'"
 
 
+def _window(store: Store) -> tuple[date, date] | None:
+    """The first and last month of the staged file's good rows, if it has any."""
+    lo, hi = store.con.execute(
+        "SELECT min(month), max(month) FROM stg WHERE valid"
+    ).fetchone() or (None, None)
+    if lo is None:
+        return None
+    return date(int(lo[:4]), int(lo[5:7]), 1), date(int(hi[:4]), int(hi[5:7]), 1)
+
+
+def _load_held(store: Store, window: tuple[date, date] | None) -> int:
+    """Copy the held records of the staged file's months into temp table ``held``.
+
+    Reads only those months' Parquet files (and rows of them written by other means),
+    never the rest of the store. Returns how many rows came from that table.
+    """
+    con = store.con
+    local = local_police_table(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE held AS SELECT * FROM {local} LIMIT 0")
+    if window is None:
+        return 0
+    lo, hi = window
+    between = f"month BETWEEN DATE '{lo.isoformat()}' AND DATE '{hi.isoformat()}'"
+    months = [
+        r[0]
+        for r in con.execute(
+            f"SELECT month FROM police_part WHERE {between} ORDER BY month"
+        ).fetchall()
+    ]
+    files = part_files(store, months)
+    if files:
+        listed = "[" + ", ".join(_sql_str(f) for f in files) + "]"
+        con.execute(f"INSERT INTO held BY NAME SELECT * FROM read_parquet({listed})")
+    return _count(
+        con, f"INSERT INTO held BY NAME SELECT * FROM {local} WHERE {between}"
+    )
+
+
+def _write_parts(store: Store, window: tuple[date, date], moved: int) -> list[Path]:
+    """Write each month of ``held`` to a new Parquet file and name it in ``police_part``.
+
+    Runs inside the import's transaction; the caller deletes the files it returns if
+    the transaction does not commit. The files they replace stay until no version of
+    the store names them (see ``saferleeds.analytics.store._clean``).
+    """
+    con = store.con
+    assert store.path is not None
+    folder = parts_dir(store.path)
+    written: list[Path] = []
+    for month, n in con.execute(
+        "SELECT month, count(*) FROM held GROUP BY month ORDER BY month"
+    ).fetchall():
+        rel = f"{month:%Y-%m}/{uuid.uuid4().hex}.parquet"
+        out = folder / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        written.append(out)
+        con.execute(
+            f"COPY (SELECT * FROM held WHERE month = DATE '{month.isoformat()}') "
+            f"TO {_sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        con.execute(
+            "INSERT OR REPLACE INTO police_part VALUES (?, ?, ?, ?)",
+            [month, rel, str(out.resolve()), n],
+        )
+    if moved:
+        lo, hi = window
+        con.execute(
+            f"DELETE FROM {local_police_table(con)} WHERE month BETWEEN "
+            f"DATE '{lo.isoformat()}' AND DATE '{hi.isoformat()}'"
+        )
+    return written
+
+
 def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
-    """Apply the staged file in one transaction."""
+    """Apply the staged file in one transaction.
+
+    A store on disk keeps its records as monthly Parquet files: the file's months are
+    read into temp table ``held``, matched and extended there, and written back as new
+    files; an in-memory store keeps them in table ``police_street``.
+    """
     con = store.con
     started = datetime.now(UTC)
+    parted = store.path is not None
+    written: list[Path] = []
     con.execute("BEGIN")
     try:
         rollup_rows = police_rollup_rows(store)  # before any row is written
@@ -616,11 +703,14 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
             """
         )
         held = _held_months(store)
+        window = _window(store)
+        moved = _load_held(store, window) if parted else 0
+        tgt = "held" if parted else "police_street"
         # A republished month may carry a newer outcome for a crime we already hold.
         result.updated = _count(
             con,
             f"""
-            UPDATE police_street p
+            UPDATE {tgt} p
             SET last_outcome = s.last_outcome, context = s.context
             FROM stgl s LEFT JOIN dup ON dup.dup_crime_id = s.crime_id
             WHERE {_GOOD} AND {held} AND p.row_key = s.crime_id
@@ -635,29 +725,32 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
         result.added = _count(
             con,
             f"""
-            INSERT INTO police_street
+            INSERT INTO {tgt}
             SELECT s.crime_id, {_INSERT_COLS}, {name}, s.line, {import_id}
             FROM stgl s LEFT JOIN dup ON dup.dup_crime_id = s.crime_id
             WHERE {_GOOD} AND s.crime_id IS NOT NULL
               AND NOT EXISTS (
-                  SELECT 1 FROM police_street p
+                  SELECT 1 FROM {tgt} p
                   WHERE {held} AND p.row_key = s.crime_id
                     AND p.month = strptime(s.month, '%Y-%m')::DATE)
             """,
         ) + _count(
             con,
             f"""
-            INSERT INTO police_street
+            INSERT INTO {tgt}
             SELECT s.row_key, {_INSERT_COLS}, {name}, s.line, {import_id}
             FROM (SELECT *, 'asb:' || sha256({_CONTENT}) || ':'
                          || row_number() OVER (PARTITION BY {_CONTENT} ORDER BY ord)
                          AS row_key
                   FROM stgl WHERE valid AND crime_id IS NULL) s
             WHERE NOT EXISTS (
-                SELECT 1 FROM police_street p WHERE {held} AND p.row_key = s.row_key)
+                SELECT 1 FROM {tgt} p WHERE {held} AND p.row_key = s.row_key)
             """,
         )
-        _refresh_rollup(store, rollup_rows, result.added)
+        if parted and window is not None and (result.added or result.updated or moved):
+            written = _write_parts(store, window, moved)
+            attach_police_view(store)  # in the transaction: a rollback restores it
+        _refresh_rollup(store, rollup_rows, result.added, tgt)
         con.execute(
             "INSERT INTO import_run VALUES (?, 'police', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -679,6 +772,8 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
         # ROLLBACK error then must not hide why (the caller reports the real cause).
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
+        for f in written:
+            f.unlink(missing_ok=True)
         raise
     result.problems = [
         f"{src.name}:{line}: {fld}: {reason}"
@@ -688,11 +783,14 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
     ]
 
 
-def _refresh_rollup(store: Store, rows_before: int | None, added: int) -> None:
+def _refresh_rollup(
+    store: Store, rows_before: int | None, added: int, source: str
+) -> None:
     """Recount the indicators' rollup for the staged file's months (same transaction).
 
-    Only the file's months are recounted while the rollup is known to hold
-    (``rows_before``); otherwise it is rebuilt in full, once.
+    Only the file's months are recounted, from ``source`` (which holds all their rows),
+    while the rollup is known to hold (``rows_before``); otherwise it is rebuilt in
+    full, once.
     """
     lo, hi = store.con.execute(
         "SELECT min(month), max(month) FROM stg WHERE valid"
@@ -702,7 +800,9 @@ def _refresh_rollup(store: Store, rows_before: int | None, added: int) -> None:
     elif lo is not None:
         first = date(int(lo[:4]), int(lo[5:7]), 1)
         last = date(int(hi[:4]), int(hi[5:7]), 1)
-        refresh_police_rollup(store, first, last, rows=rows_before + added)
+        refresh_police_rollup(
+            store, first, last, rows=rows_before + added, source=source
+        )
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
