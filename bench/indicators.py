@@ -14,10 +14,18 @@ while saferleeds reads its store on every run. Also timed: the full progress das
 (every indicator for the district with a previous-year comparison, 24-month series with
 control charts, and the MSOA ranking). Goals: >= 10x faster than pandas; dashboard
 under 1 s.
+
+Peers (issue #17): hand-written DuckDB SQL on the records and on the rollup (the
+engine's limit: ours within 1.25x), and pandas with categorical codes (ours >= 6x).
+Every side is warmed once, then the median of 3 rounds (each round runs every side
+in turn, so changing load on shared CPUs falls on all sides alike); peak memory of one run each in
+a forked child. Run alone: ``python bench/indicators.py [--quick | --rows N]`` prints
+the summary table and writes ``bench/results/indicators-<rows>.json``.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import tempfile
 import time
@@ -25,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from report import row
+from report import peak_mb, row
 
 from saferleeds.analytics.geography import load_geography
 from saferleeds.analytics.indicators import (
@@ -221,6 +229,9 @@ def _check(ours: list[Any], theirs: Any) -> None:
 
 
 def _median_time(fn: Any, repeat: int = 3) -> tuple[float, Any]:
+    """Median of ``repeat`` timed runs after one untimed warm-up run (each side warm:
+    the store's file in the page cache, DuckDB and pandas code paths loaded)."""
+    fn()
     times, result = [], None
     for _ in range(repeat):
         t = time.perf_counter()
@@ -229,10 +240,27 @@ def _median_time(fn: Any, repeat: int = 3) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def run(quick: bool = False) -> list[dict[str, Any]]:
+def _interleaved(fns: dict[str, Any], repeat: int = 3) -> dict[str, tuple[float, Any]]:
+    """Each function's median time over ``repeat`` rounds and its last result.
+
+    Every function is warmed once, then the rounds run every function in turn, so a
+    machine whose load changes during the run (other jobs on shared CPUs) slows
+    every side alike rather than whichever was timed then.
+    """
+    results = {name: fn() for name, fn in fns.items()}
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - t)
+    return {name: (statistics.median(times[name]), results[name]) for name in fns}
+
+
+def run(quick: bool = False, rows: int | None = None) -> list[dict[str, Any]]:
     """Print seconds for saferleeds and pandas and their ratio, and the dashboard time;
-    return them as rows."""
-    n_rows = 200_000 if quick else 10_000_000
+    return them as rows. ``rows``: the number of records (default 10M, --quick 200k)."""
+    n_rows = rows if rows is not None else 200_000 if quick else 10_000_000
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.duckdb"
         t = time.perf_counter()
@@ -248,16 +276,37 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         import pandas as pd
 
         df["month"] = pd.to_datetime(df["month"])
-        ours_s, ours = _median_time(lambda: duckdb_all(path))
-        theirs_s, theirs = _median_time(lambda: pandas_all(df, areas))
-        _check(ours, theirs)
-        hand_s, hand = _median_time(lambda: hand_sql(path))
-        _check_hand(ours, hand)
-        hand_r_s, hand_r = _median_time(lambda: hand_sql(path, "police_month_rollup"))
-        _check_hand(ours, hand_r)
         cat = df.astype({"lsoa_code": "category", "crime_type": "category"})
-        cat_s, cat_out = _median_time(lambda: pandas_categorical(cat, areas))
+        # DuckDB sides in rounds together, then the pandas sides: a run right after
+        # pandas freed a gigabyte pays to fault fresh memory in, whichever side it is.
+        timed = _interleaved(
+            {
+                "ours": lambda: duckdb_all(path),
+                "hand": lambda: hand_sql(path),
+                "hand_r": lambda: hand_sql(path, "police_month_rollup"),
+            }
+        )
+        timed |= _interleaved(
+            {
+                "pandas": lambda: pandas_all(df, areas),
+                "cat": lambda: pandas_categorical(cat, areas),
+            }
+        )
+        ours_s, ours = timed["ours"]
+        theirs_s, theirs = timed["pandas"]
+        _check(ours, theirs)
+        hand_s, hand = timed["hand"]
+        _check_hand(ours, hand)
+        hand_r_s, hand_r = timed["hand_r"]
+        _check_hand(ours, hand_r)
+        cat_s, cat_out = timed["cat"]
         n_cells = int(len(cat_out))
+        # Peak memory of one run each, in a forked child (see report.peak_mb): ours and
+        # the hand SQL open the store themselves; the pandas peer's rows are in memory.
+        mem_ours = peak_mb(lambda: duckdb_all(path))
+        mem_hand = peak_mb(lambda: hand_sql(path))
+        mem_hand_r = peak_mb(lambda: hand_sql(path, "police_month_rollup"))
+        mem_cat = peak_mb(lambda: pandas_categorical(cat, areas))
         last = add_months(FIRST, MONTHS - 1)
         with open_store(path, read_only=True) as store:
             dashboard(store, month_period(last.year, last.month), harm_weights=WEIGHTS)
@@ -306,6 +355,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             "pandas, categorical codes (rows in memory)",
             cat_s,
             accuracy="same groups; values checked by the plain pandas peer",
+            memory_mb_ours=mem_ours,
+            memory_mb_peer=mem_cat,
         ),
         row(
             "indicators",
@@ -314,6 +365,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             "hand-written DuckDB SQL on the records (target: ours within 1.25x)",
             hand_s,
             accuracy=f"{len(ours):,} values checked equal",
+            memory_mb_ours=mem_ours,
+            memory_mb_peer=mem_hand,
         ),
         row(
             "indicators",
@@ -322,6 +375,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             "hand-written DuckDB SQL on the rollup (the engine's limit now)",
             hand_r_s,
             accuracy=f"{len(ours):,} values checked equal",
+            memory_mb_ours=mem_ours,
+            memory_mb_peer=mem_hand_r,
         ),
         row(
             "dashboard",
@@ -335,5 +390,19 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     ]
 
 
+def main() -> None:
+    """Run at the size asked; print the summary table and write it as JSON."""
+    import report
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="200,000 rows")
+    parser.add_argument("--rows", type=int, help="number of records (default 10M)")
+    args = parser.parse_args()
+    rows = run(quick=args.quick, rows=args.rows)
+    report.print_table(rows)
+    n = args.rows or (200_000 if args.quick else 10_000_000)
+    print(f"written to {report.write_summary(rows, f'indicators-{n}.json')}")
+
+
 if __name__ == "__main__":
-    run()
+    main()

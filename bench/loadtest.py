@@ -7,10 +7,14 @@ cluster (scripts/pg.sh), loads the demo into it and a fresh data dir (`saferleed
 load`), starts `saferleeds serve` on a free port, runs Locust headless from this machine
 and prints p50/p95/p99 per page group against the issue's targets, throughput and
 errors. Locust shares the machine's CPUs with the server: say so beside the figures.
-It prints numbers and asserts nothing.
+It prints numbers and asserts nothing. The statistics are the steady state: they are
+reset once every user has spawned (``--reset-stats``) and again once the last one has
+signed in (bench/loadtest_journeys.py), so the ramp-up and the sign-ins (PBKDF2,
+deliberately slow) are not in the table; the report says how long the steady state ran. ``--people-scale 10`` loads
+the demo with ten times the people (``saferleeds demo load --scale 10``).
 
 Run: .venv/bin/python bench/loadtest.py [--quick] [--users 50] [--duration 180]
-         [--serve-args "--threads 16"]
+         [--serve-args "--threads 16"] [--people-scale 10]
      .venv/bin/python bench/run.py loadtest --quick   (optional: not in the default set)
 """
 
@@ -55,12 +59,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _saferleeds(env: dict[str, str], *args: str) -> str:
+def _saferleeds(env: dict[str, str], *args: str, say: str = "") -> str:
+    """Run the CLI; print its message lines starting with ``say`` (when given)."""
     done = subprocess.run(
         [str(BIN), *args], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise SystemExit(f"saferleeds {' '.join(args)} failed:\n{done.stderr}")
+    text = " ".join(done.stderr.split())  # the terminal width may wrap its lines
+    if say and say in text:
+        print(f"  {say}{text.split(say, 1)[1].split('. ', 1)[0]}.")
     return done.stdout
 
 
@@ -115,18 +123,39 @@ def _wait_healthy(base: str, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the server did not answer /healthz within 120 s")
 
 
-def _report(stats_csv: Path, users: int, duration: int, serve: list[str]) -> None:
+def _report(
+    stats_csv: Path,
+    users: int,
+    duration: int,
+    serve: list[str],
+    scale: float,
+    steady_s: float | None,
+) -> None:
     rows = list(csv.DictReader(stats_csv.open()))
     cpus = os.cpu_count()
     print(
-        f"  {users} users for {duration} s (ramp-up included), 1-3 s between pages; server "
-        f"`{' '.join(serve)}`, Locust and PostgreSQL on the same {cpus}-CPU machine"
+        f"  {users} users for {duration} s, 1-3 s between pages; demo at {scale:g}x "
+        f"people; server `{' '.join(serve)}`, Locust and PostgreSQL on the same "
+        f"{cpus}-CPU machine"
     )
+    if steady_s is None:
+        print(
+            "  NOT all users signed in: statistics since all had spawned (sign-ins and "
+            "ramp-up partly counted)"
+        )
+    else:
+        print(
+            "  statistics reset once all users had spawned and signed in: steady state "
+            f"for the last {steady_s:.0f} s (ramp-up and sign-ins not counted)"
+        )
     print(
         f"  {'page group':<12} {'requests':>8} {'errors':>6} {'req/s':>6} "
         f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'p95 target':>10}"
     )
     for row in sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Name"])):
+        if not int(row["Request Count"]):
+            continue  # sign-in, when every sign-in came before the statistics' reset
+        row = {k: ("" if v == "N/A" else v) for k, v in row.items()}
         name = row["Name"]
         if name == "sign-in":  # the form (GET), then the password check (POST)
             name = f"sign-in {row['Type']}"
@@ -153,6 +182,7 @@ def run(
     users: int | None = None,
     duration: int | None = None,
     serve_args: str = "",
+    people_scale: float = 1.0,
 ) -> None:
     """Set up PostgreSQL and the demo, serve it, load it and print the table."""
     if not LOCUST.exists():
@@ -180,8 +210,11 @@ def run(
             "DATABASE_URL": pg["DATABASE_URL"],
         }
         t0 = time.perf_counter()
-        _saferleeds(env, "demo", "load")
-        print(f"  demo loaded into PostgreSQL in {time.perf_counter() - t0:.0f} s")
+        _saferleeds(env, "demo", "load", "--scale", f"{people_scale:g}", say="Loaded")
+        print(
+            f"  demo ({people_scale:g}x people) loaded into PostgreSQL in "
+            f"{time.perf_counter() - t0:.0f} s"
+        )
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         serve = ["saferleeds", "serve", "--port", str(port), *shlex.split(serve_args)]
@@ -193,7 +226,10 @@ def run(
         )
         _wait_healthy(base, server)
         targets = data / "targets.json"
-        targets.write_text(json.dumps(_targets(base, env)))
+        steady = data / "steady"
+        targets.write_text(
+            json.dumps({**_targets(base, env), "users": users, "steady": str(steady)})
+        )
         prefix = data / "locust"
         subprocess.run(
             [
@@ -212,6 +248,7 @@ def run(
                 "--csv",
                 str(prefix),
                 "--only-summary",
+                "--reset-stats",  # steady state: counted once every user has spawned
                 "--loglevel",
                 "WARNING",
                 "--stop-timeout",
@@ -222,7 +259,11 @@ def run(
             stderr=subprocess.DEVNULL,
             check=False,  # Locust exits 1 when any request failed: the table says so
         )
-        _report(Path(f"{prefix}_stats.csv"), users, duration, serve)
+        ended = time.time()
+        steady_s = ended - float(steady.read_text()) if steady.exists() else None
+        _report(
+            Path(f"{prefix}_stats.csv"), users, duration, serve, people_scale, steady_s
+        )
     finally:
         if server is not None:
             server.terminate()
@@ -244,5 +285,11 @@ if __name__ == "__main__":
     parser.add_argument(
         "--serve-args", default="", help="extra options for `saferleeds serve`"
     )
+    parser.add_argument(
+        "--people-scale",
+        type=float,
+        default=1.0,
+        help="times the demo's people (default 1; 10 for the 10x run)",
+    )
     args = parser.parse_args()
-    run(args.quick, args.users, args.duration, args.serve_args)
+    run(args.quick, args.users, args.duration, args.serve_args, args.people_scale)

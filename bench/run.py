@@ -31,8 +31,9 @@ BENCHMARKS = [
     "linkage_scale",
     "search",
 ]
-# Run only when named (`bench/run.py loadtest --quick`): it starts PostgreSQL and a server.
-OPTIONAL = ["loadtest"]
+# Run only when named (`bench/run.py loadtest --quick`): it starts PostgreSQL and a server;
+# spark starts a JVM (Spark local mode) and needs Java.
+OPTIONAL = ["loadtest", "spark"]
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 # A throw-away PostgreSQL cluster on a loopback port, for the test suite.
 #   eval "$(scripts/pg.sh start)"   -> exports DATABASE_URL and SL_PG_DIR
 #   scripts/pg.sh stop "$SL_PG_DIR"
+# Optional, for fault tests: SL_PG_ROOT=DIR puts the cluster in DIR (a small file
+# system, say) instead of /tmp; SL_PG_INITDB_OPTS adds initdb options (--wal-segsize=1).
 set -euo pipefail
 cmd="${1:-}"
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
@@ -12,10 +14,11 @@ as_pg() {
 }
 case "$cmd" in
   start)
-    dir="$(mktemp -d /tmp/saferleeds-pg.XXXXXX)"
+    dir="$(mktemp -d "${SL_PG_ROOT:-/tmp}/saferleeds-pg.XXXXXX")"
     [ "$(id -u)" -ne 0 ] || chown postgres "$dir"
     port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U saferleeds --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 \
+    # SL_PG_INITDB_OPTS unquoted on purpose: several options, split on spaces.
+    as_pg "$PGBIN/initdb" -D "$dir/data" -A trust -U saferleeds --no-sync -E UTF8 ${SL_PG_INITDB_OPTS:-} >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
     # Durability is pointless for a throw-away test cluster; turning it off saves minutes.
     as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \

@@ -31,3 +31,5 @@ urlpatterns = [
 # A service fault (database down, analytics store damaged, disk full) is a 503 page
 # naming the recovery; any other error the plain 500 page. Never a traceback.
 handler500 = "saferleeds.web.faults.server_error"
+# A 400 that a service fault caused (a session the database could not save) is that 503.
+handler400 = "saferleeds.web.faults.bad_request"

@@ -1,16 +1,13 @@
 """One code path, two engines: the indicator queries on Spark give DuckDB's numbers.
 
 The store's tables are exported to Parquet and registered as Spark views under the same
-names; the same functions then run with a ``SparkEngine`` (SQL transpiled by sqlglot)
-and with DuckDB, and every result must be identical, to the last digit.
+names (the shared session of ``tests/analytics/conftest.py``); the same functions then
+run with a ``SparkEngine`` (SQL transpiled by sqlglot) and with DuckDB, and every
+result must be identical, to the last digit.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-import warnings
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -18,11 +15,10 @@ from typing import Any
 
 import pytest
 
-if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-    pytest.skip(
-        "Java is not installed: PySpark needs a JVM to run Spark in local mode",
-        allow_module_level=True,
-    )
+from saferleeds.analytics.spark import spark_unavailable_reason
+
+if spark_unavailable_reason() is not None:
+    pytest.skip(str(spark_unavailable_reason()), allow_module_level=True)
 
 from saferleeds.analytics.indicators import (  # noqa: E402
     SparkEngine,
@@ -33,63 +29,18 @@ from saferleeds.analytics.indicators import (  # noqa: E402
 )
 from saferleeds.analytics.indicators.engine import to_spark_sql  # noqa: E402
 from saferleeds.analytics.store import Store, open_store  # noqa: E402
-from saferleeds.demo.generator import generate  # noqa: E402
-from tests.analytics.test_indicators import (  # noqa: E402
-    TEST_WEIGHTS,
-    build_indicator_store,
-)
-
-TABLES = (
-    "police_street",
-    "area_lsoa",
-    "area_neighbourhood",
-    "partner_incident",
-    "partner_extract_load",
-    "survey_response",
-)
+from tests.analytics.test_indicators import TEST_WEIGHTS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def duck(
-    police_store_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Store]:
-    tmp = tmp_path_factory.mktemp("spark")
-    generate(tmp / "extract", seed=4, scale=1.0)
-    path = build_indicator_store(
-        police_store_path, tmp / "analytics.duckdb", tmp / "extract"
-    )
-    with open_store(path, read_only=True) as store:
-        for t in TABLES:
-            store.execute(f"COPY {t} TO '{tmp / t}.parquet' (FORMAT parquet)")
+def duck(spark_store: tuple[Path, Path]) -> Iterator[Store]:
+    with open_store(spark_store[0], read_only=True) as store:
         yield store
 
 
 @pytest.fixture(scope="module")
-def spark(duck: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pyspark's notice about pandas versions
-        from pyspark.sql import SparkSession
-
-        session = (
-            SparkSession.builder.master("local[1]")
-            .appName("saferleeds-indicators-test")
-            .config("spark.sql.shuffle.partitions", "1")
-            .config("spark.default.parallelism", "1")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.sql.adaptive.enabled", "false")
-            .getOrCreate()
-        )
-    session.sparkContext.setLogLevel("ERROR")
-    folder = Path(str(duck.path)).parent
-    for t in TABLES:
-        session.read.parquet(str(folder / f"{t}.parquet")).createOrReplaceTempView(t)
-    yield SparkEngine(session)
-    session.stop()
+def spark(spark_session: Any) -> SparkEngine:
+    return SparkEngine(spark_session)
 
 
 def test_spark_sql_is_transpiled_not_copied() -> None:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any, cast
 
+import duckdb
 import pytest
 
 from saferleeds.analytics.geography import load_geography
 from saferleeds.analytics.indicators.compute import monthly_values
 from saferleeds.analytics.store import (
     ROLLUP_ROWS_KEY,
+    ROLLUP_VERSION_KEY,
+    Store,
+    data_version,
     local_police_table,
     open_store,
+    part_files,
     police_rollup_current,
     refresh_police_rollup,
 )
@@ -142,3 +149,130 @@ def test_re_import_adds_nothing_and_an_old_store_gets_its_rollup_at_the_next_imp
     with open_store(path, read_only=True) as store:
         assert police_rollup_current(store.con)
     assert _values(path) == before
+
+
+def _seal(store: Store) -> Any:
+    return store.scalar(
+        "SELECT value FROM store_meta WHERE key = ?", [ROLLUP_VERSION_KEY]
+    )
+
+
+def _catalogue_rows(store: Store) -> str:
+    """The catalogue's row count of the police_street table and the part ledger's."""
+    table = store.scalar(
+        "SELECT estimated_size FROM duckdb_tables() WHERE table_name = 'police_street'"
+    )
+    parts = store.scalar("SELECT coalesce(sum(rows), 0) FROM police_part")
+    return f"{table} {parts}"
+
+
+class _Recording:
+    """A DuckDB connection that notes every statement run through it, and which
+    tables each one reads (from DuckDB's own parse of it, not the SQL's text: a
+    catalogue lookup naming a table in a string does not read it)."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.sql: list[str] = []
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        self.sql.append(sql)
+        return self.con.execute(sql, params or [])
+
+    def tables(self) -> list[str]:
+        """The tables read, one entry per reference, over every statement noted."""
+        out: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if node.get("type") == "BASE_TABLE":
+                    out.append(node["table_name"])
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+
+        for sql in self.sql:
+            parsed = json.loads(
+                self.con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0]
+            )
+            assert not parsed["error"], (sql, parsed)
+            walk(parsed)
+        return out
+
+
+def test_readers_trust_the_sealed_rollup_from_one_lookup_without_reading_the_records(
+    store_path: Path,
+) -> None:
+    with open_store(store_path, read_only=True) as store:
+        # The writer that published the store sealed the rollup under its version.
+        assert _seal(store) == f"{data_version(store)} {_catalogue_rows(store)}"
+        rec = _Recording(store.con)
+        assert police_rollup_current(cast(Any, rec))
+        assert len(rec.sql) == 1
+        # The part ledger is a row per month, not the records.
+        assert set(rec.tables()) == {"store_meta", "police_part"}
+        # A whole indicators query: nothing it runs reads police_street.
+        rec.sql.clear()
+        values = monthly_values(
+            Store(cast(Any, rec), store.path, store.file),
+            FIRST,
+            LAST,
+            by="msoa",
+            indicators=POLICE_INDICATORS,
+        )
+        assert any(v.value for v in values)
+        scans = rec.tables()
+        assert "police_month_rollup" in scans
+        assert "police_street" not in scans
+
+
+def test_a_writers_own_session_checks_exactly_and_closing_seals_only_an_exact_rollup(
+    store_path: Path,
+) -> None:
+    with open_store(store_path) as store:
+        # The writer bumped the version when it opened: the old seal no longer
+        # answers, so rows added without a refresh are seen by the exact count.
+        rec = _Recording(store.con)
+        assert police_rollup_current(cast(Any, rec))
+        assert "police_street" in rec.tables()
+        store.execute(
+            f"INSERT INTO {local_police_table(store.con)} BY NAME "
+            "SELECT * REPLACE ('more-' || row_key AS row_key) "
+            "FROM police_street WHERE crime_type = 'Robbery' LIMIT 5"
+        )
+        assert not police_rollup_current(store.con)
+    with open_store(store_path, read_only=True) as store:
+        assert _seal(store) is None
+        assert not police_rollup_current(store.con)
+    with open_store(store_path) as store:
+        refresh_police_rollup(store)
+    with open_store(store_path, read_only=True) as store:
+        assert _seal(store) == f"{data_version(store)} {_catalogue_rows(store)}"
+        rec = _Recording(store.con)
+        assert police_rollup_current(cast(Any, rec))
+        assert len(rec.sql) == 1
+
+
+def test_rows_appended_by_a_bare_duckdb_connection_break_the_seal(
+    store_path: Path,
+) -> None:
+    # Outside open_store: the data version stays, but the catalogue's row count grows.
+    with open_store(store_path, read_only=True) as store:
+        files = part_files(store)
+    con = duckdb.connect(str(store_path))
+    con.execute(
+        "INSERT INTO police_street BY NAME "
+        "SELECT * REPLACE ('bare-' || row_key AS row_key) "
+        "FROM read_parquet(?) WHERE crime_type = 'Drugs' LIMIT 3",
+        [files],
+    )
+    con.close()
+    with open_store(store_path, read_only=True) as store:
+        rec = _Recording(store.con)
+        assert not police_rollup_current(cast(Any, rec))
+        assert "police_street" in rec.tables()  # fell back to the exact count
+    assert {k: v[0] for k, v in _values(store_path).items() if v[0]} == _brute_force(
+        store_path
+    )

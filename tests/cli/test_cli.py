@@ -173,3 +173,18 @@ def test_demo_generate_writes_files_and_truth(tmp_path: Path) -> None:
     ):
         assert (tmp_path / "syn" / name).stat().st_size > 0, name
     assert "offences.csv" in r.stdout and "1,000" in r.stdout  # 5,000 x 0.2
+
+
+def test_demo_load_scale_loads_more_people(tmp_path: Path) -> None:
+    """``demo load --scale N`` (issue #18's 10x-people load test) loads about N times
+    the demo's people; a scale that is not positive is refused before anything."""
+    import re
+
+    refused = saferleeds(tmp_path, "demo", "load", "--scale", "0")
+    assert refused.returncode == 2 and "--scale" in refused.stderr
+    done = saferleeds(tmp_path, "demo", "load", "--scale", "2")
+    assert done.returncode == 0, done.stderr
+    people = re.search(r"([\d,]+) people", _loaded_line(done.stderr))
+    assert people is not None
+    # The default load holds 504 people; the personas and casework add a few.
+    assert 900 <= int(people.group(1).replace(",", "")) <= 1100

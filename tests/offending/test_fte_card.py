@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from saferleeds.offending.models import Disposal, Offence
+from saferleeds.offending.models import Disposal, Offence, PopulationEstimate
 from saferleeds.offending.queries import latest_first_time_entrants
 from saferleeds.partners.models import Agency
 from saferleeds.people.models import Person
@@ -71,10 +71,21 @@ def test_first_time_entrants_in_the_latest_year(known_people: dict[str, Any]) ->
     )
     assert figure.entrants == 2 and figure.undated == 1
     assert figure.rate is None and figure.population is None
-    rated = latest_first_time_entrants(
-        date(2019, 12, 31), {"population": 80_000, "source": "ONS mid-2018 (test)"}
+    # The twelve months' middle day is in 2018: the mid-2018 estimate is the one.
+    assert figure.missing == (
+        "rate needs the 10-17 population for Leeds, 2018: "
+        "saferleeds offending import population FILE"
     )
+    PopulationEstimate.objects.create(
+        area_code="E08000035",
+        area_name="Leeds",
+        year=2018,
+        population_10_17=80_000,
+        source="ONS mid-2018 (test)",
+    )
+    rated = latest_first_time_entrants(date(2019, 12, 31))
     assert rated is not None and rated.rate == pytest.approx(2 * 100_000 / 80_000)
+    assert rated.missing is None and rated.population_source == "ONS mid-2018 (test)"
     # Entries after "today" are left out: the year ends at the one before.
     earlier = latest_first_time_entrants(date(2019, 2, 28))
     assert earlier is not None and earlier.period.end == date(2019, 1, 5)
@@ -102,12 +113,28 @@ def test_the_card_is_next_to_re_offending(
     assert html.index(">Re-Offending</a>") < html.index('data-testid="fte-card"')
     card = _card(html)
     assert '<p class="sl-card__value">1</p>' in card
-    assert "12 months to 1 Feb 2020" in card and "FTE_POPULATION" in card
+    assert "12 months to 1 Feb 2020" in card
+    assert (
+        "Rate needs the 10-17 population for Leeds, 2019: "
+        "<code>saferleeds offending import population FILE</code>"
+    ) in card
 
-    settings.FTE_POPULATION = {"population": 50_000, "source": "test estimate"}
+    PopulationEstimate.objects.create(
+        area_code="E08000035",
+        area_name="Leeds",
+        year=2019,
+        population_10_17=50_000,
+        source="test estimate",
+    )
     card = _card(client.get("/indicators/", {"period": "2018-07"}).content.decode())
     assert '<p class="sl-card__value">2.0</p>' in card
-    assert "Per 100,000 children aged 10-17: 1 of 50,000 (test estimate)" in card
-    # An area's page has no card: the figure is the whole partnership's.
+    assert (
+        "Per 100,000 children aged 10-17 living in Leeds: 1 of 50,000 "
+        "(mid-2019, test estimate)"
+    ) in card
+    assert "Including 1 with no home area recorded" in card
+    assert 'data-testid="fte-synthetic"' not in card
+    # An MSOA's page has its own card: the child has no home recorded, so none there.
     area = client.get("/indicators/", {"period": "2018-07", "area": "E02002402"})
-    assert 'data-testid="fte-card"' not in area.content.decode()
+    card = _card(area.content.decode())
+    assert '<p class="sl-card__value">0</p>' in card and "Leeds 073" in card

@@ -117,6 +117,7 @@ def test_bad_rows_are_quarantined_with_file_line_field(known_people: Any) -> Non
     assert [(p.line, p.field) for p in report.problems] == [
         (3, "disposal_type"),
         (4, "disposal_date"),
+        (5, "home_lsoa"),
     ]
     assert Disposal.objects.count() == 1
 

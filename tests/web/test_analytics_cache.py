@@ -251,3 +251,108 @@ def test_layer_list_sits_beside_the_map_not_on_it(
         page.wait_for_selector("#sl-map[data-loaded-kde]", timeout=30_000)
         screenshot(page, name)
     assert page.problems == []
+
+
+@pytest.mark.django_db
+def test_partner_figures_cached_until_their_records_or_the_store_change(
+    client: Client,
+    personas: dict[str, Any],
+    sign_in: Any,
+    one_month_store: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Re-offending, first-time entrants and the map's drawing are cached as well:
+    the first two come from partners' records in the database, so a new extract
+    recomputes them (and nothing of the store's); an import recomputes everything."""
+    from saferleeds.importers.offending import (
+        read_disposal_extract,
+        read_offence_extract,
+    )
+    from saferleeds.offending.actions import do_import_disposals, do_import_offences
+    from saferleeds.partners.models import Agency
+    from saferleeds.people.models import AgencyReference, Person
+    from tests.offending.conftest import DISPOSALS, OFFENCES, REFS
+
+    wyp, nps = Agency.objects.get(code="wyp"), Agency.objects.get(code="nps")
+    for ref in REFS:
+        person = Person.objects.create(
+            given_name=f"Given{ref}", family_name=f"Family{ref}", created_by=wyp
+        )
+        for agency in (wyp, nps):
+            AgencyReference.objects.create(person=person, agency=agency, reference=ref)
+    assert not do_import_offences(
+        read_offence_extract(OFFENCES), actor=None, agency=wyp
+    ).problems
+    reoffending = _counting(
+        monkeypatch, "saferleeds.web.indicators", "latest_complete_reoffending"
+    )
+    fte = _counting(
+        monkeypatch, "saferleeds.web.indicators", "latest_first_time_entrants"
+    )
+    drawn = _counting(monkeypatch, "saferleeds.web.indicators", "choropleth")
+    dash = _counting(monkeypatch, "saferleeds.web.indicators", "dashboard")
+    executive = sign_in(client, personas["ed.executive"])
+    first = executive.get("/indicators/").content.decode()
+    again = executive.get("/indicators/").content.decode()
+    main = '<main class="govuk-main-wrapper'
+    assert again.split(main)[1] == first.split(main)[1]  # not the form's CSRF token
+    assert (len(reoffending), len(fte), len(drawn), len(dash)) == (1, 1, 1, 1)
+    # A partner's disposals extract: its figures afresh, the store's from the cache.
+    assert not do_import_disposals(
+        read_disposal_extract(DISPOSALS), actor=None, agency=nps
+    ).problems
+    executive.get("/indicators/")
+    assert (len(reoffending), len(fte), len(drawn), len(dash)) == (2, 2, 1, 1)
+    # An import of the store: everything afresh.
+    _import(one_month_store, JULY_2018)
+    executive.get("/indicators/")
+    assert (len(reoffending), len(fte), len(drawn), len(dash)) == (3, 3, 2, 2)
+
+
+@pytest.mark.django_db
+def test_indicators_page_reads_a_fixed_number_of_queries(
+    client: Client, personas: dict[str, Any], sign_in: Any, one_month_store: Path
+) -> None:
+    """Once cached, the page reads the session, the user and the partners' records'
+    fingerprints: no query per card, area or cohort (issue #18, item 2)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    executive = sign_in(client, personas["ed.executive"])
+    executive.get("/indicators/")
+    with CaptureQueriesContext(connection) as ctx:
+        assert executive.get("/indicators/").status_code == 200
+    assert len(ctx.captured_queries) <= 12, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_readers_share_one_database_per_published_version(tmp_path: Path) -> None:
+    """Pages open the store per request; the process keeps one read-only database
+    per published version, and an import's new version is read right after it."""
+    from saferleeds.analytics import store as store_module
+
+    path = tmp_path / "s.duckdb"
+    with open_store(path) as store:
+        store.execute("CREATE TABLE t AS SELECT 1 AS x")
+    opened = store_module._connect
+    calls: list[Path | None] = []
+
+    def counting(p: Path | None, read_only: bool) -> Any:
+        if read_only:
+            calls.append(p)
+        return opened(p, read_only)
+
+    store_module._READERS.clear()
+    try:
+        store_module._connect = counting  # type: ignore[assignment]
+        for _ in range(3):
+            with open_store(path, read_only=True) as store:
+                assert store.scalar("SELECT x FROM t") == 1
+        assert len(calls) == 1
+        with open_store(path) as store:
+            store.execute("UPDATE t SET x = 2")
+        with open_store(path, read_only=True) as store:
+            assert store.scalar("SELECT x FROM t") == 2
+        assert len(calls) == 2 and calls[1] != calls[0]  # the new version's file
+    finally:
+        store_module._connect = opened  # type: ignore[assignment]
+        store_module._READERS.clear()

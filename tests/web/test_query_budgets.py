@@ -29,6 +29,7 @@ from saferleeds.people.present import pseudonym
 from saferleeds.safeguarding.actions.cases import (
     do_add_case_note,
     do_add_case_task,
+    do_create_case,
     do_link_person_to_case,
 )
 from saferleeds.safeguarding.models import Case
@@ -272,3 +273,107 @@ def test_repeat_flags_read_a_fixed_number_of_queries(
             .values_list("occurred_on", flat=True)
         )
         assert flag.further_incidents == len(want) and flag.first_incident_on == want[0]
+
+
+# --- The load test's other page groups (issue #18, item 2) ----------------------------
+# Budgets are today's counts plus a little; each page also has a test that its count
+# does not grow with the records it shows (what an N+1 would break).
+PERSON_BUDGET = 36
+MARAC_HOME_BUDGET = 30
+API_LIST_BUDGET = 18
+API_LISTS = {
+    "carol.coordinator": ["cases/", "hate-reports/", "iom-members/"],
+    "aisha.analyst": ["agreements/"],
+}
+
+
+def _count_split(client: Any, url: str) -> tuple[int, int, Any]:
+    """The queries one GET runs besides the audit log's inserts, those inserts, and the
+    response. The person page and the MARAC home write two audit batches (the record
+    read, then what it lists), so ``_count``'s one-insert check is not theirs; neither
+    number may grow with the records shown."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    queries = [q["sql"] for q in ctx.captured_queries]
+    inserts = sum(q.startswith(AUDIT_INSERT) for q in queries)
+    if connection.vendor == "postgresql":
+        assert inserts <= 2
+    return len(queries) - inserts, inserts, response
+
+
+@pytest.mark.django_db
+def test_person_page_count_does_not_grow_with_the_cases_shown(
+    demo: Case, sign_in: Any
+) -> None:
+    carol = User.objects.get(username="carol.coordinator")
+    actor = actor_for(carol)
+    person = do_create_person(
+        actor=actor, reference="QB-PERSON", given_name="Budget", family_name="Roles"
+    )
+    cases = [
+        do_create_case(actor=actor, case_type=Case.Type.MARAC, title=f"Budget {n}")
+        for n in range(8)
+    ]
+    do_link_person_to_case(cases[0].pk, person.pk, "victim", actor=actor)
+    client = _page(sign_in, "carol.coordinator")
+    url = f"/people/{person.pk}/"
+    client.get(url)
+    one, one_inserts, _ = _count_split(client, url)
+    assert one + one_inserts <= PERSON_BUDGET
+    for case in cases[1:]:
+        do_link_person_to_case(case.pk, person.pk, "victim", actor=actor)
+    many, many_inserts, r = _count_split(client, url)
+    assert r.content.decode().count("Budget ") >= 8
+    assert many == one
+    if connection.vendor == "postgresql":  # SQLite splits big inserts (see _count)
+        assert many_inserts == one_inserts
+
+
+@pytest.mark.django_db
+def test_marac_home_count_does_not_grow_with_the_cases(
+    demo: Case, sign_in: Any
+) -> None:
+    carol = User.objects.get(username="carol.coordinator")
+    actor = actor_for(carol)
+    client = _page(sign_in, "carol.coordinator")
+    client.get("/marac/")
+    before, before_inserts, _ = _count_split(client, "/marac/")
+    assert before + before_inserts <= MARAC_HOME_BUDGET
+    for n in range(8):
+        do_create_case(actor=actor, case_type=Case.Type.MARAC, title=f"Budget {n}")
+    after, after_inserts, _ = _count_split(client, "/marac/")
+    assert after == before
+    if connection.vendor == "postgresql":
+        assert after_inserts == before_inserts
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [(u, p) for u, paths in API_LISTS.items() for p in paths],
+)
+def test_api_lists_within_budget(
+    demo: Case, username: str, path: str, django_assert_max_num_queries: Any
+) -> None:
+    client = _api(username)
+    client.get(f"/api/v1/{path}")
+    with django_assert_max_num_queries(API_LIST_BUDGET):
+        r = client.get(f"/api/v1/{path}")
+    assert r.status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_case_list_count_does_not_grow_with_the_cases(demo: Case) -> None:
+    carol = User.objects.get(username="carol.coordinator")
+    actor = actor_for(carol)
+    client = _api("carol.coordinator")
+    client.get("/api/v1/cases/")
+    before, r_before = _count(client, "/api/v1/cases/", audit_inserts=False)
+    for n in range(8):
+        do_create_case(actor=actor, case_type=Case.Type.MARAC, title=f"Budget {n}")
+    after, r_after = _count(client, "/api/v1/cases/", audit_inserts=False)
+    assert (
+        len(r_after.json()) >= len(r_before.json()) + 8 or "results" in r_after.json()
+    )
+    assert after == before <= API_LIST_BUDGET

@@ -8,6 +8,8 @@ The population is an argument: the Census file the workspace ships
 (``leeds-lsoa-2011-census-population.csv``) has usual residents by LSOA but no age
 bands, so the 10-17 population per area must come from the caller (ONS mid-year
 estimates or Census table by single year of age), with its source stated where shown.
+The workspace imports it with ``saferleeds offending import population FILE``
+(:func:`saferleeds.importers.offending.read_population`).
 
 Notes:
     Youth Justice Board / Ministry of Justice, "Youth Justice Statistics" (first time
@@ -15,7 +17,11 @@ Notes:
     conditional caution or court conviction, recorded on the Police National
     Computer). Age in completed years on the disposal date; a child born on
     29 February becomes a year older on 1 March in a common year, the usual reading
-    in England and Wales.
+    in England and Wales. The area is the child's area of residence, as the Ministry
+    of Justice's first time entrants by local authority are (MoJ, "First time
+    entrants (FTE) into the Criminal Justice System", and the YJB's "Youth Justice
+    Statistics" local tables: rates per 100,000 of the area's 10-17 population from
+    the ONS mid-year estimates), not where the offence was committed.
 """
 
 from __future__ import annotations
@@ -159,6 +165,47 @@ GROUP BY ALL
 """
 
 
+def entrant_counts(
+    disposals: pa.Table | duckdb.DuckDBPyRelation, periods: Sequence[Span]
+) -> dict[tuple[str, str], int]:
+    """First-time entrants by period label and area: ``{(label, area): count}``.
+
+    The count :func:`first_time_entrants` divides by the population; for callers that
+    report a count where no population is held. Areas and periods with none are
+    absent.
+
+    Raises:
+        ValueError: Two periods have the same label.
+
+    Notes:
+        As :func:`first_time_entrants`: each person's first entry disposal, counted
+        when aged 10-17 on its date, in the area recorded with it (the Ministry of
+        Justice counts first-time entrants by the child's area of residence).
+    """
+    labels = [p.label for p in periods]
+    if len(set(labels)) != len(labels):
+        raise ValueError("each period needs its own label")
+    table = (
+        disposals.to_arrow_table()
+        if isinstance(disposals, duckdb.DuckDBPyRelation)
+        else disposals
+    )
+    spans = pa.table(
+        {
+            "label": [p.label for p in periods],
+            "start": pa.array([p.start for p in periods], pa.date32()),
+            "end": pa.array([p.end for p in periods], pa.date32()),
+        }
+    )
+    con = duckdb.connect()
+    try:
+        con.register("disposals", table)
+        con.register("periods", spans)
+        return {(p, a): int(n) for p, a, n in con.execute(_FTE_SQL).fetchall()}
+    finally:
+        con.close()
+
+
 def first_time_entrants(
     disposals: pa.Table | duckdb.DuckDBPyRelation,
     population: Mapping[str, float],
@@ -189,31 +236,10 @@ def first_time_entrants(
         who already entered never counts, whatever their age. YJB/MoJ "Youth Justice
         Statistics", first time entrants.
     """
-    labels = [p.label for p in periods]
-    if len(set(labels)) != len(labels):
-        raise ValueError("each period needs its own label")
     for area, n in population.items():
         if not n > 0:
             raise ValueError(f"population of {area} must be positive, not {n}")
-    table = (
-        disposals.to_arrow_table()
-        if isinstance(disposals, duckdb.DuckDBPyRelation)
-        else disposals
-    )
-    spans = pa.table(
-        {
-            "label": [p.label for p in periods],
-            "start": pa.array([p.start for p in periods], pa.date32()),
-            "end": pa.array([p.end for p in periods], pa.date32()),
-        }
-    )
-    con = duckdb.connect()
-    try:
-        con.register("disposals", table)
-        con.register("periods", spans)
-        counts = {(p, a): int(n) for p, a, n in con.execute(_FTE_SQL).fetchall()}
-    finally:
-        con.close()
+    counts = entrant_counts(disposals, periods)
     unknown = sorted({a for _, a in counts} - set(population))
     if unknown:
         raise ValueError(
@@ -239,6 +265,7 @@ __all__ = [
     "FteRate",
     "Span",
     "age_on",
+    "entrant_counts",
     "first_time_entrants",
     "read_disposals",
 ]

@@ -93,6 +93,9 @@ class Edge:
             an edge list gives).
         on: The day of the tie (the crime's), when it has one; ties without a day
             (an OCG nominal list's) are in every period.
+        since: For an undated, standing tie (two people on one OCG nominal list):
+            the day it began, the later of their nominations' days, when known; it
+            is in every period that ends on or after that day.
     """
 
     source: str
@@ -100,6 +103,7 @@ class Edge:
     weight: float = 1.0
     kind: str = CO_OFFENDING
     on: date | None = field(default=None, compare=False)
+    since: date | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -782,11 +786,18 @@ def parse_period(text: str) -> Period:
 
 def edges_in(edges: Iterable[Edge], period: Period | None) -> list[Edge]:
     """The ties of a period: those dated in it, and every undated tie (an OCG
-    nominal list is the group as the partner holds it now, so it is in each period).
-    ``None``: every tie."""
+    nominal list is the group as the partner holds it now, so it is in each period)
+    that had begun by the period's end (:attr:`Edge.since`: the nominations' day,
+    when the list dates them). ``None``: every tie."""
     if period is None:
         return list(edges)
-    return [e for e in edges if e.on is None or e.on in period]
+    return [e for e in edges if _in_period(e, period)]
+
+
+def _in_period(e: Edge, period: Period) -> bool:
+    if e.on is not None:
+        return e.on in period
+    return e.since is None or e.since <= period.end
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ import contextlib
 import fcntl
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,9 @@ class Store:
     copied: int = 0
     """Bytes a writer copied to build its version: the versioned file, which holds no
     police.uk records, so this does not grow with them (issue #17)."""
+    read_only: bool = False
+    """Opened for reading: its data version cannot change while it is open."""
+    _version: str | None = field(default=None, init=False, repr=False)
 
     def execute(self, sql: str, params: list[Any] | None = None) -> Any:
         """Run one SQL statement and return the DuckDB result."""
@@ -300,6 +304,65 @@ def police_rows(con: duckdb.DuckDBPyConnection) -> int | None:
     return None if row is None else int(row[0])
 
 
+ROLLUP_VERSION_KEY = "police_rollup_version"
+"""The ``store_meta`` key of the rollup's seal: the data version and catalogue row count
+of ``police_street`` under which the rollup was last checked to count every row (see
+:func:`seal_police_rollup`)."""
+
+# The seal as the store stands now, in one statement: the data version, DuckDB's
+# catalogue row count of the police_street table and the rows the part ledger gives the
+# monthly Parquet files (metadata: no scan), beside the seal and the noted row count.
+_SEAL_STATE = (
+    "SELECT (SELECT value FROM store_meta WHERE key = $version) || ' ' || "
+    "(SELECT estimated_size FROM duckdb_tables() WHERE table_name = 'police_street' "
+    "AND schema_name = 'main' AND database_name = current_database()) || ' ' || "
+    "(SELECT coalesce(sum(rows), 0) FROM police_part), "
+    "(SELECT value FROM store_meta WHERE key = $seal), "
+    "(SELECT value FROM store_meta WHERE key = $rows)"
+)
+
+
+def _seal_state(con: duckdb.DuckDBPyConnection) -> tuple[str | None, ...]:
+    row = con.execute(
+        _SEAL_STATE,
+        {
+            "version": DATA_VERSION_KEY,
+            "seal": ROLLUP_VERSION_KEY,
+            "rows": ROLLUP_ROWS_KEY,
+        },
+    ).fetchone()
+    return (None, None, None) if row is None else tuple(row)
+
+
+def _rollup_counts_every_row(con: duckdb.DuckDBPyConnection, noted: str) -> bool:
+    """The exact check: the noted row count equals ``police_street``'s (a scan)."""
+    rows = con.execute("SELECT count(*) FROM police_street").fetchone()
+    return rows is not None and str(rows[0]) == noted
+
+
+def seal_police_rollup(store: Store) -> bool:
+    """Seal the rollup as current under the store's present state, if it is.
+
+    The writer calls this once, after its last change and closing version bump
+    (:func:`open_store`), so readers of the published store answer
+    :func:`police_rollup_current` from ``store_meta`` and the catalogue instead of
+    counting ``police_street`` at every indicators query.
+
+    Args:
+        store: A writable store.
+
+    Returns:
+        Whether the rollup was found current (by the exact count) and so sealed.
+    """
+    con = store.con
+    con.execute("DELETE FROM store_meta WHERE key = ?", [ROLLUP_VERSION_KEY])
+    state, _, noted = _seal_state(con)
+    if state is None or noted is None or not _rollup_counts_every_row(con, noted):
+        return False
+    con.execute("INSERT INTO store_meta VALUES (?, ?)", [ROLLUP_VERSION_KEY, state])
+    return True
+
+
 def police_rollup_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``police_month_rollup`` counts exactly the rows ``police_street`` holds.
 
@@ -308,17 +371,29 @@ def police_rollup_current(con: duckdb.DuckDBPyConnection) -> bool:
 
     Returns:
         ``True`` when indicators may read the rollup instead of the records.
+
+    Notes:
+        One statement, reading no table row, when the store is as the writer sealed
+        it (:func:`seal_police_rollup`): the same data version and the same catalogue
+        row count of ``police_street``. Every writer bumps the version when it
+        closes and only then seals, after an exact count, so a published store's
+        seal can be believed. Otherwise (an in-memory store, a writer's own session,
+        a store from before the seal, rows appended by a bare DuckDB connection,
+        which keeps the version but grows the catalogue count) the exact check: the
+        noted row count against ``count(*)``. Not caught: a bare connection that
+        deletes rows (DuckDB's catalogue count keeps deleted rows) or rewrites
+        crime types in place, which the exact count would not catch either; write
+        the store through :func:`open_store`.
     """
     try:
-        noted = con.execute(
-            "SELECT value FROM store_meta WHERE key = ?", [ROLLUP_ROWS_KEY]
-        ).fetchone()
+        state, seal, noted = _seal_state(con)
         if noted is None:
             return False
-        rows = con.execute("SELECT count(*) FROM police_street").fetchone()
+        if seal is not None and seal == state:
+            return True
+        return _rollup_counts_every_row(con, noted)
     except duckdb.CatalogException:
         return False
-    return rows is not None and str(rows[0]) == noted[0]
 
 
 # --- police.uk records: one immutable Parquet file per month ---------------------------
@@ -446,13 +521,18 @@ def data_version(store: Store) -> str:
     Returns:
         The token, or ``"empty"`` for a store without one (no table, never written).
     """
+    if store._version is not None:  # a reader's, read once (pages ask several times)
+        return store._version
     try:
         value = store.scalar(
             "SELECT value FROM store_meta WHERE key = ?", [DATA_VERSION_KEY]
         )
     except duckdb.CatalogException:  # an empty in-memory store: no store_meta yet
         return "empty"
-    return str(value) if value is not None else "empty"
+    version = str(value) if value is not None else "empty"
+    if store.read_only:
+        store._version = version
+    return version
 
 
 # --- versions: build beside the live store, swap atomically ----------------------------
@@ -533,6 +613,41 @@ def _hold(version: Path) -> int | None:
     return None
 
 
+# Read-only databases of published version files, kept open in each process: opening
+# one costs about 20 ms (DuckDB reads its catalog), more than many pages' own queries.
+_READERS: dict[tuple[object, ...], duckdb.DuckDBPyConnection] = {}
+_READERS_LOCK = threading.Lock()
+_READERS_KEPT = 4  # versions: a page may still read the one an import just replaced
+
+
+def _shared_reader(target: Path) -> duckdb.DuckDBPyConnection:
+    """A new cursor of this process's read-only database of a published version file.
+
+    A version file is never written once published (:func:`_publish`; a writer builds
+    the next one beside it), so one database per file serves every page until the
+    pointer names another. Each caller gets a cursor (its own connection to the same
+    database, safe in its own thread) and closes only that. The key holds the file's
+    identity and size too, so a file changed anyway is opened afresh, and the process
+    id, so a forked worker never shares its parent's connection. Databases of older
+    versions are forgotten, not closed: a cursor still reading one keeps it alive.
+
+    Raises:
+        FileNotFoundError: The version was swapped and removed meanwhile.
+    """
+    st = os.stat(target)
+    key = (os.getpid(), str(target), st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+    with _READERS_LOCK:
+        base = _READERS.get(key)
+        if base is None:
+            base = _connect(target, read_only=True)
+            _READERS[key] = base
+            while len(_READERS) > _READERS_KEPT:
+                del _READERS[next(iter(_READERS))]
+        return base.cursor()
+
+
+
+
 def _open_reader(
     path: Path,
 ) -> tuple[duckdb.DuckDBPyConnection, Path, int | None] | None:
@@ -549,6 +664,13 @@ def _open_reader(
             if fd is None:
                 continue
         try:
+            if target != path:  # a published version: immutable, shared (see above)
+                try:
+                    return _shared_reader(target), target, fd
+                except FileNotFoundError:
+                    if fd is not None:
+                        os.close(fd)
+                    continue  # swapped and cleaned since we read the pointer
             return _connect(target, read_only=True), target, fd
         except duckdb.IOException as exc:
             if fd is not None:
@@ -751,6 +873,7 @@ def _open_writer(
                             "SELECT file FROM police_part"
                         ).fetchall()
                     ]
+                    seal_police_rollup(store)  # after the last change: readers trust it
                     store.con.execute("CHECKPOINT")
                     store.close()
                 except duckdb.Error:
@@ -798,7 +921,7 @@ def open_store(
         return
     opened = None if p is None or not read_only else _open_reader(p)
     if opened is not None:
-        store = Store(opened[0], p, opened[1], opened[2])
+        store = Store(opened[0], p, opened[1], opened[2], read_only=True)
         try:
             attach_police_view(store)
             yield store

@@ -8,6 +8,7 @@ does not exist.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,6 +25,7 @@ from saferleeds.partners.policy import Forbidden, NotFound
 # One fixed body for "missing" and "not yours": the exception's own text names the
 # record type and id, which is harmless, but a fixed body leaves nothing to compare.
 NOT_FOUND_BODY = {"detail": "Not found."}
+log = logging.getLogger("saferleeds.api")
 DUPLICATE_MESSAGE = (
     "This conflicts with a record your agency already holds "
     "(for example, the reference is already in use)."
@@ -66,6 +68,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if fault is not None:
         # The database restarting, the store damaged, the disk full: the service's
         # fault, said as such (a retry may well work), never a traceback or a 500.
+        # One line for the operator naming what failed, as pages get from
+        # saferleeds.web.logs (Django's own line only says "Service Unavailable").
+        request = context.get("request")
+        log.warning(
+            "Service fault: %s %s 503 %s: %s",
+            getattr(request, "method", None) or "-",
+            getattr(request, "path", None) or "-",
+            fault.kind.value,
+            fault.detail,
+        )
         response = _answer(
             {"detail": fault.message}, status.HTTP_503_SERVICE_UNAVAILABLE
         )

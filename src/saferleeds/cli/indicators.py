@@ -3,7 +3,8 @@
 :func:`register` adds them to the ``saferleeds`` app:
 
 - ``saferleeds indicators --from PERIOD [--to PERIOD] [--compare previous-period|
-  previous-year] [--area CODE|NAME] [--by msoa|ward|lsoa] --format json|csv|table``
+  previous-year] [--area CODE|NAME] [--by msoa|ward|lsoa] --format json|csv|table
+  [--engine duckdb|spark [--spark-data DIR|URL]]``
 - ``saferleeds import partner-extract DIR`` and ``saferleeds import survey FILE``
 - ``saferleeds harm-weights show`` and ``saferleeds harm-weights derive``
 """
@@ -15,18 +16,26 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from saferleeds import config
+from saferleeds.cli._engine import EngineOption, SparkDataOption, query_source
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 FORMATS = ("json", "csv", "table")
+
+
+def _fail(message: str) -> NoReturn:
+    # Text, not markup: messages may hold brackets (a Spark master such as local[*]).
+    err.print(Text.assemble(("error", "red"), f": {message}"), highlight=False)
+    raise typer.Exit(2)
 
 
 def _fmt_number(v: Any, digits: int = 1) -> str:
@@ -118,12 +127,15 @@ def indicators_cmd(
         typer.Option("--indicator", help="Indicator id (repeatable; default all)."),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="json, csv or table")] = "table",
+    engine: EngineOption = "duckdb",
+    spark_data: SparkDataOption = None,
 ) -> None:
     """The strategy's key indicators for a period and area, with tested changes.
 
     Counts come with a rate per 1,000 residents and, for crimes, a harm-weighted total
     (when harm weights are available); comparisons give the change, an exact Poisson
-    p-value and a verdict. Exit status 2 for an unknown area, period or option.
+    p-value and a verdict. With --engine spark the same queries run on Spark, with the
+    same numbers. Exit status 2 for an unknown area, period or option.
     """
     from saferleeds.analytics.areas import UnknownArea
     from saferleeds.analytics.indicators import (
@@ -134,7 +146,6 @@ def indicators_cmd(
         period_between,
     )
     from saferleeds.analytics.indicators.periods import parse_period
-    from saferleeds.analytics.store import open_store
 
     if fmt not in FORMATS:
         err.print(f"[red]error[/]: unknown format {fmt!r}: use json, csv or table")
@@ -145,7 +156,7 @@ def indicators_cmd(
     if by is not None and by not in LEVELS:
         err.print(f"[red]error[/]: --by must be {' or '.join(LEVELS)}")
         raise typer.Exit(2)
-    with open_store(config.analytics_path(), read_only=True) as store:
+    with query_source(engine, spark_data, _fail) as store:
         try:
             if from_month is None and to_month is None:
                 last = latest_month(store)

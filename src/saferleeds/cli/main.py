@@ -439,7 +439,16 @@ def audit_verify(
 
 
 @demo_app.command("load")
-def demo_load() -> None:
+def demo_load(
+    scale: Annotated[
+        float,
+        typer.Option(
+            help="Times the demo's people, incidents and offences (10: ten times the "
+            "people, for load tests). Only a first load uses it.",
+            min=0.01,
+        ),
+    ] = 1.0,
+) -> None:
     """Migrate the database and load the demo: agencies, personas, areas, police.uk data.
 
     Safe to repeat: nothing is duplicated and nothing a user changed is lost. Refused
@@ -472,7 +481,7 @@ def demo_load() -> None:
             # The linkage runs within the seeding: say which of its steps is on.
             progress.update(task, description=f"Seeding; record linkage: {text}")
 
-        seeded = seed_demo(on_step=linkage_step)
+        seeded = seed_demo(on_step=linkage_step, scale=scale)
         progress.update(task, advance=1, description="Importing police.uk demo months")
     report = _run_police_import([SHIPPED_POLICE], None)
     from saferleeds.analytics.events import load_events
@@ -486,7 +495,7 @@ def demo_load() -> None:
     # indicators read (hate, domestic abuse, drug- and alcohol-related), and a sample survey.
     synthetic = config.data_dir() / "synthetic"
     if not (synthetic / "manifest.json").exists():
-        generate(synthetic, seed=DEMO_SEED, scale=DEMO_SCALE)
+        generate(synthetic, seed=DEMO_SEED, scale=DEMO_SCALE * scale)
     with open_store(config.analytics_path()) as store:
         load_partner_extract(store, synthetic)
         load_survey(store, SAMPLE_SURVEY)

@@ -27,12 +27,26 @@
   bad ones are quarantined and listed ``FILE:LINE: FIELD: reason``; exit status 0 (all
   imported), 3 (some quarantined) or 2 (the file is unusable: nothing imported).
   Re-running is idempotent by the agency's reference.
+- ``saferleeds offending import population FILE [--source TEXT]``: children aged
+  10-17 by area and year (``area_code,area_name,year,population_10_17``), the
+  denominator of the first-time entrants rate; used whole or not at all (exit status
+  2 and every bad row listed, nothing imported); re-running updates by area and year.
+- ``saferleeds offending fte [--by district|ward|msoa|lsoa] [--year YYYY]... [--area
+  CODE] [--format csv|json]``: first-time entrants per 100,000 children aged 10-17,
+  by calendar year and home area (``period,area_code,area_name,entrants,
+  population_10_17,population_year,rate_per_100000,note``); without ``--year``, the
+  twelve months to the latest entry. Where no population is imported the rate is
+  empty and the note says what to import.
 
 Without files, ``reoffending`` and ``network`` use the workspace's offences and
 disposals: ``reoffending`` without ``--as`` gives the partnership's figures from every
 agency's records (counts only); with ``--as USERNAME`` it reads, as that user, only the
 records their agency holds or is shared (each read logged). ``network`` names people,
-so without ``--edges`` it needs ``--as USERNAME`` (pseudonyms for an analyst). Errors
+so without ``--edges`` it needs ``--as USERNAME``: people are named by pseudonym, as
+the network page names them to everyone (:func:`saferleeds.iom.network.
+read_network_ties`), each record read logged as consulted and what is written out
+logged as a disclosure to that user, as the page's exports are. With ``--edges`` the
+file's node names are kept. Errors
 are one line ``error: FILE:LINE: COLUMN: reason`` on stderr with exit status 2.
 """
 
@@ -67,15 +81,18 @@ NO_OFFENDER_DATA = (
 )
 NO_NETWORK = (
     "the workspace network names people: pass --as USERNAME to read it as that user "
-    "(logged; pseudonyms for an analyst), or --edges FILE.csv (columns source,target "
+    "(logged; people by pseudonym, as on the network page), or --edges FILE.csv "
+    "(columns source,target "
     "and optionally weight)"
 )
 offending_app = typer.Typer(
-    help="Offences and disposals partners supply: import them.",
+    help="Offences and disposals partners supply: import them; first-time entrants.",
     no_args_is_help=True,
 )
 offending_import_app = typer.Typer(
-    help="Import an agency's offences or disposals extract.", no_args_is_help=True
+    help="Import an agency's offences, disposals or OCG extract, or the 10-17 "
+    "population.",
+    no_args_is_help=True,
 )
 offending_app.add_typer(offending_import_app, name="import")
 
@@ -293,10 +310,16 @@ def _workspace_tables(as_user: str | None) -> tuple[Any, Any]:
     return tables
 
 
+# The workspace network read for this command, to log what it writes out: set by
+# _edges, logged by _disclose once the output is written (one command per process).
+_read: dict[str, Any] = {}
+
+
 def _edges(
     edges: Path | None, as_user: str | None = None, periods: tuple[Any, ...] = ()
 ) -> list[Any]:
-    """The ties of an edge list, or of the workspace as ``as_user`` may see it (only
+    """The ties of an edge list (named as in the file), or of the workspace as
+    ``as_user`` may see it, people by pseudonym as the network page names them (only
     the offences of ``periods`` read, when given)."""
     from saferleeds.analytics.csvfile import CsvInputError
     from saferleeds.analytics.networks import read_edges
@@ -305,22 +328,48 @@ def _edges(
         if as_user is None:
             _fail(NO_NETWORK)
         _setup_django()
-        from saferleeds.offending.access_pages import read_co_offending_network
+        from saferleeds.iom.network import read_network_ties
+        from saferleeds.partners.policy import NotFound
 
-        network = read_co_offending_network(
-            _actor(as_user), purpose="saferleeds network", periods=periods
-        )
-        if not network.edges:
+        actor = _actor(as_user)
+        try:
+            ties, network = read_network_ties(
+                actor, purpose="saferleeds network", periods=periods
+            )
+        except NotFound:
+            _fail(
+                f"{as_user} may not see the co-offending network: their roles see no "
+                "personal data"
+            )
+        if not ties:
             within = " in " + " or ".join(p.label for p in periods) if periods else ""
             _fail(
                 f"no co-offending ties or OCG ties among the offences and nominal lists "
                 f"{as_user} may see{within}"
             )
-        return list(network.edges)
+        _read.update(actor=actor, network=network)
+        return list(ties)
     try:
         return read_edges(edges)
     except CsvInputError as exc:
         _fail(str(exc))
+
+
+def _disclose(command: str, fmt: str, people: int, ties: int) -> None:
+    """Log what a command wrote out of the workspace network as a disclosure to the
+    user it ran as, as the network page logs its exports (nothing for --edges)."""
+    if not _read:
+        return
+    from saferleeds.iom.network import log_network_export
+
+    log_network_export(
+        _read.pop("actor"),
+        _read.pop("network"),
+        people=people,
+        ties=ties,
+        fmt=fmt,
+        via=f"saferleeds network {command}",
+    )
 
 
 def _network(edges: Path | None, as_user: str | None = None) -> Any:
@@ -449,11 +498,14 @@ def metrics_cmd(
     if earlier is not None:
         before = build_network(edges_in(ties, earlier))
         _write_comparison(before, g, shown, earlier, seed=seed, top=top, fmt=fmt)
+        people = len(set(before.vs["name"]) | set(g.vs["name"]))
+        _disclose("metrics --compare", fmt, people, before.ecount() + g.ecount())
         return
     if not g.vcount():
         _fail("no ties")
     rows = [asdict(m) for m in node_metrics(g, seed=seed, betweenness_k=betweenness_k)]
     _write_rows(rows, METRIC_COLUMNS, fmt)
+    _disclose("metrics", fmt, g.vcount(), g.ecount())
 
 
 CHANGE_COLUMNS = (
@@ -559,6 +611,7 @@ def key_players_cmd(
     g = _network(edges, as_user)
     rows = [asdict(k) for k in key_players(g, top=top)]
     _write_rows(rows, ("rank", "node", "fragmentation", "gain"), fmt)
+    _disclose("key-players", fmt, g.vcount(), g.ecount())
 
 
 @network_app.command("export")
@@ -595,12 +648,54 @@ def export_cmd(
             write_i2(g, written[0], written[1], metrics)
     except OSError as exc:
         _fail(f"{exc.filename or out_path}: {exc.strerror or exc}")
+    _disclose("export", to, g.vcount(), g.ecount())
     from saferleeds.cli.main import literal
 
     err.print(
         Text(
             f"{g.vcount():,} people and {g.ecount():,} ties written to "
             + " and ".join(literal(p) for p in written)
+        )
+    )
+
+
+def _import_population(path: Path, source: str | None) -> None:
+    """Read a 10-17 population file and commit it whole, or nothing of it."""
+    from saferleeds.analytics.csvfile import CsvInputError
+    from saferleeds.cli.main import literal
+    from saferleeds.importers.offending import read_population
+
+    try:
+        extract = read_population(path)
+    except CsvInputError as exc:
+        _fail(f"{exc} (nothing imported)")
+    if extract.problems:
+        for problem in extract.problems:
+            err.print(Text(literal(str(problem))))
+        _fail(
+            f"{path}: {len(extract.problems):,} bad row"
+            f"{'s' if len(extract.problems) > 1 else ''}: nothing imported (a "
+            "population with holes would give wrong rates; correct the file and run "
+            "again)"
+        )
+    _setup_django()
+    from django.db import DatabaseError
+
+    from saferleeds.offending.actions import do_import_population
+
+    try:
+        report = do_import_population(
+            extract, actor=None, source=source or f"{path.name} (imported)"
+        )
+    except DatabaseError as exc:
+        _fail(f"the database is not ready ({exc}); run `saferleeds demo load` first")
+    years = sorted({r.year for r in extract.rows})
+    err.print(
+        Text(
+            f"{literal(path)}: {report.created:,} new, {report.updated:,} updated, "
+            f"{report.unchanged:,} unchanged (years {years[0]}"
+            + (f"-{years[-1]}" if len(years) > 1 else "")
+            + ")"
         )
     )
 
@@ -694,7 +789,8 @@ def import_disposals_cmd(path: FileArgument, agency: AgencyOption) -> None:
 
 @offending_import_app.command("ocg")
 def import_ocg_cmd(path: FileArgument, agency: AgencyOption) -> None:
-    """Import an OCG nominal list: ocg_reference,ocg_name,person_ref,role,source_agency.
+    """Import an OCG nominal list: ocg_reference,ocg_name,person_ref,role,source_agency
+    and optionally nominated_on (the day the nomination was made or last reviewed).
 
     role is principal, member or associate; source_agency the code of the agency
     whose intelligence nominated the person; person_ref the supplying agency's own
@@ -702,6 +798,133 @@ def import_ocg_cmd(path: FileArgument, agency: AgencyOption) -> None:
     updated, not repeated. Everyone on one group's list is tied in the network.
     """
     _import("ocg", path, agency)
+
+
+@offending_import_app.command("population")
+def import_population_cmd(
+    path: Annotated[Path, typer.Argument(help="The CSV file.", show_default=False)],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help='Where the figures come from, as the pages say it (say "ONS '
+            "mid-year estimates 2022\"); default: the file's name.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Import children aged 10-17 by area and year: area_code,area_name,year,
+    population_10_17.
+
+    area_code is an ONS code of an LSOA (E01), MSOA (E02), ward (E05) or the district;
+    the count the sum of ages 10 to 17 of the ONS mid-year estimates or Census 2021
+    TS007 (single year of age). Any bad row: nothing is imported (exit status 2).
+    An area and year already held is updated, not repeated.
+    """
+    _import_population(path, source)
+
+
+FTE_COLUMNS = (
+    "period",
+    "area_code",
+    "area_name",
+    "entrants",
+    "population_10_17",
+    "population_year",
+    "rate_per_100000",
+    "note",
+)
+
+
+@offending_app.command("fte")
+def fte_cmd(
+    by: Annotated[
+        str, typer.Option(help="district, ward, msoa or lsoa: the home areas.")
+    ] = "district",
+    year: Annotated[
+        list[int] | None,
+        typer.Option(
+            help="A calendar year to count (repeat for several); default: the twelve "
+            "months to the latest entry.",
+            show_default=False,
+        ),
+    ] = None,
+    area: Annotated[
+        str | None,
+        typer.Option(
+            help="Only this area (an ONS code of the --by level).", show_default=False
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+) -> None:
+    """First-time entrants per 100,000 children aged 10-17, by period and home area.
+
+    Children aged 10-17 at their first caution or court sentence (Youth Justice Board
+    method), in the area they live in (the disposals' home_lsoa), counts from every
+    agency's records. Without an imported population the rate is empty and the note
+    says what to import.
+    """
+    if fmt not in ("csv", "json"):
+        _fail(f"--format must be csv or json, not {fmt!r}")
+    _setup_django()
+    from django.db import DatabaseError
+
+    from saferleeds.offending.queries import (
+        FTE_LEVELS,
+        calendar_year,
+        first_time_entrants_by_area,
+        latest_fte_period,
+    )
+
+    if by not in FTE_LEVELS:
+        _fail(f"--by must be one of {', '.join(FTE_LEVELS)}, not {by!r}")
+    try:
+        if year:
+            periods = [calendar_year(y) for y in sorted(set(year))]
+        else:
+            latest = latest_fte_period()
+            if latest is None:
+                _fail(
+                    "the workspace has no cautions or court sentences yet (saferleeds "
+                    "offending import disposals / offences)"
+                )
+            periods = [latest]
+        try:
+            figures = first_time_entrants_by_area(
+                periods, by, area=area.upper() if area else None
+            )
+        except ValueError as exc:
+            _fail(f"--area: {exc}")
+    except DatabaseError as exc:
+        _fail(f"the database is not ready ({exc}); run `saferleeds demo load` first")
+    rows = [
+        {
+            "period": f.period.label,
+            "area_code": f.area_code,
+            "area_name": f.area_name,
+            "entrants": f.entrants,
+            "population_10_17": f.population,
+            "population_year": f.population_year,
+            "rate_per_100000": None if f.rate is None else round(f.rate, 1),
+            "note": f.missing
+            or (f"population: {f.population_source}" if f.population else ""),
+        }
+        for f in figures
+    ]
+    missing = sorted({(f.area_name, f.population_year) for f in figures if f.missing})
+    if missing:
+        first = missing[0]
+        _warn(
+            f"{len(missing):,} area-year{'s' if len(missing) > 1 else ''} without a "
+            f"10-17 population, no rate (first: {first[0]}, {first[1]}): saferleeds "
+            "offending import population FILE"
+        )
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows) + "\n")
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(FTE_COLUMNS)
+    for row in rows:
+        writer.writerow("" if row[c] is None else row[c] for c in FTE_COLUMNS)
 
 
 def register(app: typer.Typer) -> None:

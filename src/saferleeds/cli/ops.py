@@ -195,8 +195,43 @@ def store_rebuild_cmd(
     )
 
 
+@store_app.command("export-parquet")
+def store_export_parquet_cmd(
+    dest: Annotated[
+        Path,
+        typer.Argument(help="Directory to write <table>.parquet files into."),
+    ],
+) -> None:
+    """Write the store's police.uk records and geography as Parquet, for Spark.
+
+    The tables the indicators and hotspot counts read (police_street, area_lsoa,
+    area_neighbourhood and, where loaded, partner_incident, partner_extract_load,
+    survey_response). Copy the folder to storage the cluster reads (HDFS, S3) and
+    give it to `--engine spark --spark-data URL` under spark-submit.
+    """
+    from saferleeds import config
+    from saferleeds.analytics.spark import export_parquet
+    from saferleeds.analytics.store import open_store
+
+    path = config.analytics_path()
+    if not path.exists():
+        err.print(
+            Text.assemble(
+                ("error", "red"),
+                f": no analytics store at {path}: run `saferleeds import police` first",
+            )
+        )
+        raise typer.Exit(2)
+    if dest.exists() and not dest.is_dir():
+        err.print(Text.assemble(("error", "red"), f": {dest}: is a file, not a folder"))
+        raise typer.Exit(2)
+    with open_store(path, read_only=True) as store:
+        written = export_parquet(store, dest)
+    err.print(Text(f"Wrote {', '.join(written)} to {dest}."))
+
+
 def register(app: typer.Typer) -> None:
-    """Add `backup`, `restore`, `check` and `store rebuild` to the CLI."""
+    """Add `backup`, `restore`, `check`, `store rebuild` and `store export-parquet`."""
     app.command("backup")(backup_cmd)
     app.command("restore")(restore_cmd)
     app.command("check")(check_cmd)

@@ -6,6 +6,8 @@
   the district from the store (``--crime-type``, ``--from YYYY-MM --to YYYY-MM``,
   ``--cell``, ``--bandwidth``, ``--level grid|lsoa``, ``--permutations``,
   ``--format geojson|json|csv``).
+- ``saferleeds hotspots counts``: police.uk records per grid cell (``--cell``,
+  ``--engine duckdb|spark``, ``--format csv|json|geojson``).
 - ``saferleeds near-repeat``: the Knox test on dated partner events (``point_event``)
   or on an analyst's file (``--input FILE.csv``: x, y, date or longitude, latitude,
   date), ``--space 100x3 --time 7x3``, ``--compat exact|nrc``, ``--min-ratio 1.2
@@ -36,10 +38,12 @@ from typing import Annotated, Any, Literal, NoReturn
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from saferleeds import config
+from saferleeds.cli._engine import EngineOption, SparkDataOption, query_source
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -52,7 +56,8 @@ _BANDS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[xX]\s*(\d+)\s*$")
 
 
 def _fail(message: str) -> NoReturn:
-    err.print(f"[red]error[/]: {message}", highlight=False)
+    # Escaped: messages may hold brackets ("saferleeds[spark]", a master "local[*]").
+    err.print(f"[red]error[/]: {escape(message)}", highlight=False)
     raise typer.Exit(2)
 
 
@@ -157,15 +162,16 @@ def _resolve_crime_types(store: Any, given: list[str] | None) -> list[str] | Non
     Unknown categories (including police.uk's outcome "Not a crime") fail with the
     list of valid names.
     """
+    from saferleeds.analytics.indicators.engine import as_engine
     from saferleeds.analytics.police_reference import CRIME_TYPES
 
     if not given:
         return None
     held = [
         str(r[0])
-        for r in store.execute(
+        for r in as_engine(store).fetch(
             "SELECT DISTINCT crime_type FROM police_street WHERE crime_type IS NOT NULL"
-        ).fetchall()
+        )
     ]
     known = {c.lower(): c for c in (*CRIME_TYPES, *held)}
     unknown = [g for g in given if g.strip().lower() not in known]
@@ -182,12 +188,14 @@ def _no_records(
     store: Any, crime_types: list[str] | None, start: date, end: date
 ) -> NoReturn:
     """Fail for a selection with no records, listing the months that have some."""
+    from saferleeds.analytics.indicators.engine import as_engine
+
     months = [
         f"{r[0]:%Y-%m}"
-        for r in store.execute(
+        for r in as_engine(store).fetch(
             "SELECT DISTINCT month FROM police_street WHERE lsoa_code IN "
             "(SELECT lsoa_code FROM area_lsoa) ORDER BY 1"
-        ).fetchall()
+        )
     ]
     what = " or ".join(crime_types) if crime_types else "police.uk"
     span = f"{start:%Y-%m}" + (f" to {end:%Y-%m}" if end != start else "")
@@ -393,15 +401,20 @@ def gistar_cmd(
             "harm weight (ONS Crime Severity Score, or SAFERLEEDS_HARM_CODE_WEIGHTS).",
         ),
     ] = False,
+    engine: EngineOption = "duckdb",
+    spark_data: SparkDataOption = None,
 ) -> None:
     """Getis-Ord Gi* hot and cold spots of police.uk records, by grid cell or LSOA.
 
     Each unit gives its count, z-score, p-value (permutation, or analytic with
     --permutations 0), Benjamini-Hochberg q and label (hot, cold, not significant).
     With --harm (needs --level lsoa) the value per LSOA is its harm-weighted total.
+    With --engine spark (--level grid) the cells' counts are made on Spark.
     """
+    from saferleeds.analytics.areas import UnknownArea
     from saferleeds.analytics.hotspots import (
-        grid_gi_star,
+        counts_gi_star,
+        grid_counts,
         lsoa_counts,
         lsoa_gi_star,
         study_grid,
@@ -421,14 +434,34 @@ def gistar_cmd(
     )
     if harm and level != "lsoa":
         _fail("--harm needs --level lsoa")
+    if engine != "duckdb" and level != "grid":
+        _fail("--engine spark counts grid cells: use it with --level grid")
     if level == "grid":
-        points, start, end = _district_points(crime_type, from_month, to_month)
-        records = len(points)
+        from saferleeds.partnership import current
+
+        with query_source(engine, spark_data, _fail) as source:
+            start, end = _month_range(source, from_month, to_month)
+            types = _resolve_crime_types(source, crime_type)
+            grid = study_grid(cell)
+            with _spinner(f"Counting records per {cell:g} m cell on {engine}"):
+                try:
+                    cells = grid_counts(
+                        source,
+                        grid,
+                        crime_type=types,
+                        start=start,
+                        end=end,
+                        area=current().district_code,
+                    )
+                except UnknownArea as exc:
+                    _fail(str(exc))
+            if cells.records == 0:
+                _no_records(source, types, start, end)
+        records = cells.records
         with _spinner(f"Gi* over {cell:g} m cells ({permutations:,} permutations)"):
-            result = grid_gi_star(
-                points.easting,
-                points.northing,
-                study_grid(cell),
+            result = counts_gi_star(
+                cells.counts,
+                grid,
                 permutations=permutations,
                 seed=seed,
                 alpha=alpha,
@@ -502,6 +535,89 @@ def gistar_cmd(
                 "units": rows,
             }
         )
+
+
+def counts_cmd(
+    crime_type: CrimeTypes = None,
+    from_month: FromMonth = None,
+    to_month: ToMonth = None,
+    cell: Cell = 250.0,
+    engine: EngineOption = "duckdb",
+    spark_data: SparkDataOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="geojson, json or csv.")] = "csv",
+    out_file: OutFile = None,
+) -> None:
+    """Police.uk records per grid cell of the district (the counts Gi* and maps read).
+
+    One row per cell of the district's grid: its id (E<easting>N<northing>, the
+    south-west corner in British National Grid metres) and its count. With --engine
+    spark the records are counted on Spark (local, or a cluster under spark-submit),
+    with the same numbers as DuckDB.
+    """
+    from saferleeds.analytics.areas import UnknownArea
+    from saferleeds.analytics.hotspots import grid_counts, study_grid
+    from saferleeds.partnership import current
+
+    _check(fmt, ("geojson", "json", "csv"), "--format")
+    if out_file is not None and fmt != "geojson":
+        _fail("--out writes GeoJSON; with --format json or csv redirect the output")
+    if not cell > 0:
+        _fail("--cell must be positive")
+    with query_source(engine, spark_data, _fail) as source:
+        start, end = _month_range(source, from_month, to_month)
+        types = _resolve_crime_types(source, crime_type)
+        with _spinner(f"Counting police.uk records per {cell:g} m cell on {engine}"):
+            try:
+                result = grid_counts(
+                    source,
+                    study_grid(cell),
+                    crime_type=types,
+                    start=start,
+                    end=end,
+                    area=current().district_code,
+                )
+            except UnknownArea as exc:
+                _fail(str(exc))
+        if result.records == 0:
+            _no_records(source, types, start, end)
+    rows = result.to_rows()
+    summary = (
+        f"{result.records:,} located police.uk records "
+        f"({', '.join(types) if types else 'every category'}), {start:%Y-%m} to "
+        f"{end:%Y-%m}, counted on {result.engine} over {len(rows):,} cells of "
+        f"{cell:g} m; {result.off_grid + result.outside_area:,} fall outside the "
+        "district's cells."
+    )
+    if fmt == "geojson":
+        polygons = result.grid.active_polygons_wgs84()
+        _emit_geojson(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "geometry": g, "properties": r}
+                    for g, r in zip(polygons, rows, strict=True)
+                ],
+            },
+            out_file,
+            summary,
+        )
+        return
+    if fmt == "csv":
+        _write_csv(rows)
+        err.print(summary, highlight=False, markup=False)
+        return
+    _write_json(
+        {
+            "from": f"{start:%Y-%m}",
+            "to": f"{end:%Y-%m}",
+            "crime_types": types,
+            "cell": cell,
+            "engine": result.engine,
+            "records": result.records,
+            "outside_area": result.off_grid + result.outside_area,
+            "cells": rows,
+        }
+    )
 
 
 # --- near repeats ------------------------------------------------------------------
@@ -1192,11 +1308,12 @@ def register(app: typer.Typer) -> None:
     and the ``neighbourhood`` group (``profile``).
     """
     hotspots = typer.Typer(
-        help="Hotspots of police.uk records: kernel density and Gi*.",
+        help="Hotspots of police.uk records: kernel density, Gi* and grid counts.",
         no_args_is_help=True,
     )
     hotspots.command("kde")(kde_cmd)
     hotspots.command("gistar")(gistar_cmd)
+    hotspots.command("counts")(counts_cmd)
     app.add_typer(hotspots, name="hotspots")
     app.command("near-repeat")(near_repeat_cmd)
     app.command("forecast")(forecast_cmd)

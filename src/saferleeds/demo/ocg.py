@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db import transaction
 
@@ -62,6 +63,16 @@ def seed_ocg_nominals(*, seed: int = DEMO_SEED) -> OcgReport:
     g = build_network(co_offending_edges(rows, str))
     if not g.vcount():
         return OcgReport(0, 0, created=True)
+    # Nominated four weeks after the person's first crime with others (no later than
+    # the last crime): dated lists, so the network page's periods can use them.
+    first: dict[int, date] = {}
+    for person_id, day in (
+        Offence.objects.filter(agency=wyp)
+        .exclude(crime_reference="")
+        .values_list("person_id", "committed_on")
+    ):
+        first[person_id] = min(day, first.get(person_id, day))
+    last = max(first.values())
     members: dict[int, list[tuple[float, str]]] = defaultdict(list)
     for m in node_metrics(g, seed=seed):
         members[m.community].append((m.betweenness, m.node))
@@ -86,6 +97,7 @@ def seed_ocg_nominals(*, seed: int = DEMO_SEED) -> OcgReport:
                     person_id=int(person),
                     group_role=role,
                     source_agency=wyp,
+                    nominated_on=min(first[int(person)] + timedelta(days=28), last),
                     source_file="demo",
                 )
             )

@@ -107,13 +107,14 @@ def seed_offending(
             "incident__summary",
             "person_id",
             "person__date_of_birth",
+            "incident__place__lsoa__code",
         )
     )
     rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by seed
     kinds, weights = zip(*DISPOSALS, strict=True)
     offences: list[Offence] = []
     disposals: list[Disposal] = []
-    for crime, committed, crime_type, person_id, born in links:
+    for crime, committed, crime_type, person_id, born, lsoa in links:
         reference = f"{PREFIX}{crime}-{person_id}"
         code = OFFENCE_CODES.get(crime_type, "099/00")
         if rng.random() >= PROVEN_SHARE:
@@ -183,6 +184,10 @@ def seed_offending(
                 person_id=person_id,
                 disposed_on=on,
                 disposal_type=kind,
+                # The synthetic people have no address: they are taken to live in
+                # the LSOA of the crime (most offend near home), so first-time
+                # entrants have a home area as a real extract's home_lsoa gives.
+                home_lsoa=lsoa or "",
             )
         )
     Offence.objects.bulk_create(offences, batch_size=500)
@@ -195,4 +200,44 @@ def seed_offending(
         + [(DISPOSAL, d.pk, d.person_id) for d in disposals],
         detail={"source": "synthetic generator", "seed": seed},
     )
+    seed_fte_population({d.disposed_on.year for d in disposals})
     return OffendingReport(len(offences), len(disposals), created=True)
+
+
+# Children aged 10-17 as a share of usual residents: about Leeds's in the 2011
+# Census (roughly 9%), for invented figures only.
+DEMO_CHILD_SHARE = 0.09
+DEMO_POPULATION_SOURCE = (
+    "SYNTHETIC demo figures (9% of each LSOA's 2011 residents), not ONS estimates"
+)
+
+
+def seed_fte_population(years: set[int]) -> int:
+    """Give the demo a 10-17 population by LSOA for ``years`` (synthetic, said so).
+
+    The repository holds no real population by age; the first-time entrants rate
+    needs one, so the demo invents it from each LSOA's 2011 usual residents, its
+    source naming it synthetic wherever the page shows it. Imported through the same
+    action as a real file. Returns the rows created.
+    """
+    from saferleeds.analytics.geography import read_lsoas
+    from saferleeds.importers.offending import Extract, PopulationRow
+    from saferleeds.offending.actions import do_import_population
+    from saferleeds.partnership import current
+
+    extract: Extract[PopulationRow] = Extract("demo")
+    line = 1
+    for year in sorted(years):
+        for x in read_lsoas(current()):
+            line += 1
+            extract.rows.append(
+                PopulationRow(
+                    line,
+                    x.code,
+                    x.name,
+                    year,
+                    max(1, round((x.population or 1500) * DEMO_CHILD_SHARE)),
+                )
+            )
+    report = do_import_population(extract, actor=None, source=DEMO_POPULATION_SOURCE)
+    return report.created

@@ -17,7 +17,11 @@ from saferleeds.demo.governance_records import seed_governance_records
 from saferleeds.demo.iom import seed_iom
 from saferleeds.demo.ocg import seed_ocg_nominals
 from saferleeds.demo.offending import seed_offending
-from saferleeds.demo.partner_data import LinkageQuality, seed_partner_data
+from saferleeds.demo.partner_data import (
+    DEMO_SCALE,
+    LinkageQuality,
+    seed_partner_data,
+)
 from saferleeds.demo.personas import (
     AGENCIES,
     DEMO_PASSWORD,
@@ -58,7 +62,10 @@ class SeedReport:
 
 
 def seed_demo(
-    *, on_step: Callable[[str], None] | None = None, today: date | None = None
+    *,
+    on_step: Callable[[str], None] | None = None,
+    today: date | None = None,
+    scale: float = 1.0,
 ) -> SeedReport:
     """Create or update the demo cast and the partnership's areas (safe to repeat).
 
@@ -71,6 +78,9 @@ def seed_demo(
             starts (for a progress display).
         today: The day the demo's dates count from (:mod:`saferleeds.demo.clock`);
             default the local date. Seeding is deterministic given this day.
+        scale: How many times the demo's synthetic partner records (people,
+            incidents, offences) to load: 10 loads ten times the people, for load
+            tests. Only a first load uses it (a repeat load adds nothing).
 
     Raises:
         DemoRefused: Outside demo and test (:func:`refuse_outside_demo`).
@@ -93,7 +103,7 @@ def seed_demo(
         )
         _mark_seeded(user)
     areas = do_load_geography(current(), actor=None)
-    partner = seed_partner_data(on_step=on_step, today=day)
+    partner = seed_partner_data(on_step=on_step, today=day, scale=DEMO_SCALE * scale)
     seed_casework(today=day)
     offending = seed_offending(today=day)
     ocg = seed_ocg_nominals()  # the police's OCG lists, from the demo's co-offending

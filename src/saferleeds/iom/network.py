@@ -6,7 +6,9 @@ Everything reads through
 :func:`~saferleeds.offending.access_pages.read_co_offending_network` (every offence and
 OCG nomination read logged as consulted). People are shown by pseudonym to everyone;
 identified actors get a link to the person's offender page beside it. Exports name
-people by pseudonym whoever downloads them, and are logged as disclosures.
+people by pseudonym whoever downloads them, and are logged as disclosures; so does
+``saferleeds network`` on the workspace (:func:`read_network_ties`,
+:func:`log_network_export`).
 
 When the actor may see no tie, :func:`why_empty` says why in words: which agency holds
 the offences, and which agreement in force (if any) shares them with whom, so the page
@@ -19,7 +21,7 @@ import io
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -29,6 +31,7 @@ import igraph as ig
 from django.db.models import Max, Min
 
 from saferleeds.analytics.networks import (
+    Edge,
     KeyPlayer,
     NodeMetrics,
     Period,
@@ -69,6 +72,8 @@ __all__ = [
     "NetworkPage",
     "NetworkTie",
     "EXPORT_EVENT",
+    "log_network_export",
+    "read_network_ties",
     "read_network_export",
     "read_network_graphml",
     "read_network_page",
@@ -151,7 +156,9 @@ class NetworkPage:
         ties_by_kind: Pairs tied by co-offending only, by OCG only, and by both.
         offences: Offences with a crime reference read.
         nominations: OCG nominations read.
-        groups: The organised crime groups, largest first, members by pseudonym.
+        groups: The organised crime groups, largest first: label, members by
+            pseudonym, and the first and last days its nominations were made or
+            reviewed (``None``: not dated).
         communities: Sizes of the communities, largest first.
         key_players: ``(key player, their node)`` in the order picked.
         central: The most central people (by betweenness, then degree).
@@ -171,7 +178,7 @@ class NetworkPage:
     ties_by_kind: dict[str, int]
     offences: int
     nominations: int
-    groups: tuple[tuple[str, tuple[str, ...]], ...]
+    groups: tuple[tuple[str, tuple[str, ...], tuple[date, date] | None], ...]
     communities: tuple[int, ...]
     key_players: tuple[tuple[KeyPlayer, NetworkNode], ...]
     central: tuple[NetworkNode, ...]
@@ -422,7 +429,7 @@ def read_network_page(
         if e.source in drawn_set and e.target in drawn_set
     ]
     groups = tuple(
-        (grp.label, tuple(sorted(show(k)[0] for k in grp.members)))
+        (grp.label, tuple(sorted(show(k)[0] for k in grp.members)), grp.nominated)
         for grp in network.groups
     )
     # The span of the offences the actor may see (an aggregate: no one's record).
@@ -469,8 +476,6 @@ def _export_graph(actor: Actor, purpose: str) -> tuple[ig.Graph, CoOffendingNetw
         raise NotFound("no network")
     network = read_co_offending_network(actor, purpose=purpose)
     show = _namer(network)
-    from saferleeds.analytics.networks import Edge
-
     g = build_network(
         Edge(show(e.source)[0], show(e.target)[0], e.weight, e.kind)
         for e in network.edges
@@ -478,26 +483,62 @@ def _export_graph(actor: Actor, purpose: str) -> tuple[ig.Graph, CoOffendingNetw
     return g, network
 
 
-def _log_export(
-    actor: Actor, network: CoOffendingNetwork, g: ig.Graph, fmt: str
+def read_network_ties(
+    actor: Actor, *, purpose: str, periods: Sequence[Period] = ()
+) -> tuple[tuple[Edge, ...], CoOffendingNetwork]:
+    """The network's ties with people named as the page names them, by pseudonym
+    whoever reads (for the command line, which writes them out of the workspace).
+
+    Reads through :func:`~saferleeds.offending.access_pages.read_co_offending_network`
+    (every offence and nomination read logged as consulted); what the caller writes
+    out is logged with :func:`log_network_export`.
+
+    Raises:
+        NotFound: The actor's roles may see no personal data.
+    """
+    if not may_see_personal_data(actor):
+        raise NotFound("no network")
+    network = read_co_offending_network(actor, purpose=purpose, periods=periods)
+    show = _namer(network)
+    edges = tuple(
+        replace(e, source=show(e.source)[0], target=show(e.target)[0])
+        for e in network.edges
+    )
+    return edges, network
+
+
+def log_network_export(
+    actor: Actor,
+    network: CoOffendingNetwork,
+    *,
+    people: int,
+    ties: int,
+    fmt: str,
+    via: str = "network export",
 ) -> None:
     """Log an export as a disclosure of each person of the records it was made from
-    (by pseudonym, to the user downloading it), in one write."""
+    (by pseudonym, to the user it was made for), in one write."""
     record_many(
         actor,
         operation=Operation.DISCLOSURE,
         event=EXPORT_EVENT,
         records=[("person", pk, pk) for pk in network.person_ids],
-        recipient=f"{actor.username} (network export, {fmt})",
+        recipient=f"{actor.username} ({via}, {fmt})",
         detail={
             "format": fmt,
-            "people": g.vcount(),
-            "ties": g.ecount(),
+            "people": people,
+            "ties": ties,
             "offences": network.offences,
             "ocg_nominations": network.nominations,
             "pseudonymised": True,
         },
     )
+
+
+def _log_export(
+    actor: Actor, network: CoOffendingNetwork, g: ig.Graph, fmt: str
+) -> None:
+    log_network_export(actor, network, people=g.vcount(), ties=g.ecount(), fmt=fmt)
 
 
 def read_network_graphml(actor: Actor) -> bytes:

@@ -14,13 +14,24 @@ from saferleeds.analytics.reoffending import GroupComparison, compare_groups
 from saferleeds.iom.models import IomMember
 from saferleeds.offending.queries import cohort_quarters, workspace_tables
 
-__all__ = ["iom_reoffending_comparison", "selection_parameters"]
+__all__ = ["iom_reoffending_comparison", "members_version", "selection_parameters"]
 
 
 def selection_parameters() -> SelectionParameters:
     """The selection score's parameters: the defaults, overridden by the
     ``IOM_SELECTION`` setting (a dict of :class:`SelectionParameters` fields)."""
     return SelectionParameters.from_mapping(getattr(settings, "IOM_SELECTION", None))
+
+
+def members_version() -> tuple[object, ...]:
+    """A fingerprint of who was ever in the IOM cohort (what
+    :func:`iom_reoffending_comparison` reads): their number, the latest id and the sum
+    of their person ids, in one aggregate query. A cache keyed by it is reused until
+    someone joins, is removed or is re-pointed to another person."""
+    from django.db.models import Count, Max, Sum
+
+    row = IomMember.objects.aggregate(n=Count("pk"), last=Max("pk"), s=Sum("person_id"))
+    return (row["n"], row["last"], row["s"])
 
 
 def iom_reoffending_comparison() -> GroupComparison | None:

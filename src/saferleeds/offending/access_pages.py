@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import pyarrow as pa
 from django.db.models import Q
@@ -113,10 +114,13 @@ class OcgGroup:
             size, 1 the largest) for pseudonymised ones, who never see a group's
             reference or working name.
         members: The keys of its nominals the actor may see (pseudonyms or ids).
+        nominated: The first and last days its nominations were made or reviewed,
+            of those dated (``None``: none is).
     """
 
     label: str
     members: tuple[str, ...]
+    nominated: tuple[date, date] | None = None
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,14 @@ def read_co_offending_network(
         list(
             ocg_nominations_visible_to(actor)
             .order_by("id")
-            .values_list("id", "agency_id", "ocg_reference", "ocg_name", "person_id")
+            .values_list(
+                "id",
+                "agency_id",
+                "ocg_reference",
+                "ocg_name",
+                "person_id",
+                "nominated_on",
+            )
         )
         if with_groups
         else []
@@ -190,17 +201,24 @@ def read_co_offending_network(
         ],
     )
     key = person_key(actor)
-    members: dict[tuple[int, str], set[int]] = defaultdict(set)
+    # Each group's nominals and the day each was nominated or last reviewed.
+    members: dict[tuple[int, str], dict[int, date | None]] = defaultdict(dict)
     names: dict[tuple[int, str], str] = {}
-    for _, agency_id, reference, name, person_id in nominations:
-        members[(agency_id, reference)].add(person_id)
+    for _, agency_id, reference, name, person_id, on in nominations:
+        members[(agency_id, reference)][person_id] = on
         names[(agency_id, reference)] = f"{reference}: {name}"
+
+    def span(days: dict[int, date | None]) -> tuple[date, date] | None:
+        known = [d for d in days.values() if d is not None]
+        return (min(known), max(known)) if known else None
+
     order = sorted(members, key=lambda g: (-len(members[g]), names[g]))
     hidden = pseudonymised(actor)
     groups = tuple(
         OcgGroup(
             f"OCG {n}" if hidden else names[g],
             tuple(sorted(key(p) for p in members[g])),
+            span(members[g]),
         )
         for n, g in enumerate(order, start=1)
     )

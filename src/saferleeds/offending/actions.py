@@ -17,6 +17,11 @@ know is bad too.
 Every record collected or altered is logged (``offending.offence.import``,
 ``offending.disposal.import``, ``offending.ocg_nomination.import``) in the same
 transaction.
+
+The 10-17 population by area (:func:`do_import_population`) is reference data about
+no person: it is used whole or not at all (a file with a bad row imports nothing, as
+holes in a denominator would give wrong rates), keyed by area and year, and logged as
+one entry per run.
 """
 
 from __future__ import annotations
@@ -33,11 +38,13 @@ from saferleeds.importers.offending import (
     Extract,
     OcgNominalRow,
     OffenceRow,
+    PopulationRow,
 )
 from saferleeds.offending.models import (
     Disposal,
     OcgNomination,
     Offence,
+    PopulationEstimate,
     QuarantinedRow,
 )
 from saferleeds.offending.records import DISPOSAL, OCG_NOMINATION, OFFENCE
@@ -50,6 +57,7 @@ __all__ = [
     "do_import_disposals",
     "do_import_ocg_nominals",
     "do_import_offences",
+    "do_import_population",
 ]
 
 OFFENCE_FIELDS = (
@@ -61,8 +69,8 @@ OFFENCE_FIELDS = (
     "role",
     "crime_reference",
 )
-DISPOSAL_FIELDS = ("person_id", "disposed_on", "disposal_type")
-OCG_FIELDS = ("ocg_name", "group_role", "source_agency_id")
+DISPOSAL_FIELDS = ("person_id", "disposed_on", "disposal_type", "home_lsoa")
+OCG_FIELDS = ("ocg_name", "group_role", "source_agency_id", "nominated_on")
 
 
 @dataclass(frozen=True)
@@ -286,6 +294,7 @@ def do_import_disposals(
         values=lambda r: {
             "disposed_on": r.disposal_date,
             "disposal_type": r.disposal_type,
+            "home_lsoa": r.home_lsoa,
         },
     )
 
@@ -348,6 +357,7 @@ def do_import_ocg_nominals(
             "ocg_name": r.ocg_name,
             "group_role": r.role,
             "source_agency_id": source,
+            "nominated_on": r.nominated_on,
         }
     held = {
         (n.ocg_reference, n.person_id): n
@@ -385,3 +395,94 @@ def do_import_ocg_nominals(
     _quarantine(agency, QuarantinedRow.Extract.OCG_NOMINALS, extract.file, problems)
     _log(actor, OCG_NOMINATION, agency, extract.file, created, updated)
     return ImportReport(extract.file, len(created), len(updated), same, tuple(problems))
+
+
+POPULATION_FIELDS = ("area_name", "population_10_17", "source")
+POPULATION_EVENT = "offending.population.import"
+
+
+@atomic_action
+def do_import_population(
+    extract: Extract[PopulationRow], *, actor: Actor | None, source: str
+) -> ImportReport:
+    """Commit a 10-17 population file whole, or nothing of it when a row is bad.
+
+    Re-importing is idempotent by area and year: a changed name, count or source is
+    updated, the same row left alone.
+
+    Args:
+        extract: What :func:`~saferleeds.importers.offending.read_population` read.
+        actor: Who imports (``None``: the system, run by the operator).
+        source: Where the figures come from, as the pages will say it (say "ONS
+            mid-year estimates 2022").
+
+    Returns:
+        What was done; with problems, nothing was (``exit_code`` 2).
+
+    Raises:
+        Forbidden: The actor is not a system administrator.
+    """
+    _check(actor)
+    if extract.problems:
+        return _PopulationReport(extract.file, 0, 0, 0, tuple(extract.problems))
+    held = {
+        (p.area_code, p.year): p
+        for p in PopulationEstimate.objects.filter(
+            area_code__in={r.area_code for r in extract.rows}
+        )
+    }
+    created: list[PopulationEstimate] = []
+    updated: list[PopulationEstimate] = []
+    same = 0
+    for r in extract.rows:
+        values = {
+            "area_name": r.area_name,
+            "population_10_17": r.population_10_17,
+            "source": source[:200],
+        }
+        row = held.get((r.area_code, r.year))
+        if row is None:
+            created.append(
+                PopulationEstimate(
+                    area_code=r.area_code,
+                    year=r.year,
+                    source_file=extract.file,
+                    **values,
+                )
+            )
+        elif all(getattr(row, f) == v for f, v in values.items()):
+            same += 1
+        else:
+            for f, v in values.items():
+                setattr(row, f, v)
+            row.source_file = extract.file
+            updated.append(row)
+    PopulationEstimate.objects.bulk_create(created, batch_size=500)
+    PopulationEstimate.objects.bulk_update(
+        updated, [*POPULATION_FIELDS, "source_file", "imported_at"], batch_size=500
+    )
+    if created or updated:
+        record_many(
+            actor,
+            operation=Operation.ALTERATION if updated else Operation.COLLECTION,
+            event=POPULATION_EVENT,
+            records=[("population_estimate", "", None)],
+            detail={
+                "file": extract.file,
+                "source": source[:200],
+                "created": len(created),
+                "updated": len(updated),
+                "years": sorted({r.year for r in extract.rows}),
+            },
+        )
+    return _PopulationReport(extract.file, len(created), len(updated), same, ())
+
+
+@dataclass(frozen=True)
+class _PopulationReport(ImportReport):
+    """An import report whose problems mean nothing was imported (exit status 2)."""
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the file was imported, 2 when it was not (some row is bad)."""
+        return 2 if self.problems else 0

@@ -95,6 +95,11 @@ class Disposal(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     disposed_on = models.DateField(db_comment="release, sentence or caution date")
     disposal_type = models.CharField(max_length=25, choices=Type.choices)
+    home_lsoa = models.CharField(
+        max_length=9,
+        blank=True,
+        db_comment="LSOA of the person's home when disposed of; empty: not recorded",
+    )
     source_file = models.CharField(max_length=300, blank=True)
     imported_at = models.DateTimeField(auto_now=True)
 
@@ -144,6 +149,11 @@ class OcgNomination(models.Model):
         related_name="+",
         db_comment="agency whose intelligence nominated the person",
     )
+    nominated_on = models.DateField(
+        null=True,
+        blank=True,
+        db_comment="day the nomination was made or last reviewed; empty: not dated",
+    )
     source_file = models.CharField(max_length=300, blank=True)
     imported_at = models.DateTimeField(auto_now=True)
 
@@ -159,6 +169,40 @@ class OcgNomination(models.Model):
 
     def __str__(self) -> str:
         return f"OCG nomination {self.pk}"
+
+
+class PopulationEstimate(models.Model):
+    """Children aged 10 to 17 living in an area in a year: the denominator of the
+    first-time entrants rate (reference data, about no person).
+
+    Imported from an analyst's file summed from the ONS mid-year estimates or Census
+    2021 single year of age (:func:`saferleeds.importers.offending.read_population`);
+    the workspace ships no ages. One row per area and year: a later file updates it.
+    """
+
+    area_code = models.CharField(max_length=9, db_comment="ONS GSS code of the area")
+    area_name = models.CharField(max_length=120)
+    year = models.PositiveSmallIntegerField(db_comment="year of the mid-year estimate")
+    population_10_17 = models.PositiveIntegerField(
+        db_comment="usual residents aged 10 to 17"
+    )
+    source = models.CharField(
+        max_length=200, db_comment="where the figures come from, as the pages say it"
+    )
+    source_file = models.CharField(max_length=300, blank=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["year", "area_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_code", "year"], name="one_population_per_area_year"
+            )
+        ]
+        db_table_comment = "children aged 10-17 by area and year (ONS estimates)"
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.year}: {self.population_10_17}"
 
 
 class QuarantinedRow(models.Model):

@@ -8,21 +8,28 @@ reoffending`` without ``--as`` read them. Per-person extracts for an actor go th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from functools import lru_cache
 
 import pyarrow as pa
 
-from saferleeds.analytics.fte import DISPOSAL_SCHEMA, Span, first_time_entrants
+from saferleeds.analytics.fte import DISPOSAL_SCHEMA, PER, Span, entrant_counts
 from saferleeds.analytics.reoffending import Quarter, Reoffending, proven_reoffending
-from saferleeds.offending.models import Disposal, Offence
+from saferleeds.offending.models import Disposal, Offence, PopulationEstimate
 from saferleeds.offending.tables import index_table, offence_table
 from saferleeds.people.models import Person
 
 __all__ = [
+    "FTE_LEVELS",
     "FteFigure",
+    "area_level",
+    "calendar_year",
     "cohort_quarters",
+    "first_time_entrants_by_area",
+    "fte_areas",
+    "latest_fte_period",
     "latest_first_time_entrants",
     "latest_complete_reoffending",
     "reoffending_figures",
@@ -42,6 +49,32 @@ def workspace_tables() -> tuple[pa.Table, pa.Table]:
         .values_list("person_id", "committed_on", "proven_on", "disposal_type")
     )
     return index_table(disposals, str), offence_table(offences, str)
+
+
+def workspace_version() -> tuple[object, ...]:
+    """A fingerprint of what the re-offending and first-time entrants figures read.
+
+    The indicators page caches those figures (``saferleeds.core.analytics_cache``) with
+    this in the key, so a page view reuses them until a partner's extract, a person
+    or a population estimate changes. One aggregate query per table: a row added or
+    removed changes its count, a row saved changes its latest ``imported_at`` /
+    ``updated_at`` (``auto_now``), and a bulk ``update()`` re-pointing records to
+    another person (a merge) changes the sum of their person ids.
+    """
+    from django.db.models import Count, Max, Sum
+
+    def fingerprint(qs: object, stamp: str, *sums: str) -> tuple[object, ...]:
+        agg = {"n": Count("pk"), "at": Max(stamp)}
+        agg |= {f"s{i}": Sum(col) for i, col in enumerate(sums)}
+        row = qs.aggregate(**agg)  # type: ignore[attr-defined]
+        return tuple(row[k] for k in sorted(row))
+
+    return (
+        fingerprint(Offence.objects, "imported_at", "person_id"),
+        fingerprint(Disposal.objects, "imported_at", "person_id"),
+        fingerprint(PopulationEstimate.objects, "imported_at", "population_10_17"),
+        fingerprint(Person.objects, "updated_at"),
+    )
 
 
 def cohort_quarters() -> list[Quarter]:
@@ -99,28 +132,59 @@ _FTE_OFFENCE = {
     Offence.DisposalType.COURT_NON_CUSTODIAL: "court_sentence",
     Offence.DisposalType.CUSTODY: "court_sentence",
 }
-FTE_AREA = "partnership"
+FTE_LEVELS = ("district", "ward", "msoa", "lsoa")
+"""Areas first-time entrants are counted by: the partnership's district, its wards,
+MSOAs or LSOAs (each LSOA's ward is the ONS best-fit lookup's)."""
+POPULATION_COMMAND = "saferleeds offending import population FILE"
+# Entrants whose home area is not recorded, in a table by area.
+NOT_RECORDED = ""
 
 
 @dataclass(frozen=True)
 class FteFigure:
-    """First-time entrants to the youth justice system over a year, partnership-wide.
+    """First-time entrants to the youth justice system of one area in one period.
 
     Attributes:
-        period: The twelve months counted, to the latest entry the records hold.
-        entrants: Children aged 10-17 whose first caution or court sentence fell in it.
-        population: The 10-17 population (``None``: not set, so no rate).
-        population_source: Where the population comes from.
+        period: The period counted.
+        area_code: The area's ONS code ("": entrants with no home area recorded).
+        area_name: Its name.
+        entrants: Children aged 10-17 whose first caution or court sentence fell in
+            the period, living in the area.
+        population: Children aged 10-17 living there (``None``: not imported).
+        population_year: The year of the estimate the rate uses (the year of the
+            period's middle day; mid-year estimates are for 30 June).
+        population_source: Where the population comes from, as imported.
         rate: Entrants per 100,000 of that population (``None`` without it).
         undated: People with an entry in the period but no date of birth, not counted.
+        unplaced: Entrants counted in the district with no home area recorded (the
+            district only: they are in no ward, MSOA or LSOA).
     """
 
     period: Span
+    area_code: str
+    area_name: str
     entrants: int
     population: int | None
+    population_year: int
     population_source: str
     rate: float | None
-    undated: int
+    undated: int = 0
+    unplaced: int = 0
+
+    @property
+    def missing(self) -> str | None:
+        """What to do for a rate, when there is none (``None``: there is one)."""
+        if self.rate is not None or not self.area_code:
+            return None
+        return (
+            f"rate needs the 10-17 population for {self.area_name}, "
+            f"{self.population_year}: {POPULATION_COMMAND}"
+        )
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the population is made-up demo figures (the page says so)."""
+        return "synthetic" in self.population_source.lower()
 
 
 def _year_to(end: date) -> Span:
@@ -131,29 +195,80 @@ def _year_to(end: date) -> Span:
     return Span(f"12 months to {end.day} {end:%b %Y}", start, end)
 
 
-def latest_first_time_entrants(
-    today: date | None = None, population: dict[str, Any] | None = None
-) -> FteFigure | None:
-    """First-time entrants in the twelve months to the latest entry on or before
-    ``today``, over every agency's disposals and proven offences (counts only).
+def calendar_year(year: int) -> Span:
+    """The calendar year as a period, labelled by its number."""
+    return Span(str(year), date(year, 1, 1), date(year, 12, 31))
 
-    Args:
-        today: Entries after it are not counted (default: none is left out).
-        population: ``{"population": N, "source": "..."}``, children aged 10-17 in the
-            partnership's area (the ``FTE_POPULATION`` setting; the shipped Census file
-            has no age bands). Without it the figure is a count, with no rate.
 
-    Returns:
-        The figure, or ``None`` when the records hold no entry.
+def population_year(period: Span) -> int:
+    """The year of the population estimate for a period: its middle day's."""
+    return (period.start + (period.end - period.start) / 2).year
 
-    Notes:
-        A person's first entry (:func:`saferleeds.analytics.fte.first_time_entrants`)
-        is their earliest caution or court sentence of any age the records hold: a
-        youth or adult caution or non-custodial sentence on its disposal date, or a
-        proven offence's caution, court or custodial sentence on its proven date.
-        They count when aged 10-17 on it; people with no date of birth cannot be aged
-        and are left out (``undated``).
+
+@lru_cache(maxsize=1)
+def _geography() -> dict[str, dict[str, tuple[str, str]]]:
+    """``{lsoa: {level: (code, name)}}`` of the partnership's LSOAs (the shipped
+    lookup; wards by the ONS best-fit LSOA-to-ward lookup)."""
+    from saferleeds.analytics.geography import read_lsoas
+    from saferleeds.partnership import current
+
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    for x in read_lsoas(current()):
+        levels = {
+            "lsoa": (x.code, x.name),
+            "msoa": (x.msoa_code, x.msoa_name),
+            "district": (x.district_code, x.district_name),
+        }
+        if x.ward_code:
+            levels["ward"] = (x.ward_code, x.ward_name or x.ward_code)
+        out[x.code] = levels
+    return out
+
+
+def fte_areas(level: str) -> dict[str, str]:
+    """The partnership's areas of a level: ``{code: name}``.
+
+    Raises:
+        ValueError: ``level`` is not one of :data:`FTE_LEVELS`.
     """
+    if level not in FTE_LEVELS:
+        raise ValueError(f"--by must be one of {', '.join(FTE_LEVELS)}, not {level!r}")
+    return {g[level][0]: g[level][1] for g in _geography().values() if level in g}
+
+
+def area_level(code: str) -> str | None:
+    """The level of one of the partnership's areas, by its code (``None``: not one)."""
+    for level in FTE_LEVELS:
+        if code in fte_areas(level):
+            return level
+    return None
+
+
+def _population(code: str, level: str, year: int) -> tuple[int | None, str]:
+    """The 10-17 population of an area in a year, and its source: the imported row of
+    the area, or else the sum of its LSOAs' when every one of them was imported."""
+    row = PopulationEstimate.objects.filter(area_code=code, year=year).first()
+    if row is not None:
+        return row.population_10_17, row.source
+    if level == "lsoa":
+        return None, ""
+    lsoas = [lsoa for lsoa, g in _geography().items() if g.get(level, ("",))[0] == code]
+    rows = list(
+        PopulationEstimate.objects.filter(area_code__in=lsoas, year=year).values_list(
+            "population_10_17", "source"
+        )
+    )
+    if not lsoas or len(rows) < len(lsoas):
+        return None, ""
+    sources = sorted({source for _, source in rows})
+    return sum(n for n, _ in rows), "; ".join(sources) + f" (sum of {len(rows)} LSOAs)"
+
+
+def _entry_events(
+    today: date | None,
+) -> tuple[list[tuple[int, date, str]], dict[int, list[tuple[date, str]]]]:
+    """Every entry event ``(person id, day, analytics.fte kind)`` on or before
+    ``today``, and each person's recorded homes ``{person: [(day, lsoa)]}``."""
     events: list[tuple[int, date, str]] = [
         (person, day, _FTE_DISPOSAL[kind])
         for person, day, kind in Disposal.objects.filter(
@@ -170,40 +285,176 @@ def latest_first_time_entrants(
     ]
     if today is not None:
         events = [e for e in events if e[1] <= today]
-    if not events:
-        return None
-    span = _year_to(max(day for _, day, _ in events))
+    homes: dict[int, list[tuple[date, str]]] = {}
+    for person, day, lsoa in (
+        Disposal.objects.exclude(home_lsoa="")
+        .order_by("disposed_on", "id")
+        .values_list("person_id", "disposed_on", "home_lsoa")
+    ):
+        homes.setdefault(person, []).append((day, lsoa))
+    return events, homes
+
+
+def _home(homes: list[tuple[date, str]], day: date) -> str:
+    """The home LSOA recorded nearest ``day`` (the earlier on a tie), or ""."""
+    if not homes:
+        return ""
+    return min(homes, key=lambda h: (abs((h[0] - day).days), h[0]))[1]
+
+
+def first_time_entrants_by_area(
+    periods: Sequence[Span],
+    level: str = "district",
+    *,
+    area: str | None = None,
+    today: date | None = None,
+) -> list[FteFigure]:
+    """First-time entrants per 100,000 children aged 10-17, by period and area, over
+    every agency's disposals and proven offences (counts only, no people).
+
+    Args:
+        periods: The periods, each with both ends included.
+        level: One of :data:`FTE_LEVELS`.
+        area: Only this area of the level (default: every area of it).
+        today: Entries after it are not counted.
+
+    Returns:
+        One figure per period and area, in the order of ``periods`` then area name
+        (areas with no entrant too, with a count of 0); below the district, a last
+        row per period of the entrants with no home area recorded (``area_code``
+        ""), when there are any. A figure with no population imported for its area
+        and year has no rate and says what to run (:attr:`FteFigure.missing`).
+
+    Raises:
+        ValueError: An unknown level, or ``area`` is not one of its areas.
+
+    Notes:
+        A person's first entry (:func:`saferleeds.analytics.fte.entrant_counts`) is
+        their earliest caution or court sentence of any age the records hold: a
+        youth or adult caution or non-custodial sentence on its disposal date, or a
+        proven offence's caution, court or custodial sentence on its proven date.
+        They count when aged 10-17 on it; people with no date of birth cannot be aged
+        and are left out (``undated``). The area is the child's home: the LSOA
+        recorded with their disposal nearest the entry's date (``home_lsoa`` of the
+        disposals extract), as the Ministry of Justice counts first-time entrants by
+        area of residence (MoJ "First time entrants into the Criminal Justice
+        System"; YJB "Youth Justice Statistics", local tables). In the district figure
+        an entrant with no home recorded counts (the partnership's own agencies dealt
+        with them: assumed resident, and said so as ``unplaced``); one whose home is
+        outside the partnership does not. The population is the imported estimate
+        of the area for the year of the period's middle day, or the sum of its
+        LSOAs' when each of them is imported.
+    """
+    names = fte_areas(level)
+    if area is not None and area not in names:
+        raise ValueError(f"{area!r} is not a {level} of the partnership")
+    wanted = {area: names[area]} if area is not None else names
+    events, homes = _entry_events(today)
     born = dict(
         Person.objects.filter(pk__in={p for p, _, _ in events}).values_list(
             "pk", "date_of_birth"
         )
     )
-    first: dict[int, date] = {}
-    for person, day, _ in events:
-        first[person] = min(day, first.get(person, day))
-    undated = sum(
-        1
-        for person, day in first.items()
-        if born.get(person) is None and span.start <= day <= span.end
-    )
-    rows = [
-        (str(person), born[person], day, kind, FTE_AREA)
-        for person, day, kind in events
-        if born.get(person) is not None and born[person] <= day
-    ]
+    geography = _geography()
+    district = level == "district"
+
+    def area_at(person: int, day: date) -> str | None:
+        lsoa = _home(homes.get(person, []), day)
+        if not lsoa:
+            return NOT_RECORDED
+        place = geography.get(lsoa)
+        if place is None or level not in place:
+            return None  # lives outside the partnership (or in no ward)
+        return place[level][0]
+
+    rows = []
+    for person, day, kind in events:
+        if born.get(person) is None or born[person] > day:
+            continue
+        at = area_at(person, day)
+        if at is None:
+            continue
+        rows.append((str(person), born[person], day, kind, at))
     table = pa.table(
         [list(column) for column in zip(*rows, strict=True)]
         if rows
         else [[] for _ in DISPOSAL_SCHEMA],
         schema=DISPOSAL_SCHEMA,
     )
-    size = int((population or {}).get("population") or 0)
-    [result] = first_time_entrants(table, {FTE_AREA: size or 1}, [span])
-    return FteFigure(
-        period=span,
-        entrants=result.entrants,
-        population=size or None,
-        population_source=str((population or {}).get("source", "")) if size else "",
-        rate=result.rate if size else None,
-        undated=undated,
-    )
+    counts = entrant_counts(table, periods)
+    first: dict[int, date] = {}
+    for person, day, _ in events:
+        first[person] = min(day, first.get(person, day))
+    out: list[FteFigure] = []
+    for period in periods:
+        year = population_year(period)
+        undated = sum(
+            1
+            for person, day in first.items()
+            if born.get(person) is None and period.start <= day <= period.end
+        )
+        unplaced = counts.get((period.label, NOT_RECORDED), 0)
+        for code, name in sorted(wanted.items(), key=lambda a: (a[1], a[0])):
+            n = counts.get((period.label, code), 0) + (unplaced if district else 0)
+            size, source = _population(code, level, year)
+            out.append(
+                FteFigure(
+                    period=period,
+                    area_code=code,
+                    area_name=name,
+                    entrants=n,
+                    population=size,
+                    population_year=year,
+                    population_source=source,
+                    rate=PER * n / size if size else None,
+                    undated=undated if district else 0,
+                    unplaced=unplaced if district else 0,
+                )
+            )
+        if not district and area is None and unplaced:
+            out.append(
+                FteFigure(
+                    period=period,
+                    area_code=NOT_RECORDED,
+                    area_name="Home area not recorded",
+                    entrants=unplaced,
+                    population=None,
+                    population_year=year,
+                    population_source="",
+                    rate=None,
+                )
+            )
+    return out
+
+
+def latest_fte_period(today: date | None = None) -> Span | None:
+    """The twelve months to the latest entry on or before ``today`` (``None``: the
+    records hold no entry)."""
+    events, _ = _entry_events(today)
+    if not events:
+        return None
+    return _year_to(max(day for _, day, _ in events))
+
+
+def latest_first_time_entrants(
+    today: date | None = None, area: str | None = None
+) -> FteFigure | None:
+    """First-time entrants in the twelve months to the latest entry on or before
+    ``today``, in the district or one of its wards, MSOAs or LSOAs (counts only).
+
+    Args:
+        today: Entries after it are not counted (default: none is left out).
+        area: An area's code (default: the partnership's district).
+
+    Returns:
+        The figure (see :func:`first_time_entrants_by_area`), or ``None`` when the
+        records hold no entry, or ``area`` is not one of the partnership's areas.
+    """
+    span = latest_fte_period(today)
+    if span is None:
+        return None
+    level = "district" if area is None else area_level(area)
+    if level is None:
+        return None
+    [figure] = first_time_entrants_by_area([span], level, area=area, today=today)
+    return figure

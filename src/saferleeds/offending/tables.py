@@ -9,7 +9,7 @@ Arrow tables of :mod:`saferleeds.analytics.reoffending` and the ties of
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from itertools import combinations
 
@@ -101,12 +101,23 @@ def co_offending_edges(
 
 
 def same_group_edges(
-    groups: Iterable[set[int]], key: Callable[[int], str]
+    groups: Iterable[set[int] | Mapping[int, date | None]],
+    key: Callable[[int], str],
 ) -> list[Edge]:
     """Ties between people on the same organised crime group's nominal list, one per
-    pair and group, undated (the list is the group as it is held now)."""
+    pair and group, undated (the list is the group as it is held now).
+
+    A group given as ``{person: nominated_on}`` dates when each tie began
+    (:attr:`Edge.since`): the later of the two nominations' days (the one known,
+    when only one is dated; neither: ``None``, in every period)."""
     edges: list[Edge] = []
     for people in groups:
-        for a, b in combinations(sorted(people), 2):
-            edges.append(Edge(key(a), key(b), 1.0, SAME_OCG))
+        days: Mapping[int, date | None] = (
+            people if isinstance(people, Mapping) else dict.fromkeys(people)
+        )
+        for a, b in combinations(sorted(days), 2):
+            known = [d for d in (days[a], days[b]) if d is not None]
+            edges.append(
+                Edge(key(a), key(b), 1.0, SAME_OCG, since=max(known, default=None))
+            )
     return edges

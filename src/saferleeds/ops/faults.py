@@ -23,6 +23,15 @@ STORE_RECOVERY = (
     "imported before), or restore a backup with `saferleeds restore`"
 )
 DISK_RECOVERY = "free some space on that disk, then run it again"
+# SQLite's (extended) result codes for running out of room, as
+# ``sqlite3.Error.sqlite_errorcode`` gives them: SQLITE_FULL ("database or disk is
+# full": a write to the database or its WAL) and SQLITE_IOERR_SHMSIZE (a "disk I/O
+# error" growing the WAL's shared-memory file, which SQLite documents as the volume
+# being out of space; in WAL mode every connection, a reader's too, creates that file
+# when no other connection has it open).
+SQLITE_OUT_OF_SPACE = frozenset({13, 4874})
+# PostgreSQL's SQLSTATE for a full disk (class 53, ``disk_full``; psycopg's DiskFull).
+PG_OUT_OF_SPACE = frozenset({"53100"})
 
 
 class Kind(Enum):
@@ -63,8 +72,17 @@ def _out_of_space(exc: BaseException) -> BaseException | None:
             break
         if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
             return seen
-        if "no space left on device" in str(seen).lower():
-            return seen  # DuckDB reports ENOSPC as an IOException's text
+        text = str(seen).lower()
+        if "no space left on device" in text:
+            # DuckDB reports ENOSPC as an IOException's text, PostgreSQL as "could
+            # not extend file ...: No space left on device".
+            return seen
+        if getattr(seen, "sqlite_errorcode", None) in SQLITE_OUT_OF_SPACE or (
+            "database or disk is full" in text
+        ):
+            return seen  # SQLite: its database, journal or shared-memory file could not grow
+        if getattr(seen, "sqlstate", None) in PG_OUT_OF_SPACE:
+            return seen  # psycopg's DiskFull and its kin, whatever the message says
         seen = seen.__cause__ or seen.__context__
     return None
 
@@ -134,6 +152,31 @@ def classify(exc: BaseException) -> Fault | None:
             "first (a change is saved whole or not at all).",
             _first_line(exc),
         )
+    return None
+
+
+def classify_chain(exc: BaseException) -> Fault | None:
+    """The service fault behind ``exc``: itself, or what it was raised from or while
+    handling.
+
+    For errors a framework re-raises as something else: Django's session middleware
+    turns any database error while saving a session (the disk full, the database
+    restarting) into ``SessionInterrupted``, a 400 "bad request".
+
+    Args:
+        exc: An exception a request raised.
+
+    Returns:
+        The first fault along the chain, or ``None``.
+    """
+    seen: BaseException | None = exc
+    for _ in range(20):  # a chain is short; never loop on a cyclic one
+        if seen is None:
+            break
+        fault = classify(seen)
+        if fault is not None:
+            return fault
+        seen = seen.__cause__ or seen.__context__
     return None
 
 

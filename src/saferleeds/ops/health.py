@@ -38,6 +38,11 @@ def database(*, explain: bool = False) -> Probe:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # noqa: BLE001 - any failure is "not serving"
+        from saferleeds.ops.faults import disk_full
+
+        if disk_full(exc):
+            # SQLite in WAL mode cannot even open the database for reading then.
+            return Probe(False, "database disk full: free some space on its disk")
         why = str(exc).strip().splitlines()[0] if explain and str(exc).strip() else ""
         return Probe(
             False,

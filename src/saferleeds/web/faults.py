@@ -1,5 +1,7 @@
 """The page for a request that failed: a service fault (503) or a bug (500).
 
+(And a "bad request" that was really a service fault underneath: :func:`bad_request`.)
+
 Django calls :func:`server_error` for any exception a view or middleware let through,
 inside its ``except`` block. A fault of the service (the database restarting, the
 analytics store damaged, the disk full; see :mod:`saferleeds.ops.faults`) gets a 503
@@ -17,7 +19,7 @@ import sys
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
-from saferleeds.ops.faults import Kind, classify
+from saferleeds.ops.faults import Fault, Kind, classify, classify_chain
 
 RETRY_AFTER_SECONDS = 30
 
@@ -35,6 +37,26 @@ def server_error(request: HttpRequest) -> HttpResponse:
             },
         )
         return HttpResponse(body, status=500)
+    return fault_page(fault)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler400``: Django's own 400 page, unless a service fault lies underneath.
+
+    Saving a session that the database refuses (its disk full, the database
+    restarting) reaches here as ``SessionInterrupted``: not the user's bad request
+    but the service's fault, so the 503 page.
+    """
+    from django.views.defaults import bad_request as default_bad_request
+
+    fault = classify_chain(exception)
+    if fault is None:
+        return default_bad_request(request, exception)
+    return fault_page(fault)
+
+
+def fault_page(fault: Fault) -> HttpResponse:
+    """The 503 page for ``fault``: what happened and how to recover."""
     titles = {
         Kind.DATABASE: "Sorry, the service is unavailable",
         Kind.STORE: "Sorry, the figures cannot be shown",

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from saferleeds.analytics import StoreBusy, open_store
@@ -30,13 +31,17 @@ from saferleeds.analytics.indicators import (
 )
 from saferleeds.analytics.indicators.periods import month_period
 from saferleeds.analytics.overview import msoa_choices
+from saferleeds.analytics.reoffending import GroupComparison, Reoffending
 from saferleeds.config import get as config_get
 from saferleeds.core.analytics_cache import cached
-from saferleeds.iom.queries import iom_reoffending_comparison
+from saferleeds.iom.queries import iom_reoffending_comparison, members_version
 from saferleeds.offending.queries import (
     FteFigure,
+    first_time_entrants_by_area,
+    fte_areas,
     latest_complete_reoffending,
     latest_first_time_entrants,
+    workspace_version,
 )
 from saferleeds.places.geometry import area_shapes
 from saferleeds.web.exports import to_csv, to_xlsx
@@ -213,17 +218,30 @@ def _context(request: HttpRequest, store: Any) -> tuple[IndicatorsForm, dict[str
     return form, {"period": period, "compare": compare, "area": area, "valid": valid}
 
 
-def _add_reoffending(cards: list[dict[str, Any]]) -> None:
+def _reoffending() -> tuple[Reoffending | None, GroupComparison | None]:
+    """The latest complete cohort's proven re-offending and the IOM comparison."""
+    figures = latest_complete_reoffending(timezone.localdate())
+    return figures, (None if figures is None else iom_reoffending_comparison())
+
+
+def _add_reoffending(
+    cards: list[dict[str, Any]],
+    reoffending: tuple[Reoffending | None, GroupComparison | None],
+) -> None:
     """Put the latest complete cohort's proven re-offending rate (the partnership's,
     from partners' offences and disposals) on the re-offending card, when there is one.
 
     The police.uk period does not apply to it: the card names its cohort instead.
+
+    Args:
+        cards: The indicator cards.
+        reoffending: :func:`_reoffending`'s figures (cached by the view).
     """
+    figures, iom = reoffending
     for card in cards:
         r = card["r"]
         if r.id != "reoffending" or r.value is not None:
             continue
-        figures = latest_complete_reoffending(timezone.localdate())
         if figures is None:
             return
         card["r"] = replace(
@@ -238,16 +256,42 @@ def _add_reoffending(cards: list[dict[str, Any]]) -> None:
         card["cohort"] = figures
         # Counts only, no people: analysts and the executive answer "IOM vs not" here,
         # while the IOM page (practitioners) shows the same comparison with its members.
-        card["iom"] = iom_reoffending_comparison()
+        card["iom"] = iom
 
 
-def _fte() -> FteFigure | None:
+def _fte(area: str | None) -> tuple[FteFigure | None, list[FteFigure]]:
     """First-time entrants in the latest twelve months of partners' disposals, for the
-    card next to re-offending; per 100,000 children aged 10-17 when the
-    ``FTE_POPULATION`` setting gives their number (``{"population": N, "source":
-    "..."}``), a count otherwise."""
-    return latest_first_time_entrants(
-        timezone.localdate(), getattr(settings, "FTE_POPULATION", None)
+    card next to re-offending (the district's, or the chosen ward's or MSOA's), and,
+    for the district, the same by ward; per 100,000 children aged 10-17 where the
+    population is imported, a count and what to import otherwise."""
+    today = timezone.localdate()
+    figure = latest_first_time_entrants(today, area)
+    if figure is None or area is not None:
+        return figure, []
+    wards = fte_areas("ward")
+    by_ward = (
+        first_time_entrants_by_area([figure.period], "ward", today=today)
+        if wards
+        else []
+    )
+    return figure, by_ward
+
+
+def _crime_map(
+    by_area: list[IndicatorResult], level: str, factor: float, unit: str, period: str
+) -> SafeString:
+    """The recorded-crime rate map of the areas (SVG markup)."""
+    rates = {
+        r.area: None if r.rate_per_1000 is None else r.rate_per_1000 * factor
+        for r in by_area
+    }
+    shapes = {c: s for c, s in area_shapes(level).items() if c in rates}
+    return choropleth(
+        shapes,
+        rates,
+        title=f"Recorded crime {unit} residents by {level.upper()}, {period}",
+        unit=unit,
+        map_id=level,
     )
 
 
@@ -285,6 +329,34 @@ def indicators(request: HttpRequest) -> HttpResponse:
                     indicators=["total_recorded_crime"],
                 ),
             )
+            # From partners' records in the database, not the store: keyed by their
+            # fingerprint and the day as well (the cohorts and periods count to today).
+            workspace = (timezone.localdate(), workspace_version(), members_version())
+            whole = q["area"] is None  # the workspace's figures are the partnership's
+            reoffending = (
+                cached(store, "indicators.reoffending", workspace, _reoffending)
+                if whole
+                else (None, None)
+            )
+            # A neighbourhood is no ONS area with a population estimate: no figure.
+            fte_pair = (
+                cached(
+                    store,
+                    "indicators.fte",
+                    (q["area"], *workspace),
+                    lambda: _fte(q["area"]),
+                )
+                if whole or _is_msoa(q["area"])
+                else (None, [])
+            )
+            factor, unit = _rate_scale(r.rate_per_1000 for r in by_msoa)
+            # Drawing the map (a path per area) costs more than reading its figures.
+            crime_map = cached(
+                store,
+                "indicators.choropleth",
+                (*key, map_level),
+                lambda: _crime_map(by_msoa, map_level, factor, unit, dash.period.label),
+            )
     except StoreBusy as exc:
         return render(request, "web/busy.html", {"message": str(exc)}, status=503)
     except UnknownArea as exc:
@@ -300,16 +372,9 @@ def indicators(request: HttpRequest) -> HttpResponse:
         }
         for r in dash.results
     ]
-    fte = None
     if q["area"] is None:  # the workspace's figure is the whole partnership's
-        _add_reoffending(cards)
-        fte = _fte()
-    factor, unit = _rate_scale(r.rate_per_1000 for r in by_msoa)
-    rates = {
-        r.area: None if r.rate_per_1000 is None else r.rate_per_1000 * factor
-        for r in by_msoa
-    }
-    shapes = {c: s for c, s in area_shapes(map_level).items() if c in rates}
+        _add_reoffending(cards, reoffending)
+    fte, fte_by_ward = fte_pair
     with_data = [r for r in by_msoa if r.rate_per_1000 is not None]
     query = request.GET.urlencode()
     return render(
@@ -320,14 +385,8 @@ def indicators(request: HttpRequest) -> HttpResponse:
             "dash": dash,
             "cards": cards,
             "fte": fte,
-            "map": choropleth(
-                shapes,
-                rates,
-                title=f"Recorded crime {unit} residents by "
-                f"{map_level.upper()}, {dash.period.label}",
-                unit=unit,
-                map_id=map_level,
-            ),
+            "fte_by_ward": fte_by_ward,
+            "map": crime_map,
             "map_level": map_level.upper(),
             "rate_unit": unit,
             "ranking": [

@@ -48,11 +48,16 @@ def _reason(record: logging.LogRecord, status: int) -> str:
 def _service_fault(record: logging.LogRecord) -> bool:
     """Rewrite a 503 for a service fault (database down, store damaged, disk full) as one
     line naming the fault: during a database restart every request answers one, and a
-    traceback each would bury everything else. Returns whether it was one."""
-    from saferleeds.ops.faults import classify
+    traceback each would bury everything else. Returns whether it was one.
+
+    The fault may lie under the exception logged: the session middleware's
+    ``SessionInterrupted`` when the database refused to save the session (answered
+    with the 503 page by :func:`saferleeds.web.faults.bad_request`).
+    """
+    from saferleeds.ops.faults import classify_chain
 
     exc = record.exc_info[1] if record.exc_info else None
-    fault = classify(exc) if exc is not None else None
+    fault = classify_chain(exc) if exc is not None else None
     if fault is None:
         return False
     request = getattr(record, "request", None)
@@ -73,7 +78,10 @@ class OneLineRefusals(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         status = getattr(record, "status_code", None)
-        if status == 503 and record.exc_info and _service_fault(record):
+        # A 400 too: Django's security log of a SessionInterrupted (a session the
+        # database refused to save) may carry it, though saferleeds.web.faults.
+        # bad_request answered the 503 page.
+        if status in (400, 503) and record.exc_info and _service_fault(record):
             return True
         if not isinstance(status, int) or not 400 <= status < 500:
             return True

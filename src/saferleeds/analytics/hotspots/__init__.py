@@ -10,6 +10,7 @@ Django-free. Coordinates are projected from WGS84 to British National Grid metre
   share of crime at the top 5% of places, Gini; repeat victims.
 * :func:`read_points`, :func:`lsoa_counts`, :func:`lsoa_harm` - inputs from the
   analytics store (:func:`lsoa_harm` with :func:`lsoa_gi_star`: a harm-weighted Gi*).
+* :func:`grid_counts` - records per grid cell, counted on DuckDB or Spark (identical).
 
 Notes:
     Ord, J.K. & Getis, A. (1995) Geographical Analysis 27(4); Chainey, S. (2013)
@@ -25,6 +26,12 @@ from saferleeds.analytics.hotspots.concentration import (
     place_concentration,
     repeat_victimisation,
 )
+from saferleeds.analytics.hotspots.counts import (
+    GridCounts,
+    LocationCounts,
+    grid_counts,
+    location_counts,
+)
 from saferleeds.analytics.hotspots.data import (
     Points,
     lsoa_counts,
@@ -34,6 +41,7 @@ from saferleeds.analytics.hotspots.data import (
 from saferleeds.analytics.hotspots.gistar import (
     GiStarResult,
     benjamini_hochberg,
+    counts_gi_star,
     gi_star,
     grid_gi_star,
     lsoa_boundaries,
@@ -49,20 +57,25 @@ __all__ = [
     "Concentration",
     "GiStarResult",
     "Grid",
+    "GridCounts",
     "KdeSurface",
+    "LocationCounts",
     "Place",
     "Points",
     "RepeatVictimisation",
     "bbox_grid",
     "benjamini_hochberg",
+    "counts_gi_star",
     "from_bng",
     "gi_star",
     "gini",
+    "grid_counts",
     "grid_gi_star",
     "kde_surface",
     "lsoa_boundaries",
     "lsoa_counts",
     "lsoa_harm",
+    "location_counts",
     "lsoa_gi_star",
     "permutation_p_values",
     "place_concentration",

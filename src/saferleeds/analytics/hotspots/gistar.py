@@ -445,7 +445,43 @@ def grid_gi_star(
         Grid-based hotspot analysis after Chainey (2013); statistic from Ord & Getis
         (1995); FDR from Benjamini & Hochberg (1995).
     """
-    counts = grid.counts(easting, northing)[grid.active]
+    return counts_gi_star(
+        grid.counts(easting, northing),
+        grid,
+        permutations=permutations,
+        seed=seed,
+        alpha=alpha,
+        p_source=p_source,
+        tie_rule=tie_rule,
+    )
+
+
+def counts_gi_star(
+    cell_counts: ArrayLike,
+    grid: Grid,
+    *,
+    permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = 0,
+    alpha: float = 0.05,
+    p_source: PSource = "permutation",
+    tie_rule: TieRule = "both",
+) -> GiStarResult:
+    """:func:`grid_gi_star` of counts already binned to the grid's cells.
+
+    For counts made elsewhere, e.g. on Spark by
+    :func:`~saferleeds.analytics.hotspots.grid_counts`; the statistic, weights and
+    arguments are :func:`grid_gi_star`'s.
+
+    Args:
+        cell_counts: ``(ny, nx)`` events per cell (inactive cells are left out).
+        grid: The grid.
+        permutations: Conditional permutations (0 to skip).
+        seed: Permutation seed.
+        alpha: False discovery rate for hot/cold.
+        p_source: ``"analytic"`` or ``"permutation"``; see :func:`gi_star`.
+        tie_rule: ``"both"`` or ``"esda"``; see :func:`permutation_p_values`.
+    """
+    counts = np.asarray(cell_counts)[grid.active]
     gx, gy = grid.centres()
     lon, lat = from_bng(gx[grid.active], gy[grid.active])
     return gi_star(

@@ -43,18 +43,29 @@ class DuckDBEngine:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
+        self._tables: frozenset[str] | None = None
 
     def fetch(self, sql: str) -> list[tuple[Any, ...]]:
         """Run the query as written."""
         return list(self.con.execute(sql).fetchall())
 
     def has_table(self, table: str) -> bool:
-        """Look the table up in DuckDB's catalogue."""
-        row = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-            [table],
-        ).fetchone()
-        return bool(row and row[0])
+        """Look the table up in DuckDB's catalogue.
+
+        The catalogue's names are read once per engine (one statement, where a query
+        of the indicators asks about several tables): an engine serves one call of
+        the indicator functions (:func:`as_engine` makes a new one per call), which
+        creates no table.
+        """
+        if self._tables is None:
+            self._tables = frozenset(
+                r[0]
+                for r in self.con.execute(
+                    "SELECT table_name FROM duckdb_tables() UNION "
+                    "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+                ).fetchall()
+            )
+        return table in self._tables
 
 
 @functools.lru_cache(maxsize=256)

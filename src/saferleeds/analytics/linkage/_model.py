@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -459,26 +457,16 @@ def _quiet() -> Iterator[None]:
 
 
 def local_spark() -> Any:
-    """A local Spark session with Splink's similarity functions (the jar) loaded."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
+    """A local Spark session with Splink's similarity functions (the jar) loaded.
+
+    The session is the analytics' one (:func:`saferleeds.analytics.spark.local_spark`):
+    linkage, indicators and hotspot counts share it.
+    """
     from splink.backends.spark import similarity_jar_location
 
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active
-    return (
-        SparkSession.builder.master("local[2]")
-        .appName("saferleeds-linkage")
-        .config("spark.jars", similarity_jar_location())
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "4")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.adaptive.enabled", "false")
-        .config("spark.driver.memory", "2g")
-        .getOrCreate()
-    )
+    from saferleeds.analytics.spark import local_spark as analytics_spark
+
+    return analytics_spark(jars=[similarity_jar_location()], app="saferleeds-linkage")
 
 
 def _db_api(engine: str, spark: Any, connection: Any = None) -> Any:

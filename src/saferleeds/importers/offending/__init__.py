@@ -1,5 +1,5 @@
-"""Partner offending extracts: offences, disposals and OCG nominal lists, read
-strictly (issue #14).
+"""Partner offending extracts: offences, disposals and OCG nominal lists, and the
+10-17 population by area, read strictly (issue #14).
 
 :mod:`saferleeds.importers.offending.extract` reads the two files an agency supplies,
 row by row: each bad row is a :class:`~saferleeds.analytics.csvfile.CsvInputError`
@@ -9,24 +9,31 @@ commit the good ones and quarantine the rest. No Django here.
 
 from saferleeds.importers.offending.extract import (
     DISPOSAL_COLUMNS,
+    DISPOSAL_OPTIONAL,
     DISPOSAL_TYPES,
     OCG_COLUMNS,
+    OCG_OPTIONAL,
     OCG_ROLES,
     OFFENCE_COLUMNS,
+    POPULATION_COLUMNS,
     ROLES,
     DisposalRow,
     Extract,
     OcgNominalRow,
     OffenceRow,
+    PopulationRow,
     read_disposal_extract,
     read_ocg_nominal_list,
     read_offence_extract,
+    read_population,
 )
 
 __all__ = [
     "DISPOSAL_COLUMNS",
+    "DISPOSAL_OPTIONAL",
     "DISPOSAL_TYPES",
     "OCG_COLUMNS",
+    "OCG_OPTIONAL",
     "OCG_ROLES",
     "OFFENCE_COLUMNS",
     "ROLES",
@@ -34,7 +41,10 @@ __all__ = [
     "Extract",
     "OcgNominalRow",
     "OffenceRow",
+    "POPULATION_COLUMNS",
+    "PopulationRow",
     "read_disposal_extract",
     "read_ocg_nominal_list",
     "read_offence_extract",
+    "read_population",
 ]

@@ -11,12 +11,24 @@ Two files, UTF-8 CSV with a header line (extra columns are ignored):
   ``role`` ``offender`` or ``suspect``; ``crime_reference`` the crime the offence
   was recorded under, shared by co-offenders (may be empty).
 - disposals: ``reference,person_ref,disposal_date,disposal_type``, the type one of
-  :data:`DISPOSAL_TYPES`.
+  :data:`DISPOSAL_TYPES`, and optionally ``home_lsoa``: the 2011 or 2021 LSOA code
+  (``E01``/``W01`` and six digits) of the person's home when disposed of, the area a
+  first-time entrant counts in (empty: not recorded).
+- the 10-17 population by area: ``area_code,area_name,year,population_10_17``, as an
+  analyst sums ages 10 to 17 of the ONS mid-year estimates or Census 2021 single
+  year of age (TS007): an ONS GSS code (LSOA ``E01``, MSOA ``E02``, ward ``E05``,
+  district ``E06``-``E09``, or the Welsh ``W``), the area's name, the year of the
+  estimate (mid-year, 30 June) and the number of children, a whole number above 0. An
+  area and year is the row's key (twice in a file: the second is bad). Unlike the
+  partner extracts the file is used whole or not at all: a population with holes
+  would give wrong rates.
 - OCG nominal lists: ``ocg_reference,ocg_name,person_ref,role,source_agency``: the
   organised crime group's reference and working name in the supplier's OCG mapping,
   the supplier's reference of the person, their role in the group (one of
-  :data:`OCG_ROLES`) and the code of the agency whose intelligence nominated them. A
-  group and person pair is the row's key (listed twice in a file: the second is bad).
+  :data:`OCG_ROLES`) and the code of the agency whose intelligence nominated them;
+  optionally ``nominated_on``, the day the nomination was made or last reviewed
+  (``YYYY-MM-DD``, not after today; empty: not dated). A group and person pair is the
+  row's key (listed twice in a file: the second is bad).
 
 A file that cannot be read as such (not UTF-8, a missing column, a line with the wrong
 number of values, no records) raises :class:`CsvInputError`: nothing of it is used. A
@@ -29,9 +41,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Final, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from saferleeds.analytics.csvfile import CsvInputError, Row, read_rows
 from saferleeds.analytics.reoffending import PROVING_DISPOSALS, UNPROVEN_DISPOSALS
@@ -47,6 +60,16 @@ OFFENCE_COLUMNS: Final = (
     "crime_reference",
 )
 DISPOSAL_COLUMNS: Final = ("reference", "person_ref", "disposal_date", "disposal_type")
+DISPOSAL_OPTIONAL: Final = ("home_lsoa",)
+POPULATION_COLUMNS: Final = ("area_code", "area_name", "year", "population_10_17")
+
+# An LSOA code (2011 or 2021), England's or Wales's.
+_LSOA = re.compile(r"^[EW]01[0-9]{6}$")
+# An ONS GSS code of an area a population can be given for: LSOA, MSOA, ward, or a
+# district (unitary, metropolitan, non-metropolitan, London borough).
+_GSS = re.compile(r"^(E0[125689]|W0[125]|W06)[0-9]{6}$")
+MIN_YEAR: Final = 1991
+MAX_YEAR: Final = 2100
 OCG_COLUMNS: Final = (
     "ocg_reference",
     "ocg_name",
@@ -54,7 +77,9 @@ OCG_COLUMNS: Final = (
     "role",
     "source_agency",
 )
+OCG_OPTIONAL: Final = ("nominated_on",)
 
+_LONDON = ZoneInfo("Europe/London")  # "today" as the partnership's clocks say it
 OCG_ROLES: Final = ("principal", "member", "associate")
 """A nominal's role in an organised crime group, as OCG mapping records it."""
 MAX_OCG_NAME: Final = 120
@@ -104,6 +129,23 @@ class DisposalRow:
     person_ref: str
     disposal_date: date
     disposal_type: str
+    home_lsoa: str = ""
+
+
+@dataclass(frozen=True)
+class PopulationRow:
+    """One good row of a 10-17 population file."""
+
+    line: int
+    area_code: str
+    area_name: str
+    year: int
+    population_10_17: int
+
+    @property
+    def reference(self) -> str:
+        """The row's key in the file: the area and the year."""
+        return f"{self.area_code}\x1f{self.year}"
 
 
 @dataclass(frozen=True)
@@ -116,6 +158,7 @@ class OcgNominalRow:
     person_ref: str
     role: str
     source_agency: str
+    nominated_on: date | None = None
 
     @property
     def reference(self) -> str:
@@ -123,7 +166,7 @@ class OcgNominalRow:
         return f"{self.ocg_reference}\x1f{self.person_ref}"
 
 
-T = TypeVar("T", OffenceRow, DisposalRow, OcgNominalRow)
+T = TypeVar("T", OffenceRow, DisposalRow, OcgNominalRow, PopulationRow)
 
 
 @dataclass
@@ -212,12 +255,50 @@ def _disposal(row: Row) -> DisposalRow:
         raise row.error(
             "disposal_type", f"{kind!r} is not one of {', '.join(DISPOSAL_TYPES)}"
         )
+    home = row.get("home_lsoa").upper()
+    if home and not _LSOA.match(home):
+        raise row.error(
+            "home_lsoa",
+            f"{home!r} is not an LSOA code (E01 or W01 and six digits, like "
+            "E01011229), or empty when not recorded",
+        )
     return DisposalRow(
         line=row.line,
         reference=reference,
         person_ref=person_ref,
         disposal_date=day,
         disposal_type=kind,
+        home_lsoa=home,
+    )
+
+
+def _population(row: Row) -> PopulationRow:
+    code = row.required("area_code").upper()
+    if not _GSS.match(code):
+        raise row.error(
+            "area_code",
+            f"{code!r} is not an ONS code of an LSOA (E01), MSOA (E02), ward (E05) "
+            "or district (E06, E08, E09 or W06) and six digits",
+        )
+    name = row.required("area_name")
+    if len(name) > MAX_OCG_NAME:
+        raise row.error("area_name", f"longer than {MAX_OCG_NAME} characters")
+    text = row.required("year")
+    if not text.isdigit() or not MIN_YEAR <= int(text) <= MAX_YEAR:
+        raise row.error("year", f"{text!r} is not a year from {MIN_YEAR} to {MAX_YEAR}")
+    count = row.required("population_10_17").replace(",", "")
+    if not count.isdigit() or int(count) == 0:
+        raise row.error(
+            "population_10_17",
+            f"{row.get('population_10_17')!r} is not a whole number above 0 (the "
+            "children aged 10 to 17 in the area)",
+        )
+    return PopulationRow(
+        line=row.line,
+        area_code=code,
+        area_name=name,
+        year=int(text),
+        population_10_17=int(count),
     )
 
 
@@ -233,6 +314,13 @@ def _ocg_nominal(row: Row) -> OcgNominalRow:
     source = row.required("source_agency").lower()
     if not _AGENCY_CODE.match(source):
         raise row.error("source_agency", f"{source!r} is not an agency code")
+    nominated_on = row.day("nominated_on", optional=True)
+    if nominated_on is not None and nominated_on > datetime.now(_LONDON).date():
+        raise row.error(
+            "nominated_on",
+            f"{nominated_on} is after today: the day the nomination was made or "
+            "last reviewed",
+        )
     return OcgNominalRow(
         line=row.line,
         ocg_reference=ocg_reference,
@@ -240,6 +328,7 @@ def _ocg_nominal(row: Row) -> OcgNominalRow:
         person_ref=person_ref,
         role=role,
         source_agency=source,
+        nominated_on=nominated_on,
     )
 
 
@@ -285,6 +374,22 @@ def read_disposal_extract(path: str | Path) -> Extract[DisposalRow]:
         CsvInputError: The file is unusable as a whole (see the module docstring).
     """
     return _read(path, DISPOSAL_COLUMNS, _disposal)
+
+
+def read_population(path: str | Path) -> Extract[PopulationRow]:
+    """Read a 10-17 population file (columns :data:`POPULATION_COLUMNS`).
+
+    The caller uses it whole or not at all: any problem, nothing is imported.
+
+    Raises:
+        CsvInputError: The file is unusable as a whole (see the module docstring).
+    """
+    return _read(
+        path,
+        POPULATION_COLUMNS,
+        _population,
+        ("year", "the same area and year"),
+    )
 
 
 def read_ocg_nominal_list(path: str | Path) -> Extract[OcgNominalRow]:
