@@ -175,3 +175,46 @@ def test_latest_complete_cohort(imported: Any) -> None:
     earlier = latest_complete_reoffending(date(2019, 10, 1))
     assert earlier is not None and earlier.cohort == "2018Q1"
     assert latest_complete_reoffending(date(2019, 6, 1)) is None
+
+
+@pytest.mark.django_db
+def test_iom_compares_the_cohort_with_the_rest_as_a_group_file_does(
+    imported: Any, tmp_path: Any
+) -> None:
+    from saferleeds.iom.models import IomMember
+    from saferleeds.iom.queries import member_person_ids
+
+    refused = runner.invoke(app, ["reoffending", "--cohort", "2018Q1", "--iom"])
+    assert refused.exit_code == 2
+    assert "nobody has been in the IOM cohort" in refused.stderr
+    wyp = Agency.objects.get(code="wyp")
+    chosen = sorted(_disposed())[:2]
+    for pk in chosen:
+        IomMember.objects.create(
+            person_id=pk,
+            agency=wyp,
+            cohort="fixed",
+            adopted_on=date(2018, 1, 2),
+            adopted_reason="test",
+        )
+    assert member_person_ids() == {str(pk) for pk in chosen}
+    group = tmp_path / "group.csv"
+    group.write_text("person_id\n" + "".join(f"{pk}\n" for pk in chosen))
+    by_file = runner.invoke(
+        app, ["reoffending", "--cohort", "2018Q1", "--group", str(group)]
+    )
+    by_iom = runner.invoke(app, ["reoffending", "--cohort", "2018Q1", "--iom"])
+    assert by_iom.exit_code == 0, by_iom.stderr
+    assert json.loads(by_iom.stdout) == json.loads(by_file.stdout)
+    assert json.loads(by_iom.stdout)["group"]["offenders"] >= 1
+    # An analyst's extract names people by pseudonym: the cohort is matched so too.
+    _share_offences(["offence", "disposal"])
+    analyst = runner.invoke(
+        app, ["reoffending", "--cohort", "2018Q1", "--iom", "--as", "aisha.analyst"]
+    )
+    assert analyst.exit_code == 0, analyst.stderr
+    assert json.loads(analyst.stdout) == json.loads(by_file.stdout)
+    both = runner.invoke(
+        app, ["reoffending", "--cohort", "2018Q1", "--iom", "--group", str(group)]
+    )
+    assert both.exit_code == 2

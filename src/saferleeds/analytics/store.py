@@ -646,8 +646,6 @@ def _shared_reader(target: Path) -> duckdb.DuckDBPyConnection:
         return base.cursor()
 
 
-
-
 def _open_reader(
     path: Path,
 ) -> tuple[duckdb.DuckDBPyConnection, Path, int | None] | None:

@@ -188,6 +188,14 @@ def reoffending_cmd(
             show_default=False,
         ),
     ] = None,
+    iom: Annotated[
+        bool,
+        typer.Option(
+            "--iom",
+            help="On the workspace: everyone ever in the IOM cohort against the rest "
+            "(as the indicators page compares them).",
+        ),
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", help="json or table.")] = "json",
     as_user: AsOption = None,
 ) -> None:
@@ -197,7 +205,8 @@ def reoffending_cmd(
     sentence or caution in the quarter; a re-offence is committed in the 12 months
     after it and proven within 18 months of it. Binary rate with a 95% Wilson
     interval, frequency per offender and per re-offender. Without --offenders and
-    --offences, on the workspace's disposals and offences (see --as).
+    --offences, on the workspace's disposals and offences (see --as); there --iom
+    compares the IOM cohort with the rest, as --group does with a file.
     """
     from saferleeds.analytics.csvfile import CsvInputError
     from saferleeds.analytics.reoffending import (
@@ -217,6 +226,12 @@ def reoffending_cmd(
     if (offenders is None) != (offences is None):
         missing = "--offenders" if offenders is None else "--offences"
         _fail(f"{missing} FILE is needed too: {NO_OFFENDER_DATA.split(': ', 1)[1]}")
+    if iom and group is not None:
+        _fail("--iom and --group both name the group: give one")
+    if iom and offenders is not None:
+        _fail(
+            "--iom compares the workspace's IOM cohort: leave out --offenders and --offences"
+        )
     try:
         members = _group_ids(group) if group is not None else None
     except CsvInputError as exc:
@@ -224,6 +239,20 @@ def reoffending_cmd(
     if offenders is None or offences is None:
         index_events, offence_rows = _workspace_tables(as_user)
         source = "the workspace"
+        if iom:
+            from saferleeds.iom.queries import member_person_ids
+
+            members = member_person_ids()
+            if as_user is not None:
+                from saferleeds.partners.policy import pseudonymised
+                from saferleeds.people.present import pseudonym
+
+                if pseudonymised(_actor(as_user)):  # the extract names them so
+                    members = {pseudonym(int(p)) for p in members}
+            if not members:
+                _fail(
+                    "--iom: nobody has been in the IOM cohort yet (saferleeds iom cohort)"
+                )
     else:
         try:
             index_events = read_index_events(offenders)

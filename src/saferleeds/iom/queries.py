@@ -14,7 +14,12 @@ from saferleeds.analytics.reoffending import GroupComparison, compare_groups
 from saferleeds.iom.models import IomMember
 from saferleeds.offending.queries import cohort_quarters, workspace_tables
 
-__all__ = ["iom_reoffending_comparison", "members_version", "selection_parameters"]
+__all__ = [
+    "iom_reoffending_comparison",
+    "member_person_ids",
+    "members_version",
+    "selection_parameters",
+]
 
 
 def selection_parameters() -> SelectionParameters:
@@ -34,6 +39,15 @@ def members_version() -> tuple[object, ...]:
     return (row["n"], row["last"], row["s"])
 
 
+def member_person_ids() -> set[str]:
+    """The person ids of everyone ever in the IOM cohort, as the re-offending tables
+    key people (the group the indicators page and ``saferleeds reoffending --iom``
+    compare with the rest)."""
+    return {
+        str(p) for p in IomMember.objects.values_list("person_id", flat=True).distinct()
+    }
+
+
 def iom_reoffending_comparison() -> GroupComparison | None:
     """Proven re-offending of everyone ever in the IOM cohort against the rest.
 
@@ -41,9 +55,7 @@ def iom_reoffending_comparison() -> GroupComparison | None:
     cover and in which both groups have someone (else the latest with both groups,
     its ``follow_up_complete`` false); ``None`` when no quarter has both.
     """
-    members = {
-        str(p) for p in IomMember.objects.values_list("person_id", flat=True).distinct()
-    }
+    members = member_person_ids()
     if not members:
         return None
     index_events, offences = workspace_tables()
