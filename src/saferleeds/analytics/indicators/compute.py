@@ -301,24 +301,7 @@ def count_query(
         code: hashing an integer per row is several times cheaper than a string, and
         the codes are joined back onto the few thousand aggregated rows.
     """
-    if count_col is None:
-        cols = [
-            f"count(*) FILTER (WHERE {ind.where}) AS c{i}" for i, ind in enumerate(inds)
-        ]
-    else:
-        cols = [
-            f"coalesce(sum(t.{count_col}) FILTER (WHERE {ind.where}), 0) AS c{i}"
-            for i, ind in enumerate(inds)
-        ]
-    if weights is not None and weights.available:
-        case = _harm_case(weights)
-        if count_col is not None:
-            case = f"t.{count_col} * {case}"
-        cols += [
-            f"sum({case}) FILTER (WHERE {ind.where}) AS h{i}"
-            for i, ind in enumerate(inds)
-            if ind.harm
-        ]
+    cols = _count_columns(inds, weights, count_col, dense=False)
     names = [c.rsplit(" AS ", 1)[1] for c in cols]
     gid = f"dense_rank() OVER (ORDER BY a.{key_col})" if key_col else "1"
     key = f"a.{key_col}" if key_col else lit(area_code)
@@ -332,6 +315,48 @@ def count_query(
         f"SELECT k.area_key, agg.month, {', '.join('agg.' + n for n in names)} "
         f"FROM agg JOIN (SELECT DISTINCT gid, area_key FROM areas) k ON k.gid = agg.gid"
     )
+
+
+def _count_columns(
+    inds: Sequence[Indicator],
+    weights: HarmWeights | None,
+    count_col: str | None,
+    *,
+    dense: bool,
+) -> list[str]:
+    """The ``c<i>`` count and ``h<i>`` harm-sum columns of the count queries.
+
+    ``dense`` (for :func:`grid_count_query`): counts typed ``BIGINT`` and harm sums
+    zero rather than NULL when nothing matched, so every row fills an array cell.
+    """
+    if count_col is None:
+        cols = [
+            f"count(*) FILTER (WHERE {ind.where}) AS c{i}" for i, ind in enumerate(inds)
+        ]
+    else:
+        total = "coalesce(sum(t.{c}) FILTER (WHERE {w}), 0)"
+        cols = [
+            (f"CAST({total} AS BIGINT)" if dense else total).format(
+                c=count_col, w=ind.where
+            )
+            + f" AS c{i}"
+            for i, ind in enumerate(inds)
+        ]
+    if weights is not None and weights.available:
+        case = _harm_case(weights)
+        if count_col is not None:
+            case = f"t.{count_col} * {case}"
+        harm = (
+            "coalesce(sum({k}) FILTER (WHERE {w}), 0)"
+            if dense
+            else "sum({k}) FILTER (WHERE {w})"
+        )
+        cols += [
+            harm.format(k=case, w=ind.where) + f" AS h{i}"
+            for i, ind in enumerate(inds)
+            if ind.harm
+        ]
+    return cols
 
 
 def grid_count_query(
@@ -353,25 +378,7 @@ def grid_count_query(
     :func:`count_query`. Small integers instead of codes and dates let the caller
     place every row in an array without a Python object per cell.
     """
-    if count_col is None:
-        cols = [
-            f"count(*) FILTER (WHERE {ind.where}) AS c{i}" for i, ind in enumerate(inds)
-        ]
-    else:
-        cols = [
-            f"CAST(coalesce(sum(t.{count_col}) FILTER (WHERE {ind.where}), 0) "
-            f"AS BIGINT) AS c{i}"
-            for i, ind in enumerate(inds)
-        ]
-    if weights is not None and weights.available:
-        case = _harm_case(weights)
-        if count_col is not None:
-            case = f"t.{count_col} * {case}"
-        cols += [
-            f"coalesce(sum({case}) FILTER (WHERE {ind.where}), 0) AS h{i}"
-            for i, ind in enumerate(inds)
-            if ind.harm
-        ]
+    cols = _count_columns(inds, weights, count_col, dense=True)
     gid = f"dense_rank() OVER (ORDER BY a.{key_col}) - 1" if key_col else "0"
     return (
         f"WITH areas AS (SELECT a.lsoa_code AS lsoa_code, {gid} AS gid "
