@@ -24,6 +24,7 @@ from saferleeds.offending.models import Disposal, PopulationEstimate
 from saferleeds.offending.queries import (
     calendar_year,
     first_time_entrants_by_area,
+    fte_event_span,
 )
 from saferleeds.partners.models import Agency
 from saferleeds.partnership import current
@@ -205,19 +206,33 @@ def test_an_entrant_counts_where_they_live(known_people: dict[str, Person]) -> N
     rows = {r["area_name"]: r for r in json.loads(done.stdout)}
     assert rows["Wetherby"]["entrants"] == 1
     assert rows["Wetherby"]["rate_per_100000"] == round(wetherby.rate or 0, 1)
-    done = runner.invoke(app, ["offending", "fte", "--by", "ward", "--year", "2019"])
-    assert done.exit_code == 0
-    assert (
-        "rate needs the 10-17 population for Wetherby, 2019: saferleeds offending"
-        " import population FILE" in done.stdout
-    )
-    assert "33 area-years without a 10-17 population" in done.stderr
     bad = runner.invoke(app, ["offending", "fte", "--by", "county"])
     assert bad.exit_code == 2 and "--by must be one of" in bad.stderr
     bad = runner.invoke(
         app, ["offending", "fte", "--by", "ward", "--area", "E01011698"]
     )
     assert bad.exit_code == 2 and "is not a ward of the partnership" in bad.stderr
+    # A year before every caution and sentence held is refused, naming what is held,
+    # rather than answered with a row of zeros.
+    held = fte_event_span()
+    assert held is not None and held[0].year > 1990
+    bad = runner.invoke(app, ["offending", "fte", "--year", "1990"])
+    assert bad.exit_code == 2 and bad.stdout == ""
+    assert (
+        f"no cautions or court sentences in 1990: those held run from {held[0]} to "
+        f"{held[1]}" in bad.stderr
+    )
+    bad = runner.invoke(app, ["offending", "fte", "--year", "2018", "--year", "2999"])
+    assert bad.exit_code == 2 and "in 2999:" in bad.stderr
+    # Without the year's population the rows say what to import, and so does stderr.
+    PopulationEstimate.objects.filter(year=2018).delete()
+    done = runner.invoke(app, ["offending", "fte", "--by", "ward", "--year", "2018"])
+    assert done.exit_code == 0
+    assert (
+        "rate needs the 10-17 population for Wetherby, 2018: saferleeds offending"
+        " import population FILE" in done.stdout
+    )
+    assert "33 area-years without a 10-17 population" in done.stderr
 
 
 @pytest.mark.django_db

@@ -901,6 +901,7 @@ def fte_cmd(
         FTE_LEVELS,
         calendar_year,
         first_time_entrants_by_area,
+        fte_event_span,
         latest_fte_period,
     )
 
@@ -909,6 +910,18 @@ def fte_cmd(
     try:
         if year:
             periods = [calendar_year(y) for y in sorted(set(year))]
+            held = fte_event_span()
+            if held is None:
+                _fail(
+                    "the workspace has no cautions or court sentences yet (saferleeds "
+                    "offending import disposals / offences)"
+                )
+            outside = [p.label for p in periods if p.end < held[0] or p.start > held[1]]
+            if outside:
+                _fail(
+                    f"no cautions or court sentences in {', '.join(outside)}: those held "
+                    f"run from {held[0]} to {held[1]}"
+                )
         else:
             latest = latest_fte_period()
             if latest is None:

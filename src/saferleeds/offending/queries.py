@@ -436,6 +436,17 @@ def latest_fte_period(today: date | None = None) -> Span | None:
     return _year_to(max(day for _, day, _ in events))
 
 
+def fte_event_span(today: date | None = None) -> tuple[date, date] | None:
+    """The first and last day of the cautions and court sentences held (on or before
+    ``today``), so a caller can refuse a period outside them rather than answer an
+    empty one with zeros (``None``: the records hold none)."""
+    events, _ = _entry_events(today)
+    if not events:
+        return None
+    days = [day for _, day, _ in events]
+    return min(days), max(days)
+
+
 def latest_first_time_entrants(
     today: date | None = None, area: str | None = None
 ) -> FteFigure | None:
