@@ -1,5 +1,5 @@
 """The shipped deployment (docs/deployment.md): the systemd unit, its environment file and
-the nginx site, tested as far as one machine without systemd or TLS allows.
+the nginx site, tested as far as one machine without systemd or a public certificate allows.
 
 The unit file is parsed, not copied: its ``Environment=`` lines and its ``ExecStartPre``
 and ``ExecStart`` commands are run (with this checkout's ``saferleeds`` in place of
@@ -7,11 +7,14 @@ and ``ExecStart`` commands are run (with this checkout's ``saferleeds`` in place
 a PostgreSQL cluster of the test's own (scripts/pg.sh), with production's environment and
 generated secrets, after the documented steps: migrate, an import, the first administrator.
 Then ``/healthz`` must answer 200 behind the proxy's headers. ``nginx -t`` checks the site
-file when nginx is installed.
+file, and a real nginx runs it (ports and paths substituted) in front of the server, with
+a certificate from a throw-away authority, when nginx is installed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import secrets
@@ -19,6 +22,7 @@ import shlex
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -235,16 +239,17 @@ def test_first_administrator_without_any_demo_account(install: Install) -> None:
     assert "create-admin" in refused.stderr
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
 def _get(port: int, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}", headers={"Host": HOST, **headers}
     )
 
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: object, **kwargs: object) -> None:
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
+    opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request, timeout=10) as r:
             return r.status, dict(r.headers), r.read()
@@ -252,7 +257,10 @@ def _get(port: int, path: str, **headers: str) -> tuple[int, dict[str, str], byt
         return e.code, dict(e.headers), e.read()
 
 
-def test_unit_commands_start_the_server_and_healthz_answers(install: Install) -> None:
+@contextlib.contextmanager
+def _service(install: Install) -> Iterator[int]:
+    """Run the unit's ExecStartPre checks, then its ExecStart on a free port; yield the
+    port once ``/healthz`` answers; stop it with SIGTERM, as systemd does."""
     for pre in values(SERVICE, "ExecStartPre"):
         checked = subprocess.run(
             _command(pre),
@@ -278,11 +286,25 @@ def test_unit_commands_start_the_server_and_healthz_answers(install: Install) ->
         while True:
             assert server.poll() is None, server.communicate()[0]
             try:
-                status, _, body = _get(port, "/healthz")
+                _get(port, "/healthz")
                 break
             except OSError:
                 assert time.monotonic() < deadline, "server did not answer in 60 s"
                 time.sleep(0.3)
+        yield port
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            pytest.fail("the server did not stop on SIGTERM within 30 s")
+
+
+def test_unit_commands_start_the_server_and_healthz_answers(install: Install) -> None:
+    with _service(install) as port:
+        status, _, body = _get(port, "/healthz")
         assert status == 200, body
         assert json.loads(body)["status"] == "ok"
         # Plain HTTP reaching the service is sent to HTTPS; behind nginx it is not.
@@ -295,17 +317,9 @@ def test_unit_commands_start_the_server_and_healthz_answers(install: Install) ->
         assert "Strict-Transport-Security" in headers
         # Static files are collected where nginx's /static/ location serves them from.
         assert any((install.data / "static").rglob("*.css"))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-            pytest.fail("the server did not stop on SIGTERM within 30 s")
 
 
-def test_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
+def _nginx() -> str:
     nginx = shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
@@ -314,6 +328,156 @@ def test_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
             "nginx not installed (scripts/apt-install.sh nginx-light installs it); "
             "deploy/nginx.conf not checked"
         )
+    return nginx
+
+
+def _certificates(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A throw-away certificate authority and a certificate it signed for HOST (with
+    the subjectAltName browsers and Python require): ``(ca, fullchain, key)``."""
+    ca_key, ca = tmp_path / "ca.key", tmp_path / "ca.pem"
+    key, cert = tmp_path / "privkey.pem", tmp_path / "cert.pem"
+    for argv in (
+        ["-subj", "/CN=saferleeds test CA", "-keyout", str(ca_key), "-out", str(ca)],
+        ["-CA", str(ca), "-CAkey", str(ca_key), "-subj", f"/CN={HOST}"]
+        + ["-addext", f"subjectAltName=DNS:{HOST}", "-keyout", str(key)]
+        + ["-out", str(cert)],
+    ):
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+            + argv,
+            capture_output=True,
+            check=True,
+        )
+    fullchain = tmp_path / "fullchain.pem"
+    fullchain.write_text(cert.read_text() + ca.read_text())
+    return ca, fullchain, key
+
+
+def _main_conf(tmp_path: Path, site: str) -> Path:
+    """The site file inside a minimal main file (Debian includes sites-enabled in its
+    http block; this stands in for /etc/nginx/nginx.conf)."""
+    (tmp_path / "site.conf").write_text(site)
+    main = tmp_path / "nginx.conf"
+    # As root nginx's workers would run as nobody, who cannot read pytest's 0700
+    # directories; Debian's package runs them as www-data, which may read the
+    # service's static files (docs/deployment.md).
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    main.write_text(
+        f"{user}pid {tmp_path}/nginx.pid;\nerror_log stderr;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {tmp_path}/body;\n"
+        f"  proxy_temp_path {tmp_path}/proxy;\n  include {tmp_path}/site.conf;\n}}\n"
+    )
+    return main
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    # Each edit must find its target: a changed site file fails here, not silently.
+    assert old in text, f"deploy/nginx.conf no longer has {old!r}"
+    return text.replace(old, new)
+
+
+def _https(
+    port: int, path: str, ca: Path
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """GET ``https://HOST:port/path`` on loopback, verifying the certificate chain and
+    name against ``ca`` (as a browser does against its trusted roots)."""
+    context = ssl.create_default_context(cafile=str(ca))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    with context.wrap_socket(raw, server_hostname=HOST) as tls:
+        tls.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode()
+        )
+        response = http.client.HTTPResponse(tls)  # type: ignore[arg-type]
+        response.begin()
+        return response.status, response.msg, response.read()
+
+
+def test_a_request_through_nginx_over_tls_reaches_the_service(
+    install: Install, tmp_path: Path
+) -> None:
+    """The shipped site, run by a real nginx in front of the unit's server: TLS with a
+    verified chain, HTTP sent to HTTPS, the forwarded scheme believed, static files
+    served by nginx from where collectstatic put them."""
+    nginx = _nginx()
+    ca, fullchain, key = _certificates(tmp_path)
+    http_port, https_port = _free_port(), _free_port()
+    acme = tmp_path / "acme"
+    acme.mkdir()
+    with _service(install) as port:
+        site = NGINX.read_text()
+        for old, new in (
+            ("/etc/ssl/saferleeds/fullchain.pem", str(fullchain)),
+            ("/etc/ssl/saferleeds/privkey.pem", str(key)),
+            ("server 127.0.0.1:8000;", f"server 127.0.0.1:{port};"),
+            ("/var/lib/saferleeds/static/", f"{install.data / 'static'}/"),
+            ("/var/www/letsencrypt", str(acme)),
+            ("server_name saferleeds.council.example;", f"server_name {HOST};"),
+            ("listen [::]:80;", ""),
+            ("listen [::]:443 ssl http2;", ""),
+            ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+            ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;"),
+        ):
+            site = _replace(site, old, new)
+        main = _main_conf(tmp_path, site)
+        proxy = subprocess.Popen(
+            [nginx, "-e", "stderr", "-p", str(tmp_path), "-c", str(main)]
+            + ["-g", "daemon off;"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                assert proxy.poll() is None, proxy.communicate()[0]
+                try:
+                    status, headers, body = _https(https_port, "/healthz", ca)
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "nginx did not answer in 30 s"
+                    time.sleep(0.2)
+            assert status == 200, body
+            assert json.loads(body)["status"] == "ok"
+            # nginx does not name its version (server_tokens off).
+            assert headers.get("Server") == "nginx"
+            # The service believes nginx's X-Forwarded-Proto: no redirect loop, the
+            # sign-in page with HSTS and cookies only sent over HTTPS.
+            status, headers, _ = _https(https_port, "/", ca)
+            assert status == 302 and "/sign-in/" in headers["Location"]
+            status, headers, body = _https(https_port, "/sign-in/", ca)
+            assert status == 200, body
+            assert "max-age=" in headers["Strict-Transport-Security"]
+            cookies = headers.get_all("Set-Cookie") or []
+            assert cookies and all("Secure" in c for c in cookies), cookies
+            # Plain HTTP to nginx is sent to HTTPS before it reaches the service.
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{http_port}/people/", headers={"Host": HOST}
+            )
+            try:
+                urllib.request.build_opener(_NoRedirect).open(request, timeout=10)
+                pytest.fail("plain HTTP was answered, not redirected")
+            except urllib.error.HTTPError as e:
+                assert e.code == 301
+                assert e.headers["Location"] == f"https://{HOST}/people/"
+            # Static files come from nginx itself, with its cache headers.
+            css = next((install.data / "static").rglob("*.css"))
+            rel = css.relative_to(install.data / "static").as_posix()
+            status, headers, body = _https(https_port, f"/static/{rel}", ca)
+            assert status == 200 and body == css.read_bytes()
+            # (expires gives max-age, add_header its own line: both reach the browser)
+            assert headers.get_all("Cache-Control") == ["max-age=86400", "public"]
+            assert headers["X-Content-Type-Options"] == "nosniff"
+        finally:
+            proxy.send_signal(signal.SIGQUIT)  # nginx's graceful stop
+            try:
+                proxy.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proxy.kill()
+                proxy.wait()
+
+
+def test_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
+    nginx = _nginx()
     key, cert = tmp_path / "privkey.pem", tmp_path / "fullchain.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
