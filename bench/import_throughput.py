@@ -10,13 +10,16 @@ built by the same import, each through its own writable open (copy, import, swap
 peak memory beside DuckDB's read_csv of the same file. Target: within 1.5x of the empty
 store, and at most 2x read_csv's memory. Run alone:
 ``python bench/import_throughput.py --scale [MONTHS] [COPIES]`` (default 120 months of
-3 copies of the month: 11.4M rows).
+3 copies of the month: 11.4M rows). One file of ten million rows against read_csv:
+``python bench/import_throughput.py --large``.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
+import shutil
 import statistics
 import tempfile
 import time
@@ -63,8 +66,20 @@ def raw_parse(path: Path, db: Path) -> float:
     return elapsed
 
 
+def typed_parse(path: Path, db: Path) -> float:
+    """Seconds for DuckDB's read_csv as its users call it (types detected: the
+    coordinates as DOUBLE) into a table: issue #17's peer for the import."""
+    con = duckdb.connect(str(db))
+    t = time.perf_counter()
+    con.execute(f"CREATE TABLE raw AS SELECT * FROM read_csv('{path}')")
+    elapsed = time.perf_counter() - t
+    con.close()
+    return elapsed
+
+
 def saferleeds_import(path: Path, db: Path) -> tuple[float, float]:
     """Seconds for a first import and for a repeat import (idempotence) of the file."""
+    db.parent.mkdir(parents=True, exist_ok=True)
     with open_store(db) as store:
         t = time.perf_counter()
         first = import_police(store, [path])
@@ -76,33 +91,93 @@ def saferleeds_import(path: Path, db: Path) -> tuple[float, float]:
     return t_first, t_again
 
 
-def run(quick: bool = False) -> list[dict[str, Any]]:
-    """Print rows/s for both and the ratio, median of 3 runs per size; return the rows."""
-    sizes = [4] if quick else [10, 32]
+def _import_once(path: Path, db: Path) -> None:
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open_store(db) as store:
+        assert import_police(store, [path]).exit_code == 0
+
+
+def run(quick: bool = False, large: bool = False) -> list[dict[str, Any]]:
+    """Print rows/s for ours and both DuckDB peers and the ratios, median of 3 runs per
+    size, peak memory at the largest size; return the rows.
+
+    ``large``: one file of ten million rows (320 copies of the month, 2.2 GB), the
+    issue's size, instead of the default 0.3M and 1M.
+    """
+    sizes = [4] if quick else [320] if large else [10, 32]
     rows: list[dict[str, Any]] = []
     for copies in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             d = Path(tmp)
-            csv_path = d / "2018-07-west-yorkshire-street.csv"
-            n = make_file(csv_path, copies)
-            raw, ours, again = [], [], []
+            if copies > 32:
+                con = _month_table()
+                csv_path = month_file(con, d, "2018-07", copies)
+                con.close()
+                n = copies * 31_635
+            else:
+                csv_path = d / "2018-07-west-yorkshire-street.csv"
+                n = make_file(csv_path, copies)
+            raw, typed, ours, again = [], [], [], []
             for i in range(3):
                 raw.append(raw_parse(csv_path, d / f"raw{i}.duckdb"))
-                a, b = saferleeds_import(csv_path, d / f"sl{i}.duckdb")
+                (d / f"raw{i}.duckdb").unlink()
+                typed.append(typed_parse(csv_path, d / f"typed{i}.duckdb"))
+                (d / f"typed{i}.duckdb").unlink()
+                a, b = saferleeds_import(csv_path, d / f"sl{i}" / "analytics.duckdb")
+                shutil.rmtree(d / f"sl{i}")
                 ours.append(a)
                 again.append(b)
-            r, o, g = (statistics.median(x) for x in (raw, ours, again))
+            r, ty, o, g = (statistics.median(x) for x in (raw, typed, ours, again))
+            mem_ours = mem_typed = None
+            if copies == sizes[-1]:
+                mem_ours = peak_mb(
+                    functools.partial(
+                        _import_once, csv_path, d / "mem" / "analytics.duckdb"
+                    )
+                )
+                shutil.rmtree(d / "mem", ignore_errors=True)
+                mem_typed = peak_mb(
+                    functools.partial(typed_parse, csv_path, d / "memt.duckdb")
+                )
             mb = csv_path.stat().st_size / 1e6
+            memory = (
+                ""
+                if mem_ours is None
+                else f" | peak +{mem_ours:,.0f} MB vs read_csv +{mem_typed:,.0f} MB"
+            )
             print(
-                f"{n:>10,} rows ({mb:,.0f} MB): DuckDB read_csv {n / r:>12,.0f} rows/s | "
-                f"saferleeds import {n / o:>12,.0f} rows/s (ratio {o / r:.2f}x) | "
-                f"re-import {n / g:>12,.0f} rows/s (ratio {g / r:.2f}x)"
+                f"{n:>10,} rows ({mb:,.0f} MB): read_csv typed {n / ty:>12,.0f} rows/s, "
+                f"text {n / r:>12,.0f} rows/s | saferleeds import {n / o:>12,.0f} rows/s "
+                f"(ratio {o / ty:.2f}x typed, {o / r:.2f}x text) | re-import "
+                f"{n / g:>12,.0f} rows/s ({g / ty:.2f}x typed){memory}"
             )
             inputs = f"{n:,} rows ({mb:,.0f} MB CSV), empty store"
-            peer = "DuckDB read_csv (no validation, no keys)"
             done = "exit 0; the re-import adds 0 rows"
-            rows.append(row("import", inputs, o, peer, r, accuracy=done))
-            rows.append(row("re-import", inputs, g, peer, r, accuracy=done))
+            rows.append(
+                row(
+                    "import",
+                    inputs,
+                    o,
+                    "DuckDB read_csv, types detected (no validation, no keys)",
+                    ty,
+                    accuracy=done,
+                    memory_mb_ours=mem_ours,
+                    memory_mb_peer=mem_typed,
+                    note="target <= 1.5x",
+                )
+            )
+            rows.append(
+                row(
+                    "import",
+                    inputs,
+                    o,
+                    "DuckDB read_csv, every column text",
+                    r,
+                    accuracy=done,
+                )
+            )
+            peer = "DuckDB read_csv, types detected"
+            rows.append(row("re-import", inputs, g, peer, ty, accuracy=done))
     return rows
 
 
@@ -243,4 +318,4 @@ if __name__ == "__main__":
         args = [int(a) for a in sys.argv[2:4]]
         scale(*args)
     else:
-        run()
+        run(quick="--quick" in sys.argv, large="--large" in sys.argv)

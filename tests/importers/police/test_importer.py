@@ -283,3 +283,55 @@ def test_killed_import_loses_nothing_and_duplicates_nothing_when_rerun(
     assert kills >= 1, (
         "no import was killed while it held the store: make the file bigger"
     )
+
+
+def test_a_file_read_on_all_cores_keeps_every_line_number(tmp_path: Path) -> None:
+    """A file large enough for DuckDB to parse in parallel chunks (ten copies of the
+    real July 2018 month, 74 MB) with broken rows far apart: every record keeps the
+    line it came from, the repeated Crime ID keeps its first line, and each broken
+    line is quarantined under its own number."""
+    with gzip.open(
+        SHIPPED_POLICE / "2018-07-west-yorkshire-street.csv.gz",
+        "rt",
+        encoding="utf-8",
+        newline="",
+    ) as f:
+        header, *rows = list(csv.reader(f))
+    lines: list[list[str]] = [header]
+    for copy in range(10):
+        lines += [[f"{r[0]}{copy}" if r[0] else "", *r[1:]] for r in rows]
+    # Line numbers are 1-based and count the header: lines[i] is line i + 1.
+    too_many, bad_month, repeated = 120_001, 200_001, 290_001
+    lines[too_many - 1] = [*lines[too_many - 1], "extra"]
+    lines[bad_month - 1][1] = "2018-13"
+    first = next(i for i in range(1, 1000) if lines[i][0])
+    lines[repeated - 1][0] = lines[first][0]
+    path = tmp_path / "2018-07-west-yorkshire-street.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out, lineterminator="\n").writerows(lines)
+    assert path.stat().st_size > 64_000_000  # several of DuckDB's parse buffers
+
+    (tmp_path / "store").mkdir()
+    with open_store(tmp_path / "store" / "analytics.duckdb") as store:
+        report = import_police(store, [path])
+        assert report.exit_code == 3
+        quarantined = {
+            line
+            for (line,) in store.execute(
+                "SELECT DISTINCT line FROM police_quarantine"
+            ).fetchall()
+        }
+        assert quarantined == {too_many, bad_month, repeated}
+        assert report.added == len(lines) - 1 - 3
+        held = store.execute(
+            "SELECT source_line, crime_id, location, crime_type FROM police_street"
+        ).fetchall()
+    assert len(held) == report.added
+    for line, crime_id, location, crime_type in held:
+        source = lines[line - 1]
+        assert (source[0] or None, source[6], source[9]) == (
+            crime_id,
+            location,
+            crime_type,
+        ), line
+    assert {line for line, *_ in held}.isdisjoint(quarantined)
