@@ -14,6 +14,7 @@ import pytest
 from saferleeds.analytics.csvfile import CsvInputError
 from saferleeds.analytics.nearrepeat import (
     KnoxResult,
+    _Knox,
     knox_test,
     nrc_bands,
     observed_table,
@@ -460,3 +461,35 @@ def test_bad_event_files_name_file_line_and_field(
         read_event_file(f)
     with pytest.raises(CsvInputError, match="No such file"):
         read_event_file(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize(
+    ("times", "fast"),
+    [
+        ("days", True),  # whole days as numbers
+        ("dates", True),  # datetime64 days: whole seconds, a step of 86,400
+        ("instants", True),  # date-times to the second
+        ("fractions", False),  # fractional days: no whole step, the edge search
+    ],
+)
+def test_shuffled_tables_by_lookup_equal_the_edge_search(
+    times: str, fast: bool
+) -> None:
+    rng = np.random.default_rng(7)
+    n = 3_000
+    x, y = rng.uniform(0, 3_000, n), rng.uniform(0, 3_000, n)
+    days = rng.integers(0, 60, n)
+    # Gaps exactly on the 7, 14 and 21 day edges are common at this density.
+    t: object = {
+        "days": days.astype(np.float64),
+        "dates": np.datetime64("2018-01-01") + days.astype("timedelta64[D]"),
+        "instants": np.datetime64("2018-01-01T00:00:00")
+        + (days * 86_400 + rng.integers(0, 3, n) * 3_600).astype("timedelta64[s]"),
+        "fractions": days + rng.uniform(0, 1, n),
+    }[times]
+    k = _Knox(x, y, t, spatial_bands(100, 3), temporal_bands(7, 3), "manhattan")
+    assert (k._steps is not None) == fast
+    assert len(k.i) > 10_000
+    for _ in range(5):
+        order = rng.permutation(n)
+        assert np.array_equal(k.shuffled_table(order), k.table(k.t[order]))

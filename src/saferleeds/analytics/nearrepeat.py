@@ -385,6 +385,11 @@ def _distances(
     return np.asarray(d, dtype=np.float64)
 
 
+# The most distinct gaps a lookup of temporal bands holds (16 MB of band numbers):
+# ten years of whole days, or a day and more of whole seconds.
+_MAX_STEPS = 2_000_000
+
+
 class _Knox:
     """The candidate pairs and fixed totals for one data set and band setting."""
 
@@ -443,6 +448,41 @@ class _Knox:
         self.pairs = n * (n - 1) // 2
         self.col_totals = self._column_totals()
         self._cell = self.srow * self.cols
+        self._steps, self._band_of = self._whole_steps()
+
+    def _whole_steps(self) -> tuple[npt.NDArray[np.int32] | None, _IntArray | None]:
+        """Each time as a whole number of steps after the first, and the temporal band
+        of every possible gap in steps, when the times allow it (whole days or whole
+        seconds, the usual case); else ``(None, None)``.
+
+        The step is the greatest common divisor of the times' offsets, so a gap of
+        ``k`` steps is exactly ``k * step`` in the times' unit and its band, looked up,
+        is the band :meth:`table` finds by searching the edges: the same table, from
+        integer gathers and one small lookup instead of a search per pair.
+        """
+        if self.n < 2 or not np.all(self.t == np.floor(self.t)):
+            return None, None
+        offsets = (self.t - self.t.min()).astype(np.int64)
+        step = int(np.gcd.reduce(offsets)) or 1
+        span = int(offsets.max()) // step
+        if span > _MAX_STEPS:
+            return None, None
+        gaps = np.arange(span + 1, dtype=np.float64) * step
+        band = np.searchsorted(self.t_edges, gaps, side="right") - 1
+        return (offsets // step).astype(np.int32), np.asarray(band, dtype=np.intp)
+
+    def shuffled_table(self, order: _IntArray) -> _IntArray:
+        """The table with the dates dealt to the events in ``order`` (a permutation):
+        equal to ``table(self.t[order])``, faster when the times are whole steps."""
+        if self._steps is None or self._band_of is None:
+            return self.table(self.t[order])
+        steps = self._steps[order]
+        col = self._band_of[np.abs(steps[self.i] - steps[self.j])]
+        finite = np.bincount(
+            self._cell + col, minlength=(self.rows - 1) * self.cols
+        ).reshape(self.rows - 1, self.cols)
+        last = self.col_totals - finite.sum(axis=0)
+        return np.vstack([finite, last[None, :]]).astype(np.int64)
 
     def _column_totals(self) -> _IntArray:
         """Pairs per temporal band over all pairs, from the sorted dates."""
@@ -559,7 +599,7 @@ def knox_test(
     rng = np.random.default_rng(seed)
     sims = np.empty((permutations, k.rows, k.cols), dtype=np.int64)
     for s in range(permutations):
-        sims[s] = k.table(k.t[rng.permutation(k.n)])
+        sims[s] = k.shuffled_table(rng.permutation(k.n))
     expected = sims.mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(
