@@ -335,9 +335,16 @@ def _seal_state(con: duckdb.DuckDBPyConnection) -> tuple[str | None, ...]:
 
 
 def _rollup_counts_every_row(con: duckdb.DuckDBPyConnection, noted: str) -> bool:
-    """The exact check: the noted row count equals ``police_street``'s (a scan)."""
-    rows = con.execute("SELECT count(*) FROM police_street").fetchone()
-    return rows is not None and str(rows[0]) == noted
+    """The check: the noted row count equals the records held, as the part ledger
+    gives the monthly Parquet files' rows (written with each file, in the same
+    transaction) plus a count of the table of rows written by other means.
+
+    Not a count through the ``police_street`` view: that reads every Parquet file's
+    footer, a cost that grows with the months held (0.22 s at ten years) on every
+    import.
+    """
+    rows = police_rows(con)
+    return rows is not None and str(rows) == noted
 
 
 def seal_police_rollup(store: Store) -> bool:
