@@ -29,7 +29,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils import timezone
 
-from saferleeds.audit.log import record_consultations
+from saferleeds.audit.log import Consultations, record_consultations
 from saferleeds.core.deadlines import overdue_q
 from saferleeds.marac.access import (
     access_dash_assessment_by_id,
@@ -314,22 +314,24 @@ def read_marac_home(actor: Actor, *, today: date | None = None) -> MaracHome:
         .select_related("owner_agency", "case")
         .order_by("due_on", "id")
     )
-    _audit(
-        actor,
+    batches: list[Consultations] = [
         (
             HOME_EVENT,
             [(RecordType.MARAC_REFERRAL, r.pk, r.victim_id) for r in awaiting]
             + [(RecordType.CASE_TASK, t.pk, None) for t in overdue],
             {},
-        ),
-    )
+        )
+    ]
     coordinator = _coordinator(actor)
+    # The repeat flags' records are logged with the page's, in one write.
+    flags = repeat_flags(actor, today=day, batches=batches) if coordinator else None
+    _audit(actor, *batches)
     return MaracHome(
         upcoming=tuple((m, counts.get(m.pk, 0)) for m in upcoming),
         held=tuple(held),
         awaiting=tuple((r, _name(r.victim, identified)) for r in awaiting),
         overdue=tuple(overdue),
-        flags=tuple(repeat_flags(actor, today=day)) if coordinator else None,
+        flags=None if flags is None else tuple(flags),
         coordinator=coordinator,
         today=day,
     )

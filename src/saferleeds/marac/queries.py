@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from saferleeds.audit.log import record_many
+from saferleeds.audit.log import Consultations, record_many
 from saferleeds.audit.models import Operation
 from saferleeds.incidents.access import incidents_visible_to
 from saferleeds.incidents.models import Incident, IncidentPerson
@@ -167,7 +167,12 @@ def _further_incidents(
     return further
 
 
-def repeat_flags(actor: Actor, *, today: date | None = None) -> list[RepeatFlag]:
+def repeat_flags(
+    actor: Actor,
+    *,
+    today: date | None = None,
+    batches: list[Consultations] | None = None,
+) -> list[RepeatFlag]:
     """Open repeat flags for the MARAC coordinator, from every agency's incidents.
 
     A victim's latest referral is flagged when a domestic abuse incident with the same
@@ -244,7 +249,9 @@ def repeat_flags(actor: Actor, *, today: date | None = None) -> list[RepeatFlag]
                 others=len(found) - len(shown),
             )
         )
-    if audit:
+    if batches is not None:  # the caller logs them with the rest of its page
+        batches.append(("safeguarding.marac.repeat_flags", audit, {}))
+    elif audit:
         record_many(
             actor,
             operation=Operation.CONSULTATION,

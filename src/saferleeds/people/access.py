@@ -8,8 +8,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from saferleeds.analytics.namesearch import swapped
-from saferleeds.audit.log import record_consultations, record_many
-from saferleeds.audit.models import Operation
+from saferleeds.audit.log import Consultations, record_consultations
 from saferleeds.core.registry import PersonRole, person_roles_readers
 from saferleeds.partners.access import fetch_visible, readers_of
 from saferleeds.partners.policy import (
@@ -279,13 +278,22 @@ def search_people(
     return list(read_people_search(actor, query, limit=limit).results)
 
 
-def read_person_roles(actor: Actor, person: Person) -> list[PersonRole]:
+def read_person_roles(
+    actor: Actor, person: Person, *, opened: str | None = None
+) -> list[PersonRole]:
     """The records the actor may see that ``person`` is on, newest first, each logged
     in one write (``people.person.roles``).
 
     Each app that holds such records (incidents, cases...) lists its own through a
     reader it registers with ``core.registry.register_person_roles``: the people app
     builds on none of them.
+
+    Args:
+        actor: Who is looking.
+        person: A person the actor may see (opened through the gate).
+        opened: The event of opening the person itself, when the caller opened it
+            without logging (``audit=False``): logged first in the same write, so a
+            person page is one audit transaction, not two.
     """
     identified = not pseudonymised(actor)
     rows: list[PersonRole] = []
@@ -294,12 +302,9 @@ def read_person_roles(actor: Actor, person: Person) -> list[PersonRole]:
         found, audited = reader(actor, person.pk, identified)
         rows += found
         shown += audited
-    if shown:
-        record_many(
-            actor,
-            operation=Operation.CONSULTATION,
-            event="people.person.roles",
-            records=shown,
-            detail={"via": "people.person.view"},
-        )
+    batches: list[Consultations] = []
+    if opened is not None:
+        batches.append((opened, [(PERSON, person.pk, person.pk)], {}))
+    batches.append(("people.person.roles", shown, {"via": "people.person.view"}))
+    record_consultations(actor, batches)
     return sorted(rows, key=lambda r: (r.on, r.kind), reverse=True)

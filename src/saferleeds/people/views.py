@@ -110,10 +110,13 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-def person_roles(actor: Actor, person: Person) -> list[PersonRole]:
+def person_roles(
+    actor: Actor, person: Person, *, opened: str | None = None
+) -> list[PersonRole]:
     """The records the actor may see that this person is on, newest first (read,
-    pseudonymised and logged by ``people.access.read_person_roles``)."""
-    return read_person_roles(actor, person)
+    pseudonymised and logged by ``people.access.read_person_roles``; ``opened``: log
+    the person's own consultation in the same write)."""
+    return read_person_roles(actor, person, opened=opened)
 
 
 def _may_change(actor: Actor, person: Person) -> bool:
@@ -153,7 +156,9 @@ def sub_navigation(
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     """A person's details, who knows them, and their roles across agencies."""
     actor = request_actor(request, "view person record")
-    return _person_page(request, actor, _person_or_404(actor, person_id))
+    # Opened unlogged; the page logs it with the records it lists, in one write.
+    person = _person_or_404(actor, person_id, audit=False)
+    return _person_page(request, actor, person)
 
 
 @login_required
@@ -162,7 +167,7 @@ def person_by_pseudonym(request: HttpRequest, pseudonym: str) -> HttpResponse:
     """The same page, for a person addressed by pseudonym (how analysts open one)."""
     actor = request_actor(request, "view person record")
     try:
-        person = access_person_by_pseudonym(actor, pseudonym)
+        person = access_person_by_pseudonym(actor, pseudonym, audit=False)
     except NotFound as exc:
         raise Http404("Page not found") from exc
     return _person_page(request, actor, person)
@@ -178,7 +183,7 @@ def _person_page(request: HttpRequest, actor: Actor, person: Person) -> HttpResp
         {
             "person": view,
             "sex_label": Person.Sex(view.sex).label,
-            "roles": person_roles(actor, person),
+            "roles": person_roles(actor, person, opened="people.person.view"),
             "can_edit": can_edit,
             "subnav": sub_navigation(
                 actor, person_id, can_edit=can_edit, current="record"
