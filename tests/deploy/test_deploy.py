@@ -28,9 +28,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -257,6 +258,24 @@ def _get(port: int, path: str, **headers: str) -> tuple[int, dict[str, str], byt
         return e.code, dict(e.headers), e.read()
 
 
+T = TypeVar("T")
+
+
+def _until_answers(
+    process: subprocess.Popen[str], probe: Callable[[], T], seconds: float, what: str
+) -> T:
+    """``probe()``'s answer once the starting ``process`` accepts connections; fails
+    with its output if it exits first, or after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None, process.communicate()[0]
+        try:
+            return probe()
+        except OSError:
+            assert time.monotonic() < deadline, f"{what} did not answer in {seconds} s"
+            time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def _service(install: Install) -> Iterator[int]:
     """Run the unit's ExecStartPre checks, then its ExecStart on a free port; yield the
@@ -282,15 +301,7 @@ def _service(install: Install) -> Iterator[int]:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.communicate()[0]
-            try:
-                _get(port, "/healthz")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not answer in 60 s"
-                time.sleep(0.3)
+        _until_answers(server, lambda: _get(port, "/healthz"), 60, "server")
         yield port
     finally:
         server.send_signal(signal.SIGTERM)
@@ -427,15 +438,9 @@ def test_a_request_through_nginx_over_tls_reaches_the_service(
             text=True,
         )
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                assert proxy.poll() is None, proxy.communicate()[0]
-                try:
-                    status, headers, body = _https(https_port, "/healthz", ca)
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "nginx did not answer in 30 s"
-                    time.sleep(0.2)
+            status, headers, body = _until_answers(
+                proxy, lambda: _https(https_port, "/healthz", ca), 30, "nginx"
+            )
             assert status == 200, body
             assert json.loads(body)["status"] == "ok"
             # nginx does not name its version (server_tokens off).

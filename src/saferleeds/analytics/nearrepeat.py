@@ -477,12 +477,7 @@ class _Knox:
         if self._steps is None or self._band_of is None:
             return self.table(self.t[order])
         steps = self._steps[order]
-        col = self._band_of[np.abs(steps[self.i] - steps[self.j])]
-        finite = np.bincount(
-            self._cell + col, minlength=(self.rows - 1) * self.cols
-        ).reshape(self.rows - 1, self.cols)
-        last = self.col_totals - finite.sum(axis=0)
-        return np.vstack([finite, last[None, :]]).astype(np.int64)
+        return self._tabulate(self._band_of[np.abs(steps[self.i] - steps[self.j])])
 
     def _column_totals(self) -> _IntArray:
         """Pairs per temporal band over all pairs, from the sorted dates."""
@@ -500,7 +495,11 @@ class _Knox:
     def table(self, t: _FloatArray) -> _IntArray:
         """The full table for dates ``t`` (observed or shuffled)."""
         dt = np.abs(t[self.i] - t[self.j])
-        col = np.searchsorted(self.t_edges, dt, side="right") - 1
+        return self._tabulate(np.searchsorted(self.t_edges, dt, side="right") - 1)
+
+    def _tabulate(self, col: npt.NDArray[np.intp]) -> _IntArray:
+        """The full table from each candidate pair's temporal band; the open last
+        spatial band is every other pair of its column."""
         finite = np.bincount(
             self._cell + col, minlength=(self.rows - 1) * self.cols
         ).reshape(self.rows - 1, self.cols)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import pyarrow as pa
+from django.db.models import Max, Min
 
 from saferleeds.analytics.fte import DISPOSAL_SCHEMA, PER, Span, entrant_counts
 from saferleeds.analytics.reoffending import Quarter, Reoffending, proven_reoffending
@@ -439,12 +440,24 @@ def latest_fte_period(today: date | None = None) -> Span | None:
 def fte_event_span(today: date | None = None) -> tuple[date, date] | None:
     """The first and last day of the cautions and court sentences held (on or before
     ``today``), so a caller can refuse a period outside them rather than answer an
-    empty one with zeros (``None``: the records hold none)."""
-    events, _ = _entry_events(today)
-    if not events:
+    empty one with zeros (``None``: the records hold none). Two aggregates, no rows."""
+    disposals = Disposal.objects.filter(disposal_type__in=list(_FTE_DISPOSAL))
+    offences = Offence.objects.filter(
+        role=Offence.Role.OFFENDER,
+        proven_on__isnull=False,
+        disposal_type__in=list(_FTE_OFFENCE),
+    )
+    if today is not None:
+        disposals = disposals.filter(disposed_on__lte=today)
+        offences = offences.filter(proven_on__lte=today)
+    ends = [
+        disposals.aggregate(lo=Min("disposed_on"), hi=Max("disposed_on")),
+        offences.aggregate(lo=Min("proven_on"), hi=Max("proven_on")),
+    ]
+    held = [e for e in ends if e["lo"] is not None]
+    if not held:
         return None
-    days = [day for _, day, _ in events]
-    return min(days), max(days)
+    return min(e["lo"] for e in held), max(e["hi"] for e in held)
 
 
 def latest_first_time_entrants(

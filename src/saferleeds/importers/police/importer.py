@@ -653,17 +653,19 @@ def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute("RESET preserve_insertion_order")
 
 
-def _write_parts(store: Store, window: tuple[date, date], moved: int) -> list[Path]:
+def _write_parts(
+    store: Store, window: tuple[date, date], moved: int, written: list[Path]
+) -> None:
     """Write each month of ``held`` to a new Parquet file and name it in ``police_part``.
 
-    Runs inside the import's transaction; the caller deletes the files it returns if
-    the transaction does not commit. The files they replace stay until no version of
-    the store names them (see ``saferleeds.analytics.store._clean``).
+    Runs inside the import's transaction; each file goes on ``written`` before it is
+    written, and the caller deletes them if the transaction does not commit. The files
+    they replace stay until no version of the store names them (see
+    ``saferleeds.analytics.store._clean``).
     """
     con = store.con
     assert store.path is not None
     folder = parts_dir(store.path)
-    written: list[Path] = []
     for month, n in con.execute(
         "SELECT month, count(*) FROM held GROUP BY month ORDER BY month"
     ).fetchall():
@@ -686,7 +688,6 @@ def _write_parts(store: Store, window: tuple[date, date], moved: int) -> list[Pa
             f"DELETE FROM {local_police_table(con)} WHERE month BETWEEN "
             f"DATE '{lo.isoformat()}' AND DATE '{hi.isoformat()}'"
         )
-    return written
 
 
 def _new_rows(
@@ -728,13 +729,13 @@ def _new_rows(
 
 
 def _write_new_parts(
-    store: Store, window: tuple[date, date], rows: tuple[str, str]
-) -> list[tuple[Path, int]]:
+    store: Store, window: tuple[date, date], rows: tuple[str, str], written: list[Path]
+) -> int:
     """Write the new records of each month in ``window`` straight to a new Parquet
     file and name it in ``police_part`` (no file of those months is held).
 
-    Returns ``(file, rows)`` per file written; as :func:`_write_parts`, the caller
-    deletes them if the transaction does not commit.
+    Returns the rows written. As :func:`_write_parts`, each file goes on ``written``
+    first, for the caller to delete if the transaction does not commit.
     """
     con = store.con
     assert store.path is not None
@@ -743,7 +744,7 @@ def _write_new_parts(
     aliased = ", ".join(f'"{n}"' for n in names)
     crimes, asb = rows
     lo, hi = window
-    written: list[tuple[Path, int]] = []
+    added = 0
     for (month,) in con.execute(
         "SELECT DISTINCT strptime(month, '%Y-%m')::DATE AS m FROM stg WHERE valid "
         f"AND m BETWEEN DATE '{lo.isoformat()}' AND DATE '{hi.isoformat()}' "
@@ -752,7 +753,7 @@ def _write_new_parts(
         rel = f"{month:%Y-%m}/{uuid.uuid4().hex}.parquet"
         out = folder / rel
         out.parent.mkdir(parents=True, exist_ok=True)
-        written.append((out, 0))
+        written.append(out)
         with _unordered(con):
             n = _count(
                 con,
@@ -760,16 +761,16 @@ def _write_new_parts(
                 f"WHERE month = DATE '{month.isoformat()}') "
                 f"TO {_sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)",
             )
-        written[-1] = (out, n)
         if not n:  # every row of the month was a duplicate: no file for it
             out.unlink()
             written.pop()
-        else:
-            con.execute(
-                "INSERT OR REPLACE INTO police_part VALUES (?, ?, ?, ?)",
-                [month, rel, str(out.resolve()), n],
-            )
-    return written
+            continue
+        con.execute(
+            "INSERT OR REPLACE INTO police_part VALUES (?, ?, ?, ?)",
+            [month, rel, str(out.resolve()), n],
+        )
+        added += n
+    return added
 
 
 def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
@@ -782,7 +783,7 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
     con = store.con
     started = datetime.now(UTC)
     parted = store.path is not None
-    written: list[tuple[Path, int]] = []
+    written: list[Path] = []
     con.execute("BEGIN")
     try:
         rollup_rows = police_rollup_rows(store)  # before any row is written
@@ -835,10 +836,9 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
             # files, with no copy of them in a temp table first.
             assert window is not None
             dups = bool(_count(con, "SELECT count(*) FROM dup"))
-            written = _write_new_parts(
-                store, window, _new_rows(name, import_id, dups=dups)
+            result.added = _write_new_parts(
+                store, window, _new_rows(name, import_id, dups=dups), written
             )
-            result.added = sum(n for _, n in written)
             if written:
                 attach_police_view(store)  # in the transaction: a rollback restores it
             # The rollup counts the same rows from the staged file, not the new files.
@@ -854,8 +854,7 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
                 f"""
                 UPDATE {source} p
                 SET last_outcome = s.last_outcome, context = s.context
-                FROM stgl s LEFT JOIN dup ON dup.dup_crime_id = s.crime_id
-                WHERE {_GOOD} AND {held} AND p.row_key = s.crime_id
+                FROM {_good_rows()} AND {held} AND p.row_key = s.crime_id
                   AND p.month = strptime(s.month, '%Y-%m')::DATE
                   AND (p.last_outcome IS DISTINCT FROM s.last_outcome
                        OR p.context IS DISTINCT FROM s.context)
@@ -870,7 +869,7 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
                 and window is not None
                 and (result.added or result.updated or moved)
             ):
-                written = [(f, 0) for f in _write_parts(store, window, moved)]
+                _write_parts(store, window, moved, written)
                 attach_police_view(store)  # in the transaction: a rollback restores it
         _refresh_rollup(store, rollup_rows, result.added, source)
         con.execute(
@@ -894,7 +893,7 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
         # ROLLBACK error then must not hide why (the caller reports the real cause).
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
-        for f, _ in written:
+        for f in written:
             f.unlink(missing_ok=True)
         raise
     result.problems = [
