@@ -666,22 +666,10 @@ def _write_parts(
     con = store.con
     assert store.path is not None
     folder = parts_dir(store.path)
-    for month, n in con.execute(
-        "SELECT month, count(*) FROM held GROUP BY month ORDER BY month"
+    for (month,) in con.execute(
+        "SELECT DISTINCT month FROM held ORDER BY month"
     ).fetchall():
-        rel = f"{month:%Y-%m}/{uuid.uuid4().hex}.parquet"
-        out = folder / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
-        written.append(out)
-        with _unordered(con):
-            con.execute(
-                f"COPY (SELECT * FROM held WHERE month = DATE '{month.isoformat()}') "
-                f"TO {_sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)"
-            )
-        con.execute(
-            "INSERT OR REPLACE INTO police_part VALUES (?, ?, ?, ?)",
-            [month, rel, str(out.resolve()), n],
-        )
+        _write_month(con, folder, month, "SELECT * FROM held", written)
     if moved:
         lo, hi = window
         con.execute(
@@ -750,27 +738,45 @@ def _write_new_parts(
         f"AND m BETWEEN DATE '{lo.isoformat()}' AND DATE '{hi.isoformat()}' "
         "ORDER BY m"
     ).fetchall():
-        rel = f"{month:%Y-%m}/{uuid.uuid4().hex}.parquet"
-        out = folder / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
-        written.append(out)
-        with _unordered(con):
-            n = _count(
-                con,
-                f"COPY (SELECT * FROM ({crimes} UNION ALL {asb}) AS t({aliased}) "
-                f"WHERE month = DATE '{month.isoformat()}') "
-                f"TO {_sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)",
-            )
-        if not n:  # every row of the month was a duplicate: no file for it
-            out.unlink()
-            written.pop()
-            continue
-        con.execute(
-            "INSERT OR REPLACE INTO police_part VALUES (?, ?, ?, ?)",
-            [month, rel, str(out.resolve()), n],
+        added += _write_month(
+            con,
+            folder,
+            month,
+            f"SELECT * FROM ({crimes} UNION ALL {asb}) AS t({aliased})",
+            written,
         )
-        added += n
     return added
+
+
+def _write_month(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    month: date,
+    rows: str,
+    written: list[Path],
+) -> int:
+    """Write ``month``'s rows of the SELECT ``rows`` to a new Parquet file under
+    ``folder`` and name it in ``police_part``; return how many. The file goes on
+    ``written`` before it is written; a month with no row gets no file."""
+    rel = f"{month:%Y-%m}/{uuid.uuid4().hex}.parquet"
+    out = folder / rel
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written.append(out)
+    with _unordered(con):
+        n = _count(
+            con,
+            f"COPY ({rows} WHERE month = DATE '{month.isoformat()}') "
+            f"TO {_sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)",
+        )
+    if not n:
+        out.unlink()
+        written.pop()
+        return 0
+    con.execute(
+        "INSERT OR REPLACE INTO police_part VALUES (?, ?, ?, ?)",
+        [month, rel, str(out.resolve()), n],
+    )
+    return n
 
 
 def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
