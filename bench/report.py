@@ -132,11 +132,15 @@ def _peak_child(fn: Callable[[], object], conn: Any) -> None:
     conn.close()
 
 
-def peak_mb(fn: Callable[[], object]) -> float:
+def peak_mb(fn: Callable[[], object], method: str = "fork") -> float:
     """Peak resident memory (MB) one run of ``fn`` adds, run in a forked child so C
     allocations count. Pure-Python peers touch the reference counts of shared objects,
-    which copies their pages into the child, so for them it overstates."""
-    ctx = multiprocessing.get_context("fork")
+    which copies their pages into the child, so for them it overstates.
+
+    ``method="spawn"`` (``fn`` then picklable: a top-level function or a partial of
+    one) starts a fresh interpreter instead: for a parent whose DuckDB threads a fork
+    could leave holding a lock in the child."""
+    ctx = multiprocessing.get_context(method)
     here, there = ctx.Pipe()
     child = ctx.Process(target=_peak_child, args=(fn, there))
     child.start()

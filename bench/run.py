@@ -32,8 +32,9 @@ BENCHMARKS = [
     "search",
 ]
 # Run only when named (`bench/run.py loadtest --quick`): it starts PostgreSQL and a server;
-# spark starts a JVM (Spark local mode) and needs Java.
-OPTIONAL = ["loadtest", "spark"]
+# spark starts a JVM (Spark local mode) and needs Java; national builds a 60M-row
+# store (about 20 minutes; --quick: 1.2M rows).
+OPTIONAL = ["loadtest", "spark", "national"]
 
 
 def main() -> None:

@@ -82,3 +82,36 @@ def test_monthly_values_and_series_identical(duck: Store, spark: SparkEngine) ->
     assert indicator_series(spark, "feel_safe", *args) == indicator_series(
         duck, "feel_safe", *args
     )
+
+
+def test_force_area_indicators_identical_on_a_national_store(
+    spark_session: Any, spark_store: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A national store's force areas (issue #17): its tables replace the shared
+    session's views for this test only."""
+    from saferleeds.analytics.spark import export_parquet, register_parquet
+    from tests.importers.police.test_national import build_national_store
+
+    db, _, _ = build_national_store(tmp_path / "national")
+    with open_store(db, read_only=True) as duck:
+        export_parquet(duck, tmp_path / "parquet")
+        register_parquet(spark_session, str(tmp_path / "parquet"))
+        try:
+            spark = SparkEngine(spark_session)
+            kwargs: dict[str, Any] = {
+                "compare": "previous-period",
+                "by": "msoa",
+                "harm_weights": TEST_WEIGHTS,
+                "indicators": ["total_recorded_crime", "asb", "violence_sexual"],
+            }
+            for force in ("Gwent Police", "metropolitan police service"):
+                on_duckdb = compute_indicators(
+                    duck, month_period(2018, 7), area=force, **kwargs
+                )
+                on_spark = compute_indicators(
+                    spark, month_period(2018, 7), area=force, **kwargs
+                )
+                assert len(on_duckdb) > 3 * 20
+                assert on_spark == on_duckdb
+        finally:
+            register_parquet(spark_session, str(spark_store[1]))

@@ -34,8 +34,8 @@ def area_filter(
     Args:
         store: The analytics store, with geography loaded.
         area: ``None`` (every record in the store), the district code, an MSOA, ward
-            or LSOA code, a ward's name (any letter case), or the name of a priority
-            neighbourhood.
+            or LSOA code, a ward's name (any letter case), the name of a priority
+            neighbourhood, or in a national geography a police force area's name.
         column: The LSOA-code column to filter.
 
     Raises:
@@ -79,6 +79,17 @@ def area_filter(
             [ward[0]],
             str(ward[0]),
             str(ward[1]),
+        )
+    force = store.scalar(
+        "SELECT any_value(force_name) FROM area_lsoa WHERE lower(force_name) = ?",
+        [area.strip().lower()],
+    )
+    if force:
+        return AreaFilter(
+            f"{column} IN (SELECT lsoa_code FROM area_lsoa WHERE force_name = ?)",
+            [force],
+            str(force),
+            str(force),
         )
     if store.scalar("SELECT count(*) FROM area_neighbourhood WHERE name = ?", [area]):
         return AreaFilter(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from saferleeds.analytics.store import Store
@@ -117,10 +118,16 @@ def geography_outdated(store: Store, partnership: Partnership) -> bool:
     """Whether the store's geography must be (re)loaded before an import.
 
     True when no LSOA is held, or when the partnership has a ward lookup and some
-    LSOA has no ward yet (a store made before wards shipped).
+    LSOA has no ward yet (a store made before wards shipped). Never for a store
+    holding a national geography (:func:`load_national_geography`): the partnership's
+    would replace it.
     """
     if not store.scalar("SELECT count(*) FROM area_lsoa"):
         return True
+    if store.scalar("SELECT value FROM store_meta WHERE key = ?", [SCOPE_KEY]) == (
+        NATIONAL
+    ):
+        return False
     if partnership.ward_lookup is None:
         return False
     return bool(store.scalar("SELECT count(*) FROM area_lsoa WHERE ward_code IS NULL"))
@@ -139,6 +146,7 @@ def load_geography(store: Store, partnership: Partnership) -> int:
     try:
         con.execute("DELETE FROM area_lsoa")
         con.execute("DELETE FROM area_neighbourhood")
+        con.execute("DELETE FROM store_meta WHERE key = ?", [SCOPE_KEY])
         con.executemany(
             "INSERT INTO area_lsoa (lsoa_code, lsoa_name, msoa_code, msoa_name, "
             "district_code, district_name, population, households, area_hectares, "
@@ -176,6 +184,117 @@ def load_geography(store: Store, partnership: Partnership) -> int:
         con.execute("ROLLBACK")
         raise
     return len(lsoas)
+
+
+SCOPE_KEY = "geography_scope"
+"""The ``store_meta`` key saying what geography the store holds: absent for the
+partnership's, :data:`NATIONAL` for one loaded by :func:`load_national_geography`."""
+NATIONAL = "national"
+
+NATIONAL_COLUMNS = (
+    "lsoa_code",
+    "lsoa_name",
+    "msoa_code",
+    "msoa_name",
+    "district_code",
+    "district_name",
+    "force_name",
+    "population",
+)
+
+
+class GeographyFileError(ValueError):
+    """A national geography file is malformed (the message names file, line, field)."""
+
+
+def read_national_geography(path: Path) -> list[tuple[Any, ...]]:
+    """Read a national LSOA lookup: one row per LSOA with its MSOA, district, police
+    force area (police.uk's "Falls within" name) and population.
+
+    Args:
+        path: A CSV with the columns of :data:`NATIONAL_COLUMNS` (``population`` may
+            be empty).
+
+    Returns:
+        Rows in the column order of :data:`NATIONAL_COLUMNS`.
+
+    Raises:
+        GeographyFileError: A column is missing, a field is empty, a population is not
+            a whole number, or an LSOA is listed twice (naming the file and line).
+    """
+    rows: list[tuple[Any, ...]] = []
+    seen: dict[str, int] = {}
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in NATIONAL_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise GeographyFileError(f"{path}: line 1: missing column {missing[0]}")
+        for line, row in enumerate(reader, start=2):
+            for c in NATIONAL_COLUMNS[:-1]:
+                if not (row.get(c) or "").strip():
+                    raise GeographyFileError(f"{path}: line {line}: {c}: empty")
+            pop = (row.get("population") or "").strip()
+            if pop and not pop.isdigit():
+                raise GeographyFileError(
+                    f"{path}: line {line}: population: not a whole number: {pop[:40]!r}"
+                )
+            code = row["lsoa_code"].strip()
+            if code in seen:
+                raise GeographyFileError(
+                    f"{path}: line {line}: lsoa_code: {code} also on line {seen[code]}"
+                )
+            seen[code] = line
+            rows.append(
+                (
+                    *(row[c].strip() for c in NATIONAL_COLUMNS[:-1]),
+                    int(pop) if pop else None,
+                )
+            )
+    if not rows:
+        raise GeographyFileError(f"{path}: no LSOA rows")
+    return rows
+
+
+def load_national_geography(store: Store, path: Path) -> int:
+    """Replace the store's geography with a national one, by police force area.
+
+    Indicators then answer for any force area (give its name as the area) and any
+    district or MSOA in it; the partnership's own geography is no longer loaded over
+    it (:func:`geography_outdated`). There are no wards or priority neighbourhoods.
+
+    Args:
+        store: A writable store.
+        path: The lookup (see :func:`read_national_geography`).
+
+    Returns:
+        The number of LSOAs loaded.
+    """
+    rows = read_national_geography(path)
+    con = store.con
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM area_lsoa")
+        con.execute("DELETE FROM area_neighbourhood")
+        # The file is checked above; DuckDB reads it again (tens of thousands of rows:
+        # one statement, not one per row). Sorted by force and MSOA, so a force's rows
+        # lie together in the table.
+        text = ", ".join(f"trim({c})" for c in NATIONAL_COLUMNS[:-1])
+        con.execute(
+            "INSERT INTO area_lsoa (lsoa_code, lsoa_name, msoa_code, msoa_name, "
+            "district_code, district_name, force_name, population) "
+            f"SELECT {text}, nullif(trim(population), '')::BIGINT "
+            "FROM read_csv(?, header = true, all_varchar = true) "
+            "ORDER BY force_name, msoa_code, lsoa_code",
+            [str(path)],
+        )
+        con.execute(
+            "INSERT OR REPLACE INTO store_meta VALUES (?, ?)", [SCOPE_KEY, NATIONAL]
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(rows)
 
 
 @dataclass(frozen=True)

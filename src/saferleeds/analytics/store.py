@@ -1,5 +1,6 @@
 """The analytics store: a DuckDB file (quarantine, geography, rollups, ledgers) and the
-police.uk records beside it as one Parquet file per month, read as ``police_street``."""
+police.uk records beside it as one Parquet file per month and reporting force, read as
+``police_street``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +20,8 @@ from typing import Any
 
 import duckdb
 
-SCHEMA_VERSION = 1
+# 2: police.uk files by month and reporting force, the rollup per force, force areas.
+SCHEMA_VERSION = 2
 # The ``store_meta`` key of the data version: a fresh random token written by every
 # writable open (every import goes through one), so caches of what the pages computed
 # can be keyed by it. A token rather than a counter: a store rebuilt or restored from a
@@ -32,7 +34,7 @@ CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 -- One row per police.uk street-level record. row_key is the Crime ID, or for rows
 -- without one (ASB) a content hash plus the occurrence number of identical rows in
 -- the same file, so identical ASB rows stay separate incidents and re-imports add nothing.
--- Since the store keeps police.uk records as one Parquet file per month (see
+-- Since the store keeps police.uk records as Parquet files by month and force (see
 -- police_part below), this table holds only rows written by other means (an older
 -- store, a test): readers see ``police_street`` as a temporary view over both, made by
 -- attach_police_view when the store opens. The next import of a month moves that
@@ -60,22 +62,30 @@ CREATE TABLE IF NOT EXISTS police_street (
 -- Counts of police_street per month, LSOA and crime type, kept by every import (see
 -- refresh_police_rollup): indicators read these few hundred thousand rows instead of
 -- scanning every record. Believed only while its total equals police_street's rows.
+-- Kept per reporting force too, so that an import of one force's month recounts that
+-- force's rows only (see refresh_police_rollup); readers sum over it.
 CREATE TABLE IF NOT EXISTS police_month_rollup (
     month DATE NOT NULL,
     lsoa_code VARCHAR,
     crime_type VARCHAR NOT NULL,
-    n BIGINT NOT NULL
+    n BIGINT NOT NULL,
+    reported_by VARCHAR
 );
 
--- The current Parquet file of each month of police.uk records: immutable, written by
--- the import of that month, under the store's parts folder (see parts_dir). ``file``
--- is relative to that folder; ``origin`` is the absolute path it was written to, read
--- when the store file has been copied elsewhere without its folder.
+-- The current Parquet file of each month and reporting force of police.uk records
+-- (data.police.uk publishes one file per force and month): immutable, written by the
+-- import of that force's month, under the store's parts folder (see parts_dir), so a
+-- month's archive of every force imports file by file without rewriting the others.
+-- ``reported_by`` is LEGACY_PART for a file of an older store holding every force of
+-- its month. ``file`` is relative to that folder; ``origin`` is the absolute path it
+-- was written to, read when the store file has been copied elsewhere without its folder.
 CREATE TABLE IF NOT EXISTS police_part (
-    month DATE PRIMARY KEY,
+    month DATE NOT NULL,
     file VARCHAR NOT NULL,
     origin VARCHAR NOT NULL,
-    rows BIGINT NOT NULL
+    rows BIGINT NOT NULL,
+    reported_by VARCHAR NOT NULL,
+    PRIMARY KEY (month, reported_by)
 );
 
 -- Rows that failed validation, one row per (file, line, field), with the reason.
@@ -123,6 +133,9 @@ CREATE TABLE IF NOT EXISTS area_lsoa (
 -- an older store gains the columns, empty until its geography is loaded again.
 ALTER TABLE area_lsoa ADD COLUMN IF NOT EXISTS ward_code VARCHAR;
 ALTER TABLE area_lsoa ADD COLUMN IF NOT EXISTS ward_name VARCHAR;
+-- The police force area (police.uk's "Falls within" name), held by a national
+-- geography (see saferleeds.analytics.geography.load_national_geography).
+ALTER TABLE area_lsoa ADD COLUMN IF NOT EXISTS force_name VARCHAR;
 CREATE TABLE IF NOT EXISTS area_neighbourhood (
     name VARCHAR NOT NULL,
     lsoa_code VARCHAR NOT NULL
@@ -156,6 +169,10 @@ class Store:
     police.uk records, so this does not grow with them (issue #17)."""
     read_only: bool = False
     """Opened for reading: its data version cannot change while it is open."""
+    police_view_stale: bool = False
+    """Parquet files were named since the ``police_street`` view was made: an import
+    of many files sets this rather than remaking the view (which names every file)
+    after each one; :func:`ensure_police_view` remakes it when it is next needed."""
     _version: str | None = field(default=None, init=False, repr=False)
 
     def execute(self, sql: str, params: list[Any] | None = None) -> Any:
@@ -191,8 +208,52 @@ def _connect(path: Path | None, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise
 
 
+LEGACY_PART = "*"
+"""``police_part.reported_by`` of a file holding every reporting force of its month,
+as stores written before the files were split by force kept them."""
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
+        str(r[0])
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+            "AND schema_name = 'main' AND database_name = current_database()",
+            [table],
+        ).fetchall()
+    }
+
+
+def _split_parts_by_force(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a store from one Parquet file per month to one per month and force.
+
+    Its files stay as they are, named as holding every force (:data:`LEGACY_PART`):
+    the next import of one of their months splits that month. Its rollup, kept per
+    month only, is emptied and its row count forgotten, so the next import recounts it
+    per force in full (readers count the records until then).
+    """
+    cols = _columns(con, "police_part")
+    if cols and "reported_by" not in cols:
+        con.execute("ALTER TABLE police_part RENAME TO police_part_by_month")
+        con.execute(SCHEMA)  # the new police_part
+        con.execute(
+            "INSERT INTO police_part SELECT month, file, origin, rows, ? "
+            "FROM police_part_by_month",
+            [LEGACY_PART],
+        )
+        con.execute("DROP TABLE police_part_by_month")
+    cols = _columns(con, "police_month_rollup")
+    if cols and "reported_by" not in cols:
+        con.execute("ALTER TABLE police_month_rollup ADD COLUMN reported_by VARCHAR")
+        con.execute("DELETE FROM police_month_rollup")
+        con.execute("DELETE FROM store_meta WHERE key = ?", [ROLLUP_ROWS_KEY])
+
+
 def ensure_schema(store: Store) -> None:
-    """Create the store's tables if they are missing (safe to repeat)."""
+    """Create the store's tables if they are missing, and bring an older store's up to
+    date (safe to repeat)."""
+    if _columns(store.con, "store_meta"):
+        _split_parts_by_force(store.con)
     store.con.execute(SCHEMA)
     store.con.execute(
         "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)",
@@ -211,6 +272,7 @@ def refresh_police_rollup(
     *,
     rows: int | None = None,
     source: str = "police_street",
+    forces: Sequence[str] | None = None,
 ) -> None:
     """Bring ``police_month_rollup`` up to date with ``police_street``.
 
@@ -227,6 +289,8 @@ def refresh_police_rollup(
         rows: ``police_street``'s row count, required with ``first``.
         source: Where the rows of ``first`` to ``last`` are read from: an import
             passes its staged month, so the recount reads no Parquet file again.
+        forces: Recount only these reporting forces' rows of those months (an
+            import of one force's file: ``source`` then need hold only theirs).
 
     Notes:
         The rollup is exact: ``sum(n)`` over any predicate on month, LSOA and crime
@@ -237,10 +301,12 @@ def refresh_police_rollup(
     """
     con = store.con
     if first is None:
+        ensure_police_view(store)  # it counts every record
         con.execute("DELETE FROM police_month_rollup")
         con.execute(
             "INSERT INTO police_month_rollup SELECT month, lsoa_code, crime_type, "
-            "count(*) FROM police_street GROUP BY month, lsoa_code, crime_type"
+            "count(*), reported_by FROM police_street "
+            "GROUP BY month, reported_by, lsoa_code, crime_type"
         )
         rows = int(store.scalar("SELECT count(*) FROM police_street"))
     else:
@@ -250,11 +316,15 @@ def refresh_police_rollup(
         window = (
             f"month BETWEEN DATE '{first.isoformat()}' AND DATE '{end.isoformat()}'"
         )
-        con.execute(f"DELETE FROM police_month_rollup WHERE {window}")
+        if forces is not None:
+            window += " AND reported_by IN (SELECT unnest($forces))"
+        params = {} if forces is None else {"forces": list(forces)}
+        con.execute(f"DELETE FROM police_month_rollup WHERE {window}", params)
         con.execute(
             "INSERT INTO police_month_rollup SELECT month, lsoa_code, crime_type, "
-            f"count(*) FROM {source} WHERE {window} "
-            "GROUP BY month, lsoa_code, crime_type"
+            f"count(*), reported_by FROM {source} WHERE {window} "
+            "GROUP BY month, reported_by, lsoa_code, crime_type",
+            params,
         )
     con.execute(
         "INSERT OR REPLACE INTO store_meta VALUES (?, ?)", [ROLLUP_ROWS_KEY, str(rows)]
@@ -403,16 +473,16 @@ def police_rollup_current(con: duckdb.DuckDBPyConnection) -> bool:
         return False
 
 
-# --- police.uk records: one immutable Parquet file per month ---------------------------
+# --- police.uk records: one immutable Parquet file per month and force ------------------
 #
 # The records are most of the store. Kept inside the DuckDB file, every import would
 # copy them all (a writer builds a copy of the file, see below), so an import's cost
-# would grow with the store. Instead each month is one Parquet file, never changed
-# once written, under the parts folder beside the store; ``police_part`` (in the small
-# versioned file) names each month's current file. An import of a month reads that
-# month's file, writes a new one, and swaps the versioned file in as before: a reader
-# sees the old month's file or the new one, never half of either. Files no version
-# names any longer are deleted when no reader still has such a version open.
+# would grow with the store. Instead each month of each reporting force is one Parquet
+# file, never changed once written, under the parts folder beside the store;
+# ``police_part`` (in the small versioned file) names each one's current file. An import
+# of a force's month reads that file, writes a new one, and swaps the versioned file in
+# as before: a reader sees the old file or the new one, never half of either. Files no
+# version names any longer are deleted when no reader still has such a version open.
 
 
 def parts_dir(path: Path) -> Path:
@@ -435,7 +505,9 @@ def local_police_table(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def part_entries(
-    store: Store, months: list[date] | None = None
+    store: Store,
+    months: list[date] | None = None,
+    forces: Collection[str] | None = None,
 ) -> list[tuple[str, Path]]:
     """The current Parquet files, of ``months`` or of every month, in month order.
 
@@ -445,22 +517,40 @@ def part_entries(
     Args:
         store: An open store.
         months: Months (first days) to list, or ``None`` for all.
+        forces: Reporting forces to list (with any file holding every force of its
+            month), or ``None`` for all.
 
     Returns:
         Each file's name relative to :func:`parts_dir`, and where it is read from.
     """
+    where: list[str] = []
+    params: list[Any] = []
+    if months is not None:
+        where.append("list_contains(?, month)")
+        params.append(list(months))
+    if forces is not None:
+        where.append("(reported_by = ? OR list_contains(?, reported_by))")
+        params += [LEGACY_PART, sorted(forces)]
     try:
         rows = store.con.execute(
-            "SELECT month, file, origin FROM police_part ORDER BY month"
+            "SELECT month, file, origin FROM police_part "
+            + (f"WHERE {' AND '.join(where)} " if where else "")
+            + "ORDER BY month, reported_by",
+            params,
         ).fetchall()
+    except duckdb.BinderException:  # before the files were split by force
+        rows = [
+            r
+            for r in store.con.execute(
+                "SELECT month, file, origin FROM police_part ORDER BY month"
+            ).fetchall()
+            if months is None or r[0] in months
+        ]
     except duckdb.CatalogException:  # a store older than the parts
         return []
     base = None if store.path is None else parts_dir(store.path)
-    wanted = None if months is None else set(months)
     out = []
-    for month, file, origin in rows:
-        if wanted is not None and month not in wanted:
-            continue
+    for _month, file, origin in rows:
         local = None if base is None else base / file
         out.append(
             (file, local if local is not None and local.exists() else Path(origin))
@@ -468,17 +558,23 @@ def part_entries(
     return out
 
 
-def part_files(store: Store, months: list[date] | None = None) -> list[str]:
+def part_files(
+    store: Store,
+    months: list[date] | None = None,
+    forces: Collection[str] | None = None,
+) -> list[str]:
     """Where the current Parquet files of ``months`` (or every month) are read from.
 
     Args:
         store: An open store.
         months: Months (first days) to list, or ``None`` for all.
+        forces: Reporting forces to list, or ``None`` for all (see
+            :func:`part_entries`).
 
     Returns:
         Absolute paths, in month order (see :func:`part_entries`).
     """
-    return [str(p) for _, p in part_entries(store, months)]
+    return [str(p) for _, p in part_entries(store, months, forces)]
 
 
 def attach_police_view(store: Store) -> None:
@@ -492,6 +588,7 @@ def attach_police_view(store: Store) -> None:
         store: An open store.
     """
     con = store.con
+    store.police_view_stale = False
     con.execute("DROP VIEW IF EXISTS temp.police_street")
     files = part_files(store)
     if not files:
@@ -501,6 +598,16 @@ def attach_police_view(store: Store) -> None:
         f"CREATE TEMP VIEW police_street AS SELECT * FROM {local_police_table(con)} "
         f"UNION ALL BY NAME SELECT * FROM read_parquet({listed})"
     )
+
+
+def ensure_police_view(store: Store) -> None:
+    """Remake the ``police_street`` view if files were named since it was made.
+
+    Args:
+        store: An open store.
+    """
+    if store.police_view_stale:
+        attach_police_view(store)
 
 
 def bump_data_version(store: Store) -> str:

@@ -115,7 +115,8 @@ def indicators_cmd(
         str | None,
         typer.Option(
             help="District, MSOA, ward or LSOA code, a ward's name (e.g. "
-            '"Gipton and Harehills"), or a priority neighbourhood name.'
+            '"Gipton and Harehills"), a priority neighbourhood name, or in a store '
+            'with a national geography a police force area ("Merseyside Police").'
         ),
     ] = None,
     by: Annotated[

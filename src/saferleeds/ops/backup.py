@@ -7,7 +7,7 @@ A backup is a directory::
     database.pgdump        PostgreSQL: pg_dump's custom format, taken in one snapshot
     analytics.duckdb       the analytics store, copied while no import can write it
     analytics.duckdb.police/<YYYY-MM>/<id>.parquet
-                           the store's police.uk records, one file per month: those the
+                           the store's police.uk records, one file per month and force: those the
                            copied version names
     documents/<name>       the case documents the database refers to
 

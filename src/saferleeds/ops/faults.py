@@ -186,7 +186,7 @@ def set_aside_store(path: Path) -> Path:
     The live file (and a write-ahead log beside it) moves to
     ``<name>.damaged-<UTC time>``; the version files and pointer the store keeps beside
     it (:func:`saferleeds.analytics.store.current_file`) name the damaged data too, so
-    they go, and the next import starts a new store. The folder of monthly Parquet
+    they go, and the next import starts a new store. The folder of the Parquet
     files (:func:`saferleeds.analytics.store.parts_dir`) moves beside the damaged file,
     as ``<name>.damaged-<UTC time>.police``, so the new store starts with none.
 

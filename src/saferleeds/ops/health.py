@@ -72,7 +72,7 @@ def store(path: Path) -> Probe:
     try:
         with open_store(path, read_only=True) as s:
             s.scalar("SELECT value FROM store_meta WHERE key = 'schema_version'")
-            # Every monthly Parquet file's footer: a file missing or damaged fails here.
+            # Every Parquet file's footer: a file missing or damaged fails here.
             s.scalar("SELECT count(*) FROM police_street")
     except StoreBusy:
         return Probe(True, "busy (an import is writing)")

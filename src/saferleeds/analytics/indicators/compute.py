@@ -76,10 +76,11 @@ class Area:
     """An area resolved against the store's geography.
 
     Attributes:
-        code: District, MSOA, ward or LSOA code, or the neighbourhood's name.
+        code: District, MSOA, ward or LSOA code, or the neighbourhood's or police
+            force area's name.
         name: Its name.
-        level: ``"district"``, ``"msoa"``, ``"ward"``, ``"lsoa"`` or
-            ``"neighbourhood"``.
+        level: ``"district"``, ``"msoa"``, ``"ward"``, ``"lsoa"``,
+            ``"neighbourhood"`` or ``"force"``.
         area_sql: Predicate over ``area_lsoa`` (alias ``a``) selecting its LSOAs.
         survey_sql: Predicate over ``survey_response`` (alias ``s``) selecting answers
             placed in it.
@@ -96,7 +97,8 @@ def resolve_area(source: Source, area: str | None = None) -> Area:
     """Resolve an area code, ward name or neighbourhood name (``None``: the district).
 
     A ward is given by its ONS code (``E05...``) or its name (any letter case), and is
-    the LSOAs the partnership's best-fit ward lookup puts in it.
+    the LSOAs the partnership's best-fit ward lookup puts in it. In a store with a
+    national geography, a police force area is given by its police.uk name (any case).
 
     Raises:
         UnknownArea: If the geography does not hold the area, or none is loaded.
@@ -149,6 +151,9 @@ def resolve_area(source: Source, area: str | None = None) -> Area:
     ward = _resolve_ward(engine, area)
     if ward is not None:
         return ward
+    force = _resolve_force(engine, area)
+    if force is not None:
+        return force
     codes = [
         r[0]
         for r in engine.fetch(
@@ -194,6 +199,29 @@ def _resolve_ward(engine: Engine, area: str) -> Area | None:
         "ward",
         f"a.ward_code = {lit(code)}",
         f"s.lsoa_code IN ({in_list})",
+    )
+
+
+def _resolve_force(engine: Engine, area: str) -> Area | None:
+    """The police force area of this name (any case), or ``None``.
+
+    Only a national geography names forces (see
+    :func:`saferleeds.analytics.geography.load_national_geography`).
+    """
+    rows = engine.fetch(
+        "SELECT DISTINCT force_name FROM area_lsoa "
+        f"WHERE lower(force_name) = {lit(area.strip().lower())}"
+    )
+    if not rows:
+        return None
+    name = str(rows[0][0])
+    return Area(
+        name,
+        name,
+        "force",
+        f"a.force_name = {lit(name)}",
+        "s.lsoa_code IN (SELECT f.lsoa_code FROM area_lsoa f "
+        f"WHERE f.force_name = {lit(name)})",
     )
 
 
@@ -1332,6 +1360,7 @@ def dashboard(
     }
     ranking: list[IndicatorResult] = []
     if rank_by is not None and resolved.level in (
+        "force",
         "district",
         "msoa",
         "ward",

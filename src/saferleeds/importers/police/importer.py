@@ -5,7 +5,8 @@ good rows commit, bad rows go to ``police_quarantine`` with ``file:line: field: 
 and a file that is not a street-level CSV at all commits nothing. Re-importing adds nothing.
 A record is matched (re-import, republished outcome) only against held rows of its own
 month, so an import reads its month of the store, not all of it (see ``_held_months``):
-the records are one Parquet file per month, and an import writes its month's anew.
+the records are one Parquet file per month and reporting force, and an import writes
+its force's month anew.
 
 Line numbers follow DuckDB's CSV reader: the header is line 1 and each record counts one
 line, which is the physical line in any file without line breaks inside quoted fields (all
@@ -36,8 +37,9 @@ import duckdb
 
 from saferleeds.analytics import police_reference as ref
 from saferleeds.analytics.store import (
+    LEGACY_PART,
     Store,
-    attach_police_view,
+    ensure_police_view,
     local_police_table,
     part_files,
     parts_dir,
@@ -613,11 +615,26 @@ def _window(store: Store) -> tuple[date, date] | None:
     return date(int(lo[:4]), int(lo[5:7]), 1), date(int(hi[:4]), int(hi[5:7]), 1)
 
 
-def _load_held(store: Store, window: tuple[date, date] | None) -> int:
-    """Copy the held records of the staged file's months into temp table ``held``.
+def _forces(store: Store) -> list[str]:
+    """The reporting forces of the staged file's good rows (a police.uk file has one)."""
+    return [
+        str(r[0])
+        for r in store.con.execute(
+            "SELECT DISTINCT reported_by FROM stg WHERE valid ORDER BY 1"
+        ).fetchall()
+    ]
 
-    Reads only those months' Parquet files (and rows of them written by other means),
-    never the rest of the store. Returns how many rows came from that table.
+
+def _load_held(
+    store: Store, window: tuple[date, date] | None, forces: list[str]
+) -> int:
+    """Copy the held records of the staged file's months and reporting forces into
+    temp table ``held``.
+
+    Reads only those months' Parquet files of those forces (and any holding every
+    force of such a month, from an older store, which are then split), and rows of
+    those months written by other means; never the rest of the store. Returns how many
+    rows came from that table.
     """
     con = store.con
     local = local_police_table(con)
@@ -629,10 +646,10 @@ def _load_held(store: Store, window: tuple[date, date] | None) -> int:
     months = [
         r[0]
         for r in con.execute(
-            f"SELECT month FROM police_part WHERE {between} ORDER BY month"
+            f"SELECT DISTINCT month FROM police_part WHERE {between} ORDER BY month"
         ).fetchall()
     ]
-    files = part_files(store, months)
+    files = part_files(store, months, set(forces))
     if files:
         listed = "[" + ", ".join(_sql_str(f) for f in files) + "]"
         con.execute(f"INSERT INTO held BY NAME SELECT * FROM read_parquet({listed})")
@@ -666,10 +683,19 @@ def _write_parts(
     con = store.con
     assert store.path is not None
     folder = parts_dir(store.path)
-    for (month,) in con.execute(
-        "SELECT DISTINCT month FROM held ORDER BY month"
+    months = set()
+    for month, force in con.execute(
+        "SELECT DISTINCT month, reported_by FROM held ORDER BY ALL"
     ).fetchall():
-        _write_month(con, folder, month, "SELECT * FROM held", written)
+        _write_month(con, folder, month, force, "SELECT * FROM held", written)
+        months.add(month)
+    for month in sorted(months):
+        # A file of every force of the month, from an older store, was read whole
+        # into held and is now written force by force.
+        con.execute(
+            "DELETE FROM police_part WHERE month = ? AND reported_by = ?",
+            [month, LEGACY_PART],
+        )
     if moved:
         lo, hi = window
         con.execute(
@@ -733,15 +759,16 @@ def _write_new_parts(
     crimes, asb = rows
     lo, hi = window
     added = 0
-    for (month,) in con.execute(
-        "SELECT DISTINCT strptime(month, '%Y-%m')::DATE AS m FROM stg WHERE valid "
-        f"AND m BETWEEN DATE '{lo.isoformat()}' AND DATE '{hi.isoformat()}' "
-        "ORDER BY m"
+    for month, force in con.execute(
+        "SELECT DISTINCT strptime(month, '%Y-%m')::DATE AS m, reported_by FROM stg "
+        f"WHERE valid AND m BETWEEN DATE '{lo.isoformat()}' AND DATE '{hi.isoformat()}' "
+        "ORDER BY ALL"
     ).fetchall():
         added += _write_month(
             con,
             folder,
             month,
+            force,
             f"SELECT * FROM ({crimes} UNION ALL {asb}) AS t({aliased})",
             written,
         )
@@ -752,12 +779,13 @@ def _write_month(
     con: duckdb.DuckDBPyConnection,
     folder: Path,
     month: date,
+    force: str,
     rows: str,
     written: list[Path],
 ) -> int:
-    """Write ``month``'s rows of the SELECT ``rows`` to a new Parquet file under
-    ``folder`` and name it in ``police_part``; return how many. The file goes on
-    ``written`` before it is written; a month with no row gets no file."""
+    """Write the rows of ``month`` and reporting ``force`` of the SELECT ``rows`` to a
+    new Parquet file under ``folder`` and name it in ``police_part``; return how many.
+    The file goes on ``written`` before it is written; no row, no file."""
     rel = f"{month:%Y-%m}/{uuid.uuid4().hex}.parquet"
     out = folder / rel
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -765,7 +793,8 @@ def _write_month(
     with _unordered(con):
         n = _count(
             con,
-            f"COPY ({rows} WHERE month = DATE '{month.isoformat()}') "
+            f"COPY (SELECT * FROM ({rows}) WHERE month = DATE '{month.isoformat()}' "
+            f"AND reported_by = {_sql_str(force)}) "
             f"TO {_sql_str(str(out))} (FORMAT parquet, COMPRESSION zstd)",
         )
     if not n:
@@ -773,8 +802,8 @@ def _write_month(
         written.pop()
         return 0
     con.execute(
-        "INSERT OR REPLACE INTO police_part VALUES (?, ?, ?, ?)",
-        [month, rel, str(out.resolve()), n],
+        "INSERT OR REPLACE INTO police_part VALUES (?, ?, ?, ?, ?)",
+        [month, rel, str(out.resolve()), n, force],
     )
     return n
 
@@ -782,9 +811,10 @@ def _write_month(
 def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
     """Apply the staged file in one transaction.
 
-    A store on disk keeps its records as monthly Parquet files: the file's months are
-    read into temp table ``held``, matched and extended there, and written back as new
-    files; an in-memory store keeps them in table ``police_street``.
+    A store on disk keeps its records as Parquet files by month and reporting force:
+    the file's months of its forces are read into temp table ``held``, matched and
+    extended there, and written back as new files (or, none held, its rows go straight
+    to new files); an in-memory store keeps them in table ``police_street``.
     """
     con = store.con
     started = datetime.now(UTC)
@@ -829,7 +859,8 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
         )
         held = _held_months(store)
         window = _window(store)
-        moved = _load_held(store, window) if parted else 0
+        forces = _forces(store)
+        moved = _load_held(store, window, forces) if parted else 0
         fresh = (
             parted
             and window is not None
@@ -846,11 +877,13 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
                 store, window, _new_rows(name, import_id, dups=dups), written
             )
             if written:
-                attach_police_view(store)  # in the transaction: a rollback restores it
+                # Remade once, when next needed (see ensure_police_view): a view made
+                # now would name every file of the store, at every file imported.
+                store.police_view_stale = True
             # The rollup counts the same rows from the staged file, not the new files.
             source = (
                 "(SELECT strptime(s.month, '%Y-%m')::DATE AS month, s.lsoa_code, "
-                f"s.crime_type FROM {_good_rows(dups)})"
+                f"s.crime_type, s.reported_by FROM {_good_rows(dups)})"
             )
         else:
             # A republished month may carry a newer outcome for a crime we already
@@ -876,8 +909,8 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
                 and (result.added or result.updated or moved)
             ):
                 _write_parts(store, window, moved, written)
-                attach_police_view(store)  # in the transaction: a rollback restores it
-        _refresh_rollup(store, rollup_rows, result.added, source)
+                store.police_view_stale = True
+        _refresh_rollup(store, rollup_rows, result.added, source, forces)
         con.execute(
             "INSERT INTO import_run VALUES (?, 'police', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -911,13 +944,13 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
 
 
 def _refresh_rollup(
-    store: Store, rows_before: int | None, added: int, source: str
+    store: Store, rows_before: int | None, added: int, source: str, forces: list[str]
 ) -> None:
-    """Recount the indicators' rollup for the staged file's months (same transaction).
+    """Recount the indicators' rollup for the staged file's months and reporting
+    forces (same transaction).
 
-    Only the file's months are recounted, from ``source`` (which holds all their rows),
-    while the rollup is known to hold (``rows_before``); otherwise it is rebuilt in
-    full, once.
+    Only those are recounted, from ``source`` (which holds all their rows), while the
+    rollup is known to hold (``rows_before``); otherwise it is rebuilt in full, once.
     """
     lo, hi = store.con.execute(
         "SELECT min(month), max(month) FROM stg WHERE valid"
@@ -928,7 +961,7 @@ def _refresh_rollup(
         first = date(int(lo[:4]), int(lo[5:7]), 1)
         last = date(int(hi[:4]), int(hi[5:7]), 1)
         refresh_police_rollup(
-            store, first, last, rows=rows_before + added, source=source
+            store, first, last, rows=rows_before + added, source=source, forces=forces
         )
 
 
@@ -1003,4 +1036,6 @@ def import_police(
             report.files.append(res)
             if on_file:
                 on_file(res)
+        finally:
+            ensure_police_view(store)  # once, naming every file now held
     return report
