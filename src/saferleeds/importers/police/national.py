@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from saferleeds.analytics.geography import NATIONAL_COLUMNS
 from saferleeds.analytics.police_reference import COLUMNS, HEADER
 
 LSOAS_2011 = 34_753  # LSOAs of England and Wales, 2011
@@ -135,18 +136,7 @@ def write_geography(national: NationalPlan, path: Path) -> int:
     n = 0
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(
-            [
-                "lsoa_code",
-                "lsoa_name",
-                "msoa_code",
-                "msoa_name",
-                "district_code",
-                "district_name",
-                "force_name",
-                "population",
-            ]
-        )
+        w.writerow(NATIONAL_COLUMNS)
         for force in national.geographic:
             c = counters[force.country]
             short = force.name.rsplit(" ", 1)[0] if " " in force.name else force.name
