@@ -15,6 +15,7 @@ from saferleeds.analytics.store import (
     LEGACY_PART,
     ROLLUP_ROWS_KEY,
     Store,
+    local_police_table,
     open_store,
     parts_dir,
     police_rollup_current,
@@ -174,3 +175,29 @@ def test_a_store_from_before_the_split_reads_and_splits_on_the_next_import(
         ).fetchall() == [(NY, 50, False), (WY, 50, True)]
     _rollup_is_exact(path)
     assert not (parts_dir(path) / "2018-07" / "legacy.parquet").exists()
+
+
+def test_another_forces_rows_written_by_other_means_stay_beside_its_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "analytics.duckdb"
+    with open_store(path) as store:
+        import_police(store, [_other_force(tmp_path)])
+    # A row of the other force's month written by a bare statement, as old stores and
+    # tests write them: it sits in the table, beside that force's Parquet file.
+    with open_store(path) as store:
+        store.execute(
+            f"INSERT INTO {local_police_table(store.con)} BY NAME "
+            "SELECT * FROM police_street WHERE reported_by = ? LIMIT 1",
+            [NY],
+        )
+    before = _parts(path)
+    with open_store(path) as store:
+        assert import_police(store, [GOOD]).added == 50
+    after = _parts(path)
+    assert after[NY] == before[NY]  # neither rewritten nor replaced by the table's row
+    with open_store(path, read_only=True) as store:
+        assert store.execute(
+            "SELECT reported_by, count(*) FROM police_street GROUP BY 1 ORDER BY 1"
+        ).fetchall() == [(NY, 51), (WY, 50)]
+    _rollup_is_exact(path)

@@ -653,9 +653,21 @@ def _load_held(
     if files:
         listed = "[" + ", ".join(_sql_str(f) for f in files) + "]"
         con.execute(f"INSERT INTO held BY NAME SELECT * FROM read_parquet({listed})")
+    # Of the rows written by other means, the file's forces' only: another force's
+    # rows of the month may sit in both that table and its own Parquet file, and
+    # rewriting that force's file from the table's rows alone would lose the file's.
     return _count(
-        con, f"INSERT INTO held BY NAME SELECT * FROM {local} WHERE {between}"
+        con,
+        f"INSERT INTO held BY NAME SELECT * FROM {local} WHERE {between} "
+        f"AND {_of_forces(forces)}",
     )
+
+
+def _of_forces(forces: list[str]) -> str:
+    """SQL: the record's reporting force is one of ``forces``."""
+    if not forces:
+        return "false"
+    return "reported_by IN (" + ", ".join(_sql_str(f) for f in forces) + ")"
 
 
 @contextlib.contextmanager
@@ -671,7 +683,11 @@ def _unordered(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _write_parts(
-    store: Store, window: tuple[date, date], moved: int, written: list[Path]
+    store: Store,
+    window: tuple[date, date],
+    forces: list[str],
+    moved: int,
+    written: list[Path],
 ) -> None:
     """Write each month of ``held`` to a new Parquet file and name it in ``police_part``.
 
@@ -700,7 +716,8 @@ def _write_parts(
         lo, hi = window
         con.execute(
             f"DELETE FROM {local_police_table(con)} WHERE month BETWEEN "
-            f"DATE '{lo.isoformat()}' AND DATE '{hi.isoformat()}'"
+            f"DATE '{lo.isoformat()}' AND DATE '{hi.isoformat()}' "
+            f"AND {_of_forces(forces)}"
         )
 
 
@@ -908,7 +925,7 @@ def _apply(store: Store, src: _Source, sha: str, result: FileResult) -> None:
                 and window is not None
                 and (result.added or result.updated or moved)
             ):
-                _write_parts(store, window, moved, written)
+                _write_parts(store, window, forces, moved, written)
                 store.police_view_stale = True
         _refresh_rollup(store, rollup_rows, result.added, source, forces)
         con.execute(
