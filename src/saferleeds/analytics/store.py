@@ -228,9 +228,9 @@ def _split_parts_by_force(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a store from one Parquet file per month to one per month and force.
 
     Its files stay as they are, named as holding every force (:data:`LEGACY_PART`):
-    the next import of one of their months splits that month. Its rollup, kept per
-    month only, is emptied and its row count forgotten, so the next import recounts it
-    per force in full (readers count the records until then).
+    the next import that changes one of their months splits that month. Its rollup,
+    kept per month only, is emptied and its row count forgotten, so the next import
+    recounts it per force in full (readers count the records until then).
     """
     cols = _columns(con, "police_part")
     if cols and "reported_by" not in cols:
