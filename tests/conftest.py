@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,66 @@ def read_police_csv(path: Path) -> list[dict[str, str]]:
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8-sig", newline="") as f:  # type: ignore[operator]
         return list(csv.DictReader(f))
+
+
+# --- Which tests run on which database ----------------------------------------------------
+# scripts/test.sh runs the whole suite on SQLite, then on PostgreSQL only the tests that
+# reach Django's database: in this process (pytest-django's marker or fixtures) or in a
+# process the test starts (marked ``database_child``). The rest (DuckDB analytics,
+# importers, parsers) would run the very same code twice. That nothing else reaches the
+# database is checked, not assumed: in every run, such a test's own processes are given
+# a database that refuses them (``_no_database_for_children``), so a child that needs
+# one fails until its test is marked; pytest-django refuses this process already.
+
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "live_server",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "admin_user",
+        "admin_client",
+        "django_user_model",
+    }
+)
+REFUSING_DATABASE = "postgres://mark-the-test-database_child@127.0.0.1:9/no_database"
+"""What the processes of a test marked as database-free get as ``DATABASE_URL`` (the
+discard port: refused at once)."""
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether the test reaches Django's database, here or in a process it starts."""
+    return (
+        item.get_closest_marker("django_db") is not None
+        or item.get_closest_marker("database_child") is not None
+        or bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """``SAFERLEEDS_TEST_RUN=database``: only the tests that reach the database
+    (scripts/test.sh's PostgreSQL run); ``no-database``: only the others."""
+    run = os.environ.get("SAFERLEEDS_TEST_RUN", "")
+    if run not in ("database", "no-database"):
+        return
+    keep = [i for i in items if uses_database(i) == (run == "database")]
+    dropped = [i for i in items if uses_database(i) != (run == "database")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def _no_database_for_children(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test that does not reach the database gives its processes none (see above)."""
+    if not uses_database(request.node):
+        monkeypatch.setenv("DATABASE_URL", REFUSING_DATABASE)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,9 @@ import pytest
 
 from tests.cli.test_cli import manage_shell, saferleeds
 
+# Its commands run in processes of their own that use Django's database.
+pytestmark = pytest.mark.database_child
+
 RECOUNT = """
 import json
 from datetime import date

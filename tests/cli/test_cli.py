@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SAMPLES, SHIPPED_POLICE
 
 
@@ -119,6 +121,7 @@ def _loaded_line(stderr: str) -> str:
     return text[start : text.index("Record linkage:", start)]
 
 
+@pytest.mark.database_child  # its command's own process uses the database
 def test_demo_load_twice_loses_nothing(tmp_path: Path) -> None:
     # Runs against the configured database: SQLite in tmp_path, or the throw-away
     # PostgreSQL cluster's own database in the PostgreSQL run.

@@ -10,6 +10,9 @@ import pytest
 from saferleeds.demo.personas import PERSONAS
 from tests.cli.test_cli import manage_shell, saferleeds
 
+# Its commands run in processes of their own that use Django's database.
+pytestmark = pytest.mark.database_child
+
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

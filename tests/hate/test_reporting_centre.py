@@ -266,6 +266,7 @@ def test_ensuring_a_centre_and_staff_is_safe_to_repeat_and_audited(
 # --- The command line ---------------------------------------------------------------------
 
 
+@pytest.mark.database_child  # its command's own process uses the database
 def test_cli_creates_centres_and_staff(tmp_path: Path) -> None:
     assert saferleeds(tmp_path, "manage", "migrate", "-v", "0").returncode == 0
     manage_shell(
