@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -65,3 +66,29 @@ def test_a_database_free_test_gives_its_processes_a_refusing_database() -> None:
 @pytest.mark.database_child
 def test_a_marked_test_keeps_the_runs_database() -> None:
     assert os.environ.get("DATABASE_URL") != REFUSING_DATABASE
+
+
+# Reading the run's database from the environment, to hand it to processes of the test's
+# own (as the restore drill does), is out of reach of the refusing URL above, which only
+# holds while the test runs: such a module must say so itself.
+READS_THE_RUNS_DATABASE = re.compile(
+    r"environ\.get\(\s*[\"']DATABASE_URL|environ\[\s*[\"']DATABASE_URL|getenv\(\s*[\"']DATABASE_URL"
+)
+SELF = {"tests/conftest.py", "tests/test_test_selection.py"}
+
+
+def test_a_module_that_reads_the_runs_database_is_marked() -> None:
+    readers = [
+        p
+        for p in sorted((REPO / "tests").rglob("*.py"))
+        if str(p.relative_to(REPO)) not in SELF
+        and READS_THE_RUNS_DATABASE.search(p.read_text(encoding="utf-8"))
+    ]
+    assert readers, "the restore drill reads it: the pattern has gone stale"
+    unmarked = [
+        str(p.relative_to(REPO))
+        for p in readers
+        if "pytestmark = pytest.mark.database_child"
+        not in p.read_text(encoding="utf-8")
+    ]
+    assert unmarked == []

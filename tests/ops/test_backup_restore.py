@@ -26,6 +26,9 @@ import pytest
 
 from tests.conftest import REPO
 
+# Each instance's processes use the run's database: PostgreSQL in its second run.
+pytestmark = pytest.mark.database_child
+
 PG_URL = os.environ.get("DATABASE_URL", "")
 ON_PG = PG_URL.startswith(("postgres://", "postgresql://"))
 
