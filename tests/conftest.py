@@ -71,8 +71,10 @@ def pytest_collection_modifyitems(
     run = os.environ.get("SAFERLEEDS_TEST_RUN", "")
     if run not in ("database", "no-database"):
         return
-    keep = [i for i in items if uses_database(i) == (run == "database")]
-    dropped = [i for i in items if uses_database(i) != (run == "database")]
+    wanted = run == "database"
+    keep, dropped = [], []
+    for item in items:
+        (keep if uses_database(item) == wanted else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
     items[:] = keep
